@@ -1,0 +1,252 @@
+//! The environment, read once at start-up.
+//!
+//! `AWS_LAMBDA_RUNTIME_API` grammar accepted (see `runtime-api.md`):
+//!
+//! ```text
+//! value     = [ "http://" ] authority [ prefix ]
+//! authority = host ":" port
+//! host      = reg-name / IPv4address / "[" IPv6address "]"
+//! reg-name  = 1*( ALPHA / DIGIT / "-" / "." / "_" )
+//! port      = 1*5DIGIT            ; 1..=65535
+//! prefix    = "/" *pchar-or-slash ; appended before every endpoint path,
+//!                                 ; a trailing "/" is dropped
+//! ```
+//!
+//! Anything else (`https://`, no port, an empty value, a query string,
+//! spaces) is refused with [`Error::Config`].
+
+use crate::error::Error;
+use std::env;
+use std::net::{Ipv6Addr, SocketAddr, ToSocketAddrs};
+
+/// The environment variable naming the Runtime API endpoint.
+pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
+
+/// Where the Runtime API is, parsed from `AWS_LAMBDA_RUNTIME_API`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host as written in the `Host` header (IPv6 in brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Path prefix prepended to every endpoint path, without trailing `/`
+    /// (`""` on real Lambda, `"/.rt"` under cargo-lambda).
+    pub prefix: String,
+}
+
+impl Endpoint {
+    /// Parses an `AWS_LAMBDA_RUNTIME_API` value (no DNS look-up).
+    pub fn parse(value: &str) -> Result<Endpoint, Error> {
+        let fail = |reason| Error::Config {
+            value: value.to_owned(),
+            reason,
+        };
+        if value.is_empty() {
+            return Err(fail("the value is empty"));
+        }
+        let rest = match value.find("://") {
+            Some(i) if value[..i].eq_ignore_ascii_case("http") => &value[i + 3..],
+            Some(i) if value[..i].eq_ignore_ascii_case("https") => {
+                return Err(fail(
+                    "https is not supported, the Runtime API speaks plain http",
+                ))
+            }
+            Some(_) => return Err(fail("unknown scheme, expected http:// or none")),
+            None => value,
+        };
+        let (authority, prefix) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+            let end = inner
+                .find(']')
+                .ok_or_else(|| fail("unclosed [ in IPv6 address"))?;
+            let addr = &inner[..end];
+            if addr.parse::<Ipv6Addr>().is_err() {
+                return Err(fail("invalid IPv6 address"));
+            }
+            let port = inner[end + 1..]
+                .strip_prefix(':')
+                .ok_or_else(|| fail("missing :port after the IPv6 address"))?;
+            (&authority[..end + 2], port)
+        } else {
+            let colon = authority.rfind(':').ok_or_else(|| fail("missing :port"))?;
+            let host = &authority[..colon];
+            let valid = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+            if host.is_empty() || !host.bytes().all(valid) {
+                return Err(fail(
+                    "invalid host, expected a name, IPv4 or [IPv6] address",
+                ));
+            }
+            (host, &authority[colon + 1..])
+        };
+        let port = parse_port(port).ok_or_else(|| fail("invalid port, expected 1-65535"))?;
+        // RFC 3986 pchar without percent-encoding subtleties: visible ASCII
+        // minus what would end the path or break the request line.
+        let path_ok = |b: u8| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'%');
+        if !prefix.bytes().all(path_ok) {
+            return Err(fail("invalid path prefix"));
+        }
+        let prefix = prefix.trim_end_matches('/');
+        Ok(Endpoint {
+            host: host.to_owned(),
+            port,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    /// Resolves the host to socket addresses (DNS only for names; once, at
+    /// start-up: reconnects reuse the result).
+    pub fn resolve(&self) -> Result<Vec<SocketAddr>, Error> {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        let addrs: Vec<SocketAddr> = match (host, self.port).to_socket_addrs() {
+            Ok(it) => it.collect(),
+            Err(_) => Vec::new(),
+        };
+        if addrs.is_empty() {
+            return Err(Error::Config {
+                value: format!("{}:{}", self.host, self.port),
+                reason: "the host does not resolve",
+            });
+        }
+        Ok(addrs)
+    }
+}
+
+fn parse_port(s: &str) -> Option<u16> {
+    if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<u16>().ok().filter(|&p| p != 0)
+}
+
+/// The function's configuration, read from the environment once at start-up;
+/// available to handlers as [`Context::env_config`](crate::Context::env_config).
+///
+/// Field names follow the official `lambda_runtime::Config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// `AWS_LAMBDA_FUNCTION_NAME`.
+    pub function_name: String,
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, in MB (0 when absent).
+    pub memory: u32,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`.
+    pub version: String,
+    /// `AWS_LAMBDA_LOG_STREAM_NAME`.
+    pub log_stream: String,
+    /// `AWS_LAMBDA_LOG_GROUP_NAME`.
+    pub log_group: String,
+}
+
+impl Config {
+    /// Reads the function's configuration from the environment. Missing
+    /// variables are left empty: only `AWS_LAMBDA_RUNTIME_API` is required,
+    /// and [`Endpoint`] reads that.
+    pub fn from_env() -> Config {
+        let var = |name| env::var(name).unwrap_or_default();
+        Config {
+            function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
+            memory: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").parse().unwrap_or(0),
+            version: var("AWS_LAMBDA_FUNCTION_VERSION"),
+            log_stream: var("AWS_LAMBDA_LOG_STREAM_NAME"),
+            log_group: var("AWS_LAMBDA_LOG_GROUP_NAME"),
+        }
+    }
+}
+
+/// Reads and parses `AWS_LAMBDA_RUNTIME_API`.
+pub fn endpoint_from_env() -> Result<Endpoint, Error> {
+    match env::var(RUNTIME_API_VAR) {
+        Ok(v) => Endpoint::parse(&v),
+        Err(env::VarError::NotPresent) => Err(Error::Config {
+            value: String::new(),
+            reason: "the variable is not set (is this running outside Lambda?)",
+        }),
+        Err(env::VarError::NotUnicode(_)) => Err(Error::Config {
+            value: String::new(),
+            reason: "the value is not valid UTF-8",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(value: &str, host: &str, port: u16, prefix: &str) {
+        let e = Endpoint::parse(value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        assert_eq!(
+            e,
+            Endpoint {
+                host: host.into(),
+                port,
+                prefix: prefix.into()
+            },
+            "{value:?}"
+        );
+    }
+
+    #[test]
+    fn accepts_every_documented_form() {
+        ok("127.0.0.1:9001", "127.0.0.1", 9001, "");
+        ok("localhost:9001", "localhost", 9001, "");
+        ok("[::1]:9001", "[::1]", 9001, "");
+        ok("http://127.0.0.1:9000/.rt", "127.0.0.1", 9000, "/.rt");
+        ok("HTTP://127.0.0.1:9000/.rt/", "127.0.0.1", 9000, "/.rt");
+        ok("[::1]:8080/.rt", "[::1]", 8080, "/.rt");
+        ok("http://[::1]:1", "[::1]", 1, "");
+        ok("localhost:65535/a/b", "localhost", 65535, "/a/b");
+        ok("http://127.0.0.1:9000/", "127.0.0.1", 9000, "");
+        ok("my-host.internal:9001", "my-host.internal", 9001, "");
+    }
+
+    #[test]
+    fn refuses_everything_else_with_a_reason() {
+        for bad in [
+            "",
+            "https://127.0.0.1:9001",
+            "ftp://127.0.0.1:9001",
+            "127.0.0.1",
+            "127.0.0.1:",
+            "127.0.0.1:0",
+            "127.0.0.1:65536",
+            "127.0.0.1:99999999",
+            "127.0.0.1:+80",
+            ":9001",
+            "http://",
+            "[::1",
+            "[::1]",
+            "[::1]9001",
+            "[zz::1]:9001",
+            "host name:9001",
+            "127.0.0.1:9001/a b",
+            "127.0.0.1:9001/?q",
+            "127.0.0.1:9001/#f",
+            "garbage",
+            "user@host:9001",
+        ] {
+            match Endpoint::parse(bad) {
+                Err(Error::Config { value, reason }) => {
+                    assert_eq!(value, bad);
+                    assert!(!reason.is_empty());
+                    let line = Error::Config { value, reason }.to_string();
+                    assert!(!line.contains('\n'), "{line}");
+                }
+                other => panic!("{bad:?} accepted: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn resolves_loopback_without_dns() {
+        let e = Endpoint::parse("127.0.0.1:9001").unwrap();
+        assert_eq!(
+            e.resolve().unwrap(),
+            vec!["127.0.0.1:9001".parse().unwrap()]
+        );
+        let e = Endpoint::parse("[::1]:9001").unwrap();
+        assert_eq!(e.resolve().unwrap(), vec!["[::1]:9001".parse().unwrap()]);
+    }
+}

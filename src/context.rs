@@ -1,0 +1,194 @@
+//! Borrowed views of one invocation: its [`Context`] (the `/next` answer's
+//! headers) and its event bytes, both pointing into the connection's
+//! receive buffer. Nothing is copied or allocated to build them.
+
+use crate::config::Config;
+use crate::http::Message;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Header names of the `/next` answer (matched case-insensitively).
+pub(crate) mod header {
+    pub const REQUEST_ID: &str = "Lambda-Runtime-Aws-Request-Id";
+    pub const DEADLINE_MS: &str = "Lambda-Runtime-Deadline-Ms";
+    pub const FUNCTION_ARN: &str = "Lambda-Runtime-Invoked-Function-Arn";
+    pub const TRACE_ID: &str = "Lambda-Runtime-Trace-Id";
+    pub const CLIENT_CONTEXT: &str = "Lambda-Runtime-Client-Context";
+    pub const COGNITO_IDENTITY: &str = "Lambda-Runtime-Cognito-Identity";
+    pub const TENANT_ID: &str = "Lambda-Runtime-Aws-Tenant-Id";
+    pub const INVOCATION_ID: &str = "Lambda-Runtime-Invocation-Id";
+}
+
+static EMPTY_CONFIG: Config = Config {
+    function_name: String::new(),
+    memory: 0,
+    version: String::new(),
+    log_stream: String::new(),
+    log_group: String::new(),
+};
+
+/// What Lambda says about one invocation, borrowed from the `/next` answer.
+///
+/// Field names follow the official `lambda_runtime::Context`; the JSON
+/// fields (`client_context`, `identity`) are handed over raw, unparsed.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Context<'a> {
+    /// `Lambda-Runtime-Aws-Request-Id`: the invocation's id.
+    pub request_id: &'a str,
+    /// `Lambda-Runtime-Deadline-Ms`: the deadline in milliseconds since the
+    /// Unix epoch (0 when absent or not a number). Emulators may send odd
+    /// values (cargo-lambda sends `600000`): do not assume it is ahead.
+    pub deadline: u64,
+    /// `Lambda-Runtime-Invoked-Function-Arn` (may carry a version or alias).
+    pub invoked_function_arn: &'a str,
+    /// `Lambda-Runtime-Trace-Id`: the X-Ray trace header.
+    pub xray_trace_id: Option<&'a str>,
+    /// `Lambda-Runtime-Client-Context`: mobile SDK client context, raw JSON.
+    pub client_context: Option<&'a str>,
+    /// `Lambda-Runtime-Cognito-Identity`: Cognito identity, raw JSON.
+    pub identity: Option<&'a str>,
+    /// `Lambda-Runtime-Aws-Tenant-Id`: tenant of a tenant-isolated function.
+    pub tenant_id: Option<&'a str>,
+    /// `Lambda-Runtime-Invocation-Id`: id of this invocation attempt (sent
+    /// by Lambda since mid-2026; the runtime echoes it on the answer).
+    pub invocation_id: Option<&'a str>,
+    /// The function's configuration from the environment.
+    pub env_config: &'a Config,
+}
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context {
+            request_id: "",
+            deadline: 0,
+            invoked_function_arn: "",
+            xray_trace_id: None,
+            client_context: None,
+            identity: None,
+            tenant_id: None,
+            invocation_id: None,
+            env_config: &EMPTY_CONFIG,
+        }
+    }
+}
+
+impl<'a> Context<'a> {
+    /// Reads the context from a `/next` answer; `None` when the request id
+    /// is missing or not UTF-8 (other fields fall back to empty/`None`).
+    pub(crate) fn from_message(msg: &Message<'a>, env_config: &'a Config) -> Option<Self> {
+        let mut ctx = Context {
+            env_config,
+            ..Context::default()
+        };
+        let mut request_id = None;
+        for (name, value) in msg.headers() {
+            let text = std::str::from_utf8(value).ok();
+            let is = |h: &str| name.eq_ignore_ascii_case(h.as_bytes());
+            if is(header::REQUEST_ID) {
+                request_id = request_id.or(text);
+            } else if is(header::DEADLINE_MS) {
+                ctx.deadline = parse_u64(value).unwrap_or(0);
+            } else if is(header::FUNCTION_ARN) {
+                ctx.invoked_function_arn = text.unwrap_or("");
+            } else if is(header::TRACE_ID) {
+                ctx.xray_trace_id = text;
+            } else if is(header::CLIENT_CONTEXT) {
+                ctx.client_context = text;
+            } else if is(header::COGNITO_IDENTITY) {
+                ctx.identity = text;
+            } else if is(header::TENANT_ID) {
+                ctx.tenant_id = text;
+            } else if is(header::INVOCATION_ID) {
+                ctx.invocation_id = text;
+            }
+        }
+        ctx.request_id = request_id?;
+        Some(ctx)
+    }
+
+    /// The deadline as a [`SystemTime`].
+    pub fn deadline(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.deadline)
+    }
+
+    /// Time left until the deadline (zero once it has passed).
+    pub fn remaining_time(&self) -> Duration {
+        self.deadline()
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+/// One invocation handed to a handler: the context and the event bytes
+/// (the `/next` body, de-chunked), both borrowed from the receive buffer.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Invocation<'a> {
+    /// What Lambda says about the invocation.
+    pub context: Context<'a>,
+    /// The event, as sent (usually JSON).
+    pub event: &'a [u8],
+}
+
+impl<'a> Invocation<'a> {
+    /// An invocation for testing handlers outside Lambda.
+    ///
+    /// ```
+    /// use lambda_zero::{Context, Invocation};
+    /// let inv = Invocation::new(Context { request_id: "r1", ..Context::default() }, b"{}");
+    /// assert_eq!(inv.context.request_id, "r1");
+    /// ```
+    pub fn new(context: Context<'a>, event: &'a [u8]) -> Self {
+        Invocation { context, event }
+    }
+
+    /// The event as text, if it is UTF-8.
+    pub fn event_str(&self) -> Option<&'a str> {
+        std::str::from_utf8(self.event).ok()
+    }
+}
+
+/// `1*DIGIT` into u64, `None` on anything else or overflow.
+pub(crate) fn parse_u64(v: &[u8]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.iter().try_fold(0u64, |n, &b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_deadlines_strictly() {
+        assert_eq!(parse_u64(b"1700000000000"), Some(1_700_000_000_000));
+        assert_eq!(parse_u64(b"600000"), Some(600_000));
+        assert_eq!(parse_u64(b""), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_u64(b"1e3"), None);
+        assert_eq!(parse_u64(b"99999999999999999999"), None);
+    }
+
+    #[test]
+    fn remaining_time_saturates_at_zero() {
+        let ctx = Context {
+            deadline: 600_000,
+            ..Context::default()
+        };
+        assert_eq!(ctx.remaining_time(), Duration::ZERO);
+        let later = SystemTime::now() + Duration::from_secs(3600);
+        let ms = later.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let ctx = Context {
+            deadline: ms,
+            ..Context::default()
+        };
+        assert!(ctx.remaining_time() > Duration::from_secs(3000));
+    }
+}

@@ -1,0 +1,152 @@
+//! The one error type of the crate, and the trait handler errors implement.
+//!
+//! Every variant carries `&'static str` or `Copy` payloads except the few
+//! that can only happen at start-up or right before the process ends (a bad
+//! `AWS_LAMBDA_RUNTIME_API` value, an I/O error from the OS), so producing
+//! an [`Error`] on the per-invocation path never allocates.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong talking to the Runtime API, or setting up to.
+///
+/// Messages are lower-case, one line, and name the request they concern, so
+/// `eprintln!("lambda-zero: {err}")` is the whole diagnostic.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// `AWS_LAMBDA_RUNTIME_API` (or another setting) is missing or malformed.
+    Config {
+        /// The offending value, as found (may be empty).
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// Could not connect to the Runtime API.
+    Connect(io::Error),
+    /// The connection failed while a request was under way.
+    Http {
+        /// The request concerned, e.g. `"GET /next"`.
+        during: &'static str,
+        /// What failed.
+        source: crate::http::Error,
+    },
+    /// The Runtime API answered with a status that means the runtime cannot go on.
+    Status {
+        /// The request concerned.
+        during: &'static str,
+        /// The HTTP status received.
+        status: u16,
+    },
+    /// The `/next` answer carried no usable `Lambda-Runtime-Aws-Request-Id`.
+    MissingRequestId,
+    /// Initialisation failed; it was reported to `/init/error`.
+    Init,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { value, reason } => {
+                write!(f, "invalid AWS_LAMBDA_RUNTIME_API {value:?}: {reason}")
+            }
+            Error::Connect(e) => write!(f, "cannot connect to the Runtime API: {e}"),
+            Error::Http { during, source } => write!(f, "{during}: {source}"),
+            Error::Status { during, status } => {
+                write!(
+                    f,
+                    "{during}: the Runtime API answered {status}, cannot go on"
+                )
+            }
+            Error::MissingRequestId => {
+                f.write_str("GET /next: answer without Lambda-Runtime-Aws-Request-Id")
+            }
+            Error::Init => f.write_str("initialisation failed (reported to /init/error)"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connect(e) => Some(e),
+            Error::Http { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// An error a handler returns; reported to Lambda as
+/// `{"errorMessage": <Display>, "errorType": <error_type()>}`.
+///
+/// The message is formatted straight into the reused send buffer, so
+/// reporting an error allocates nothing. Implement it for your own error
+/// type with one line (the default `error_type` is the type's name, as the
+/// official runtime does):
+///
+/// ```
+/// use std::fmt;
+///
+/// #[derive(Debug)]
+/// struct NotFound(u32);
+///
+/// impl fmt::Display for NotFound {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         write!(f, "no item {}", self.0)
+///     }
+/// }
+///
+/// impl lambda_zero::HandlerError for NotFound {}
+/// ```
+pub trait HandlerError: fmt::Display {
+    /// The `errorType` reported to Lambda and in the
+    /// `Lambda-Runtime-Function-Error-Type` header.
+    fn error_type(&self) -> &str {
+        std::any::type_name::<Self>()
+    }
+}
+
+/// An error with an explicit `errorType`, for handlers that want to choose
+/// it. `M` is anything `Display`, so the message need not be allocated.
+///
+/// ```
+/// use lambda_zero::Diagnostic;
+/// let err = Diagnostic { error_type: "Validation", error_message: "name is required" };
+/// assert_eq!(err.to_string(), "name is required");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Diagnostic<M = &'static str> {
+    /// Reported as `errorType`.
+    pub error_type: &'static str,
+    /// Reported as `errorMessage`.
+    pub error_message: M,
+}
+
+impl<M: fmt::Display> fmt::Display for Diagnostic<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error_message.fmt(f)
+    }
+}
+
+impl<M: fmt::Display> HandlerError for Diagnostic<M> {
+    fn error_type(&self) -> &str {
+        self.error_type
+    }
+}
+
+impl HandlerError for &str {
+    fn error_type(&self) -> &str {
+        "&str"
+    }
+}
+impl HandlerError for String {
+    fn error_type(&self) -> &str {
+        "String"
+    }
+}
+impl HandlerError for io::Error {}
+impl HandlerError for fmt::Error {}
+impl HandlerError for std::convert::Infallible {}
+impl HandlerError for Error {}
+impl HandlerError for Box<dyn std::error::Error> {}
+impl HandlerError for Box<dyn std::error::Error + Send + Sync> {}

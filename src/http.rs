@@ -1,0 +1,778 @@
+//! A minimal HTTP/1.1 client for one peer: bytes and framing, nothing about
+//! Lambda.
+//!
+//! One [`Connection`] owns one stream and one receive buffer for the life of
+//! the process. A request is written with one vectored write; the answer is
+//! read into the buffer (`httparse` parses the head into a fixed header
+//! array, bodies are framed by `Content-Length` or decoded from chunked in
+//! place), and [`Message`] hands out slices borrowed from the buffer. The
+//! buffer grows only when a message is larger than any before, and never
+//! past [`MAX_HEAD_LEN`] plus the body limit.
+//!
+//! The connection is generic over [`Connect`], so tests drive it through
+//! transports that return one byte per read.
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// Largest response head accepted (status line and headers).
+pub const MAX_HEAD_LEN: usize = 64 * 1024;
+/// Most header (or trailer) fields accepted in one head.
+pub const MAX_HEADERS: usize = 64;
+/// Largest chunk-size line (with extensions) accepted.
+pub const MAX_CHUNK_LINE: usize = 4 * 1024;
+/// The receive buffer's size at start: a whole head always fits.
+const INITIAL_BUF_LEN: usize = MAX_HEAD_LEN;
+/// Growth granularity of the receive buffer.
+const GROW_STEP: usize = 64 * 1024;
+/// Most slices one request may be written from.
+pub const MAX_IOVECS: usize = 4;
+
+/// Why an exchange failed. No variant allocates except `Io`/`Connect`,
+/// whose OS errors do not either.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Connecting failed.
+    Connect(io::Error),
+    /// Reading or writing failed.
+    Io(io::Error),
+    /// The peer closed the connection before the message was complete.
+    Closed,
+    /// The peer sent nothing for longer than the I/O timeout while an
+    /// answer was due.
+    TimedOut,
+    /// The response head is not HTTP/1.x.
+    Malformed(httparse::Error),
+    /// The response head is longer than [`MAX_HEAD_LEN`].
+    HeadTooLarge,
+    /// `Content-Length` is not a decimal number that fits.
+    InvalidContentLength,
+    /// Conflicting framing: several different `Content-Length`s, or
+    /// `Content-Length` together with `Transfer-Encoding`.
+    ConflictingFraming,
+    /// A `Transfer-Encoding` other than `chunked`.
+    UnsupportedTransferEncoding,
+    /// A malformed chunk-size line or chunk delimiter.
+    InvalidChunk,
+    /// The body is larger than the limit.
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+impl Error {
+    /// True when the error says only that the peer went away: on a reused
+    /// connection with nothing received yet, the request may be retried on
+    /// a fresh one.
+    fn is_disconnect(&self) -> bool {
+        match self {
+            Error::Closed => true,
+            Error::Io(e) => matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::NotConnected
+                    | io::ErrorKind::UnexpectedEof
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Connect(e) => write!(f, "cannot connect to the Runtime API: {e}"),
+            Error::Io(e) => write!(f, "i/o error: {e}"),
+            Error::Closed => f.write_str("connection closed before the answer was complete"),
+            Error::TimedOut => f.write_str("timed out waiting for the Runtime API"),
+            Error::Malformed(e) => write!(f, "malformed response head: {e}"),
+            Error::HeadTooLarge => {
+                write!(f, "response head larger than {MAX_HEAD_LEN} bytes")
+            }
+            Error::InvalidContentLength => f.write_str("invalid Content-Length"),
+            Error::ConflictingFraming => {
+                f.write_str("conflicting Content-Length / Transfer-Encoding headers")
+            }
+            Error::UnsupportedTransferEncoding => {
+                f.write_str("unsupported Transfer-Encoding (only chunked is)")
+            }
+            Error::InvalidChunk => f.write_str("malformed chunked body"),
+            Error::BodyTooLarge { limit } => write!(f, "body larger than {limit} bytes"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connect(e) | Error::Io(e) => Some(e),
+            Error::Malformed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Opens streams to the peer; called again to reconnect.
+pub trait Connect {
+    /// The stream type.
+    type Stream: Read + Write;
+    /// Opens a new stream.
+    fn connect(&mut self) -> io::Result<Self::Stream>;
+}
+
+/// Connects over TCP with `TCP_NODELAY` and an I/O timeout (the longest the
+/// peer may stay silent while an answer is due).
+#[derive(Debug, Clone)]
+pub struct TcpConnector {
+    addrs: Vec<SocketAddr>,
+    timeout: Duration,
+}
+
+impl TcpConnector {
+    /// A connector trying `addrs` in order.
+    pub fn new(addrs: Vec<SocketAddr>, timeout: Duration) -> TcpConnector {
+        TcpConnector { addrs, timeout }
+    }
+}
+
+impl Connect for TcpConnector {
+    type Stream = TcpStream;
+
+    fn connect(&mut self) -> io::Result<TcpStream> {
+        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address");
+        for addr in &self.addrs {
+            match TcpStream::connect_timeout(addr, self.timeout) {
+                Ok(s) => {
+                    s.set_nodelay(true)?;
+                    // A read that times out while waiting for /next is
+                    // simply retried; anywhere else it bounds the wait.
+                    s.set_read_timeout(Some(self.timeout))?;
+                    s.set_write_timeout(Some(self.timeout))?;
+                    return Ok(s);
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}
+
+/// How long to wait for the first byte of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Forever (`GET /next` blocks until an event arrives, possibly for
+    /// minutes with the sandbox frozen).
+    Forever,
+    /// At most the connector's I/O timeout of silence.
+    Bounded,
+}
+
+/// Outcome of parsing what has arrived of a head.
+enum Head {
+    Complete,
+    Partial,
+    /// An interim 1xx answer, now dropped from the buffer.
+    Interim,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Empty,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+/// Byte offsets of one header's name and value in the receive buffer
+/// (offsets, not slices, so the buffer can grow while the body is read).
+#[derive(Debug, Clone, Copy, Default)]
+struct Field {
+    name: (u32, u32),
+    value: (u32, u32),
+}
+
+/// An HTTP/1.1 client connection, reused for every request.
+pub struct Connection<C: Connect> {
+    connector: C,
+    stream: Option<C::Stream>,
+    /// The stream has carried a complete exchange (so a silent close by
+    /// the peer before any answer byte means "stale", not "broken").
+    reused: bool,
+    buf: Vec<u8>,
+    /// Bytes of `buf` holding data received.
+    filled: usize,
+    /// End of the current message in `buf` (what follows is leftover).
+    end: usize,
+    status: u16,
+    head_len: usize,
+    fields: [Field; MAX_HEADERS],
+    nfields: usize,
+    framing: Framing,
+    keep_alive: bool,
+    body: (usize, usize),
+    max_body_len: usize,
+}
+
+impl<C: Connect> Connection<C> {
+    /// A connection that opens its stream on first use. Bodies longer than
+    /// `max_body_len` are refused with [`Error::BodyTooLarge`].
+    pub fn new(connector: C, max_body_len: usize) -> Self {
+        Connection {
+            connector,
+            stream: None,
+            reused: false,
+            buf: vec![0; INITIAL_BUF_LEN],
+            filled: 0,
+            end: 0,
+            status: 0,
+            head_len: 0,
+            fields: [Field::default(); MAX_HEADERS],
+            nfields: 0,
+            framing: Framing::Empty,
+            keep_alive: false,
+            body: (0, 0),
+            max_body_len,
+        }
+    }
+
+    /// Opens the stream now rather than on the first request.
+    pub fn connect(&mut self) -> Result<(), Error> {
+        if self.stream.is_none() {
+            self.open()?;
+        }
+        Ok(())
+    }
+
+    /// Refuses bodies longer than `len` from now on.
+    pub fn set_max_body_len(&mut self, len: usize) {
+        self.max_body_len = len;
+    }
+
+    /// True while a stream is open.
+    pub fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Closes the stream; the next request opens a new one.
+    pub fn close(&mut self) {
+        self.stream = None;
+        self.reused = false;
+        self.filled = 0;
+        self.end = 0;
+    }
+
+    /// The receive buffer's current size (it only grows).
+    pub fn buffer_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn open(&mut self) -> Result<(), Error> {
+        self.close();
+        let stream = self.connector.connect().map_err(Error::Connect)?;
+        self.stream = Some(stream);
+        Ok(())
+    }
+
+    /// Writes one request (the concatenation of `parts`, in one vectored
+    /// write where the kernel allows) and reads the answer's head.
+    ///
+    /// On a reused connection that the peer closed meanwhile (EOF or reset
+    /// before any byte of the answer), reconnects and sends once more.
+    /// After `Ok`, [`status`](Self::status) and [`message`](Self::message)
+    /// describe the head; call [`read_body`](Self::read_body) next.
+    pub fn request(&mut self, parts: &[&[u8]], wait: Wait) -> Result<(), Error> {
+        self.discard_message();
+        let mut retried = false;
+        loop {
+            let reused = self.stream.is_some() && self.reused;
+            if self.stream.is_none() {
+                self.open()?;
+            }
+            let result = match self.write_parts(parts) {
+                Ok(()) => self.read_head(wait),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    let stale = reused && !retried && self.filled == 0 && e.is_disconnect();
+                    self.close();
+                    if !stale {
+                        return Err(e);
+                    }
+                    retried = true;
+                }
+            }
+        }
+    }
+
+    /// Drops the previous message, keeping any bytes received after it.
+    fn discard_message(&mut self) {
+        if self.end < self.filled {
+            self.buf.copy_within(self.end..self.filled, 0);
+            self.filled -= self.end;
+        } else {
+            self.filled = 0;
+        }
+        self.end = 0;
+        self.nfields = 0;
+        self.head_len = 0;
+        self.body = (0, 0);
+    }
+
+    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
+        let stream = self.stream.as_mut().ok_or(Error::Closed)?;
+        let mut iov = [IoSlice::new(&[]); MAX_IOVECS];
+        let mut n = 0;
+        for p in parts.iter().filter(|p| !p.is_empty()) {
+            if n == MAX_IOVECS {
+                return Err(Error::Io(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "too many parts",
+                )));
+            }
+            iov[n] = IoSlice::new(p);
+            n += 1;
+        }
+        let mut bufs = &mut iov[..n];
+        while !bufs.is_empty() {
+            match stream.write_vectored(bufs) {
+                Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+                Ok(written) => IoSlice::advance_slices(&mut bufs, written),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => return Err(Error::TimedOut),
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads more bytes into the buffer after `filled` (which must leave
+    /// room). `Wait::Forever` retries read time-outs.
+    fn read_more(&mut self, wait: Wait) -> Result<(), Error> {
+        let stream = self.stream.as_mut().ok_or(Error::Closed)?;
+        debug_assert!(self.filled < self.buf.len());
+        loop {
+            match stream.read(&mut self.buf[self.filled..]) {
+                Ok(0) => return Err(Error::Closed),
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) && wait == Wait::Forever => {}
+                Err(e) if is_timeout(&e) => return Err(Error::TimedOut),
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+    }
+
+    /// Grows the buffer to at least `len` bytes, in `GROW_STEP` multiples.
+    fn reserve(&mut self, len: usize) {
+        if self.buf.len() < len {
+            let len = len.div_ceil(GROW_STEP) * GROW_STEP;
+            self.buf.reserve_exact(len - self.buf.len());
+            self.buf.resize(len, 0);
+        }
+    }
+
+    fn read_head(&mut self, wait: Wait) -> Result<(), Error> {
+        let mut scanned = 0;
+        loop {
+            if head_may_be_complete(&self.buf[..self.filled], scanned) {
+                match self.parse_head()? {
+                    Head::Complete => return Ok(()),
+                    Head::Partial => {}
+                    Head::Interim => {
+                        scanned = 0;
+                        continue;
+                    }
+                }
+            }
+            scanned = self.filled;
+            if self.filled >= MAX_HEAD_LEN {
+                return Err(Error::HeadTooLarge);
+            }
+            let wait = if self.filled == 0 {
+                wait
+            } else {
+                Wait::Bounded
+            };
+            self.read_more(wait)?;
+        }
+    }
+
+    /// Parses the head in `buf[..filled]`.
+    fn parse_head(&mut self) -> Result<Head, Error> {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut headers);
+        let head_len = match resp.parse(&self.buf[..self.filled]) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => return Ok(Head::Partial),
+            Err(e) => return Err(Error::Malformed(e)),
+        };
+        let status = resp.code.unwrap_or(0);
+        if (100..200).contains(&status) && status != 101 {
+            // Interim answer (100 Continue, 103 Early Hints): skip it.
+            self.buf.copy_within(head_len..self.filled, 0);
+            self.filled -= head_len;
+            return Ok(Head::Interim);
+        }
+        let buf = &self.buf[..head_len];
+        let mut length: Option<u64> = None;
+        let mut chunked = false;
+        let mut keep_alive = resp.version == Some(1);
+        for (i, h) in resp.headers.iter().enumerate() {
+            self.fields[i] = Field {
+                name: span(buf, h.name.as_bytes()),
+                value: span(buf, h.value),
+            };
+            if h.name.eq_ignore_ascii_case("content-length") {
+                let n = parse_content_length(h.value).ok_or(Error::InvalidContentLength)?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(Error::ConflictingFraming);
+                }
+                length = Some(n);
+            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                if chunked || !trim(h.value).eq_ignore_ascii_case(b"chunked") {
+                    return Err(Error::UnsupportedTransferEncoding);
+                }
+                chunked = true;
+            } else if h.name.eq_ignore_ascii_case("connection") {
+                for token in h.value.split(|&b| b == b',') {
+                    let token = trim(token);
+                    if token.eq_ignore_ascii_case(b"close") {
+                        keep_alive = false;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        keep_alive = true;
+                    }
+                }
+            }
+        }
+        self.nfields = resp.headers.len();
+        self.framing = match (length, chunked) {
+            (Some(_), true) => return Err(Error::ConflictingFraming),
+            _ if status == 204 || status == 304 => Framing::Empty,
+            (Some(n), false) => Framing::Length(n),
+            (None, true) => Framing::Chunked,
+            (None, false) => Framing::UntilClose,
+        };
+        self.status = status;
+        self.keep_alive = keep_alive && self.framing != Framing::UntilClose;
+        self.head_len = head_len;
+        self.body = (head_len, head_len);
+        self.end = head_len;
+        Ok(Head::Complete)
+    }
+
+    /// Reads the body of the answer whose head [`request`](Self::request)
+    /// read. On any error the connection is closed (its state is unknown),
+    /// so the next request reconnects.
+    pub fn read_body(&mut self) -> Result<(), Error> {
+        let result = match self.framing {
+            Framing::Empty => Ok(self.head_len),
+            Framing::Length(n) => self.read_length(n),
+            Framing::Chunked => self.read_chunked(),
+            Framing::UntilClose => self.read_until_close(),
+        };
+        match result {
+            Ok(end) => {
+                self.end = end;
+                if self.keep_alive {
+                    self.reused = true;
+                } else {
+                    // Keep the buffer (the message lives in it), drop the stream.
+                    self.stream = None;
+                    self.reused = false;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.close();
+                Err(e)
+            }
+        }
+    }
+
+    fn read_length(&mut self, n: u64) -> Result<usize, Error> {
+        if n > self.max_body_len as u64 {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_len,
+            });
+        }
+        let end = self.head_len + n as usize;
+        self.reserve(end);
+        while self.filled < end {
+            self.read_more(Wait::Bounded)?;
+        }
+        self.body = (self.head_len, end);
+        Ok(end)
+    }
+
+    fn read_until_close(&mut self) -> Result<usize, Error> {
+        let limit = self.head_len + self.max_body_len;
+        loop {
+            if self.filled == self.buf.len() {
+                if self.filled > limit {
+                    return Err(Error::BodyTooLarge {
+                        limit: self.max_body_len,
+                    });
+                }
+                self.reserve(self.filled + 1);
+            }
+            match self.read_more(Wait::Bounded) {
+                Ok(()) => {}
+                Err(Error::Closed) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.filled > limit {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_len,
+            });
+        }
+        self.body = (self.head_len, self.filled);
+        Ok(self.filled)
+    }
+
+    /// Decodes a chunked body in place: chunk data is moved down over the
+    /// size lines, so the body ends up contiguous right after the head.
+    ///
+    /// ```text
+    /// chunked-body = *chunk last-chunk trailer-section CRLF
+    /// chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+    /// last-chunk   = 1*("0") [ chunk-ext ] CRLF
+    /// ```
+    fn read_chunked(&mut self) -> Result<usize, Error> {
+        let start = self.head_len;
+        let mut out = start; // end of the decoded body
+        let mut at = start; // next byte to decode
+        loop {
+            let (used, size) = loop {
+                let line = &self.buf[at..self.filled];
+                if let Some(&b) = line.first() {
+                    if !b.is_ascii_hexdigit() {
+                        return Err(Error::InvalidChunk);
+                    }
+                }
+                match httparse::parse_chunk_size(line) {
+                    Ok(httparse::Status::Complete(v)) => break v,
+                    Ok(httparse::Status::Partial) if line.len() < MAX_CHUNK_LINE => {
+                        self.refill(&mut at, out)?;
+                    }
+                    _ => return Err(Error::InvalidChunk),
+                }
+            };
+            at += used;
+            if size == 0 {
+                break;
+            }
+            if size > (self.max_body_len - (out - start)) as u64 {
+                return Err(Error::BodyTooLarge {
+                    limit: self.max_body_len,
+                });
+            }
+            let mut remaining = size as usize;
+            while remaining > 0 {
+                if at == self.filled {
+                    // Everything received is decoded: read the rest of the
+                    // chunk straight into place.
+                    at = out;
+                    self.filled = out;
+                    self.grow_for(out + remaining + 2, start);
+                    self.read_more(Wait::Bounded)?;
+                }
+                let n = remaining.min(self.filled - at);
+                if at != out {
+                    self.buf.copy_within(at..at + n, out);
+                }
+                out += n;
+                at += n;
+                remaining -= n;
+            }
+            while self.filled - at < 2 {
+                self.refill(&mut at, out)?;
+            }
+            if &self.buf[at..at + 2] != b"\r\n" {
+                return Err(Error::InvalidChunk);
+            }
+            at += 2;
+        }
+        // trailer-section = *( field-line CRLF ), then the final CRLF.
+        loop {
+            let mut trailers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            match httparse::parse_headers(&self.buf[at..self.filled], &mut trailers) {
+                Ok(httparse::Status::Complete((n, _))) => {
+                    at += n;
+                    break;
+                }
+                Ok(httparse::Status::Partial) if self.filled - at < MAX_HEAD_LEN => {
+                    self.refill(&mut at, out)?;
+                }
+                Ok(httparse::Status::Partial) => return Err(Error::HeadTooLarge),
+                Err(e) => return Err(Error::Malformed(e)),
+            }
+        }
+        self.body = (start, out);
+        Ok(at)
+    }
+
+    /// Moves the undecoded bytes `buf[at..filled]` down to `out`, makes
+    /// room, and reads more.
+    fn refill(&mut self, at: &mut usize, out: usize) -> Result<(), Error> {
+        if *at != out {
+            self.buf.copy_within(*at..self.filled, out);
+            self.filled -= *at - out;
+            *at = out;
+        }
+        if self.filled == self.buf.len() {
+            self.grow_for(self.filled + 1, out);
+        }
+        self.read_more(Wait::Bounded)
+    }
+
+    /// Grows for a chunked body of unknown final size: geometrically (so a
+    /// long run of small chunks costs few reallocations), never past the
+    /// head plus the body limit plus slack.
+    fn grow_for(&mut self, needed: usize, start: usize) {
+        if needed > self.buf.len() {
+            let cap = start + self.max_body_len + MAX_CHUNK_LINE + GROW_STEP;
+            let doubled = (self.buf.len() * 2).min(cap);
+            self.reserve(needed.max(doubled));
+        }
+    }
+
+    /// The status of the answer just read.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The answer just read: head, and body once [`read_body`](Self::read_body)
+    /// succeeded (empty before).
+    pub fn message(&self) -> Message<'_> {
+        Message {
+            status: self.status,
+            buf: &self.buf,
+            fields: &self.fields[..self.nfields],
+            body: &self.buf[self.body.0..self.body.1],
+        }
+    }
+}
+
+impl<C: Connect> fmt::Debug for Connection<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("open", &self.stream.is_some())
+            .field("reused", &self.reused)
+            .field("buffer_len", &self.buf.len())
+            .field("max_body_len", &self.max_body_len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An answer, borrowed from the connection's buffer.
+#[derive(Clone, Copy)]
+pub struct Message<'a> {
+    status: u16,
+    buf: &'a [u8],
+    fields: &'a [Field],
+    body: &'a [u8],
+}
+
+impl<'a> Message<'a> {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body (de-chunked).
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+
+    /// Every header, in order, as (name, value) bytes.
+    pub fn headers(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        let buf = self.buf;
+        self.fields.iter().map(move |f| {
+            (
+                &buf[f.name.0 as usize..f.name.1 as usize],
+                &buf[f.value.0 as usize..f.value.1 as usize],
+            )
+        })
+    }
+}
+
+impl fmt::Debug for Message<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("status", &self.status)
+            .field("headers", &self.fields.len())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Where `part` (a slice httparse returned) lies within `buf`, as offsets;
+/// `(0, 0)` for a slice from elsewhere (httparse's empty constants).
+fn span(buf: &[u8], part: &[u8]) -> (u32, u32) {
+    let start = (part.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+    match start.checked_add(part.len()) {
+        Some(end) if end <= buf.len() => (start as u32, end as u32),
+        _ => (0, 0),
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Could `buf` hold a complete head? True once a line ending at or after
+/// `from` closes an empty line (`\n\n` or `\n\r\n`), so the head is parsed
+/// once or twice, not after every one-byte read.
+fn head_may_be_complete(buf: &[u8], from: usize) -> bool {
+    let from = from.saturating_sub(2);
+    memchr::memchr_iter(b'\n', &buf[from..]).any(|i| {
+        let i = from + i;
+        (i >= 1 && buf[i - 1] == b'\n') || (i >= 2 && buf[i - 1] == b'\r' && buf[i - 2] == b'\n')
+    })
+}
+
+fn trim(v: &[u8]) -> &[u8] {
+    let start = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &v[start..end]
+}
+
+/// `Content-Length = 1*DIGIT` (no sign, no spaces inside), fitting in u64.
+fn parse_content_length(v: &[u8]) -> Option<u64> {
+    let v = trim(v);
+    if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(v.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
+}
+
+#[cfg(test)]
+mod tests;

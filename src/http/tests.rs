@@ -1,0 +1,512 @@
+//! Unit tests of the HTTP client over in-memory transports. Every parser
+//! case runs through a transport that returns one byte per read, one that
+//! returns everything at once, and (for the basic shapes) every two-piece
+//! split of the answer.
+
+use super::*;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// One scripted step of a mock stream's read side.
+#[derive(Clone)]
+enum Step {
+    Data(Vec<u8>),
+    /// `read` fails with `WouldBlock` once (a socket read timeout).
+    Timeout,
+}
+
+#[derive(Default)]
+struct Log {
+    written: Vec<u8>,
+    write_calls: usize,
+    connects: usize,
+}
+
+struct MockStream {
+    steps: VecDeque<Step>,
+    per_read: usize,
+    log: Rc<RefCell<Log>>,
+}
+
+impl Read for MockStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.steps.front_mut() {
+                None => return Ok(0),
+                Some(Step::Timeout) => {
+                    self.steps.pop_front();
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                Some(Step::Data(d)) if d.is_empty() => {
+                    self.steps.pop_front();
+                }
+                Some(Step::Data(d)) => {
+                    let n = d.len().min(buf.len()).min(self.per_read);
+                    buf[..n].copy_from_slice(&d[..n]);
+                    d.drain(..n);
+                    return Ok(n);
+                }
+            }
+        }
+    }
+}
+
+impl Write for MockStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_vectored(&[IoSlice::new(buf)])
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let mut log = self.log.borrow_mut();
+        log.write_calls += 1;
+        let mut n = 0;
+        for b in bufs {
+            log.written.extend_from_slice(b);
+            n += b.len();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Hands out one scripted stream per connect; refuses when none is left.
+struct MockConnector {
+    streams: VecDeque<Vec<Step>>,
+    per_read: usize,
+    log: Rc<RefCell<Log>>,
+}
+
+impl Connect for MockConnector {
+    type Stream = MockStream;
+
+    fn connect(&mut self) -> io::Result<MockStream> {
+        self.log.borrow_mut().connects += 1;
+        let steps = self
+            .streams
+            .pop_front()
+            .ok_or(io::ErrorKind::ConnectionRefused)?;
+        Ok(MockStream {
+            steps: steps.into(),
+            per_read: self.per_read,
+            log: self.log.clone(),
+        })
+    }
+}
+
+const PER_READ: [usize; 3] = [1, 7, usize::MAX];
+
+fn conn(streams: Vec<Vec<Step>>, per_read: usize) -> (Connection<MockConnector>, Rc<RefCell<Log>>) {
+    let log = Rc::new(RefCell::new(Log::default()));
+    let connector = MockConnector {
+        streams: streams.into(),
+        per_read,
+        log: log.clone(),
+    };
+    (Connection::new(connector, 1 << 20), log)
+}
+
+fn data(b: &[u8]) -> Step {
+    Step::Data(b.to_vec())
+}
+
+/// What one exchange produced, owned, for comparisons.
+#[derive(Debug, Clone, PartialEq)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+}
+
+fn exchange(c: &mut Connection<MockConnector>) -> Result<Answer, Error> {
+    c.request(&[b"GET / HTTP/1.1\r\n", b"Host: x\r\n\r\n"], Wait::Forever)?;
+    c.read_body()?;
+    let m = c.message();
+    Ok(Answer {
+        status: m.status(),
+        headers: m
+            .headers()
+            .map(|(n, v)| (String::from_utf8(n.to_vec()).unwrap(), v.to_vec()))
+            .collect(),
+        body: m.body().to_vec(),
+    })
+}
+
+/// Runs one answer through every transport granularity; all must agree.
+fn answer(bytes: &[u8]) -> Result<Answer, Error> {
+    let results = PER_READ.map(|per_read| {
+        let (mut c, _) = conn(vec![vec![data(bytes)]], per_read);
+        exchange(&mut c)
+    });
+    let shown = |r: &Result<Answer, Error>| r.as_ref().map_err(|e| e.to_string()).cloned();
+    for (r, per_read) in results.iter().zip(PER_READ) {
+        assert_eq!(
+            shown(r),
+            shown(&results[0]),
+            "{per_read} bytes per read disagrees"
+        );
+    }
+    let [.., last] = results;
+    last
+}
+
+fn body_of(bytes: &[u8]) -> Vec<u8> {
+    answer(bytes).unwrap_or_else(|e| panic!("{e}")).body
+}
+
+#[test]
+fn reads_content_length_body() {
+    let a = answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello").unwrap();
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body, b"hello");
+    assert_eq!(a.headers[1], ("X-A".to_string(), b"b".to_vec()));
+}
+
+#[test]
+fn reads_head_split_at_every_byte() {
+    let full: &[u8] = b"HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id: r1\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer-A: x\r\n\r\n";
+    for k in 1..full.len() {
+        let (mut c, _) = conn(vec![vec![data(&full[..k]), data(&full[k..])]], usize::MAX);
+        let a = exchange(&mut c).unwrap_or_else(|e| panic!("split at {k}: {e}"));
+        assert_eq!(a.body, b"abcde", "split at {k}");
+        assert_eq!(
+            c.message().header("Lambda-Runtime-Aws-Request-Id"),
+            Some(&b"r1"[..])
+        );
+    }
+}
+
+#[test]
+fn matches_header_names_in_any_case() {
+    let a: &[u8] =
+        b"HTTP/1.1 202 Accepted\r\ncOnTeNt-LeNgTh: 2\r\nLAMBDA-RUNTIME-DEADLINE-MS: 1\r\n\r\nok";
+    assert_eq!(body_of(a), b"ok");
+    let (mut c, _) = conn(vec![vec![data(a)]], 1);
+    exchange(&mut c).unwrap();
+    assert_eq!(
+        c.message().header("lambda-runtime-deadline-ms"),
+        Some(&b"1"[..])
+    );
+    assert_eq!(
+        c.message().header("Lambda-Runtime-Deadline-Ms"),
+        Some(&b"1"[..])
+    );
+    assert_eq!(c.message().header("missing"), None);
+}
+
+#[test]
+fn decodes_chunked_with_extensions_and_trailers() {
+    let a = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;name=value;x\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0;last\r\nExpires: never\r\nX-Other: 1\r\n\r\n";
+    assert_eq!(body_of(a), b"Wikipedia in\r\n\r\nchunks.");
+    let upper =
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding:  Chunked \r\n\r\nA\r\n0123456789\r\n00\r\n\r\n";
+    assert_eq!(body_of(upper), b"0123456789");
+}
+
+#[test]
+fn survives_forty_headers_and_a_multi_kb_value() {
+    let mut a = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..45 {
+        a.extend_from_slice(format!("X-Header-{i}: value-{i}\r\n").as_bytes());
+    }
+    let big = "c".repeat(8 * 1024);
+    a.extend_from_slice(
+        format!("Lambda-Runtime-Client-Context: {big}\r\nContent-Length: 2\r\n\r\n{{}}").as_bytes(),
+    );
+    let got = answer(&a).unwrap();
+    assert_eq!(got.headers.len(), 47);
+    assert_eq!(got.headers[45].1, big.as_bytes());
+    assert_eq!(got.body, b"{}");
+}
+
+#[test]
+fn reads_large_bodies_in_both_framings() {
+    let payload: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+    let mut cl = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+        payload.len()
+    )
+    .into_bytes();
+    cl.extend_from_slice(&payload);
+    let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for piece in payload.chunks(10_007) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    for bytes in [cl, chunked] {
+        for per_read in [1000, usize::MAX] {
+            let (mut c, _) = conn(vec![vec![data(&bytes)]], per_read);
+            assert_eq!(exchange(&mut c).unwrap().body, payload);
+            assert!(c.buffer_len() <= 2 * (payload.len() + MAX_HEAD_LEN));
+        }
+    }
+}
+
+#[test]
+fn keeps_one_connection_for_many_exchanges() {
+    let one: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
+    let two: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nb\r\n0\r\n\r\n";
+    for per_read in PER_READ {
+        let (mut c, log) = conn(vec![vec![data(one), data(two), data(one)]], per_read);
+        assert_eq!(exchange(&mut c).unwrap().body, b"a");
+        assert_eq!(exchange(&mut c).unwrap().body, b"b");
+        assert_eq!(exchange(&mut c).unwrap().body, b"a");
+        assert_eq!(log.borrow().connects, 1);
+    }
+}
+
+#[test]
+fn keeps_bytes_that_arrive_together_for_the_next_answer() {
+    let both: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
+    let (mut c, log) = conn(vec![vec![data(both)]], usize::MAX);
+    assert_eq!(exchange(&mut c).unwrap().body, b"a");
+    assert_eq!(exchange(&mut c).unwrap().body, b"b");
+    assert_eq!(log.borrow().connects, 1);
+}
+
+#[test]
+fn writes_each_request_in_one_vectored_write() {
+    let (mut c, log) = conn(
+        vec![vec![data(b"HTTP/1.1 204 No Content\r\n\r\n")]],
+        usize::MAX,
+    );
+    c.request(
+        &[b"POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\n", b"abc"],
+        Wait::Bounded,
+    )
+    .unwrap();
+    c.read_body().unwrap();
+    assert_eq!(log.borrow().write_calls, 1);
+    assert_eq!(
+        log.borrow().written,
+        b"POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+    );
+}
+
+#[test]
+fn reconnects_after_connection_close() {
+    let close: &[u8] = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na";
+    let (mut c, log) = conn(vec![vec![data(close)], vec![data(close)]], 1);
+    assert_eq!(exchange(&mut c).unwrap().body, b"a");
+    assert!(!c.is_open());
+    assert_eq!(exchange(&mut c).unwrap().body, b"a");
+    assert_eq!(log.borrow().connects, 2);
+}
+
+#[test]
+fn http_1_0_answers_close_the_connection() {
+    let (mut c, log) = conn(
+        vec![vec![data(b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na")]; 2],
+        1,
+    );
+    exchange(&mut c).unwrap();
+    exchange(&mut c).unwrap();
+    assert_eq!(log.borrow().connects, 2);
+}
+
+#[test]
+fn retries_once_on_a_stale_kept_alive_connection() {
+    // The server answered once, then closed while idle: the next request
+    // sees EOF before any byte and must go out again on a new connection.
+    let ok: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
+    let (mut c, log) = conn(vec![vec![data(ok)], vec![data(ok)]], 1);
+    exchange(&mut c).unwrap();
+    assert_eq!(exchange(&mut c).unwrap().body, b"a");
+    assert_eq!(log.borrow().connects, 2);
+    let req: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_eq!(log.borrow().written, [req, req, req].concat());
+}
+
+#[test]
+fn does_not_retry_a_fresh_connection_or_twice() {
+    let (mut c, log) = conn(vec![vec![]], 1);
+    assert!(matches!(exchange(&mut c), Err(Error::Closed)));
+    assert_eq!(log.borrow().connects, 1);
+    let ok: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
+    let (mut c, log) = conn(vec![vec![data(ok)], vec![], vec![data(ok)]], 1);
+    exchange(&mut c).unwrap();
+    assert!(matches!(exchange(&mut c), Err(Error::Closed)));
+    assert_eq!(log.borrow().connects, 2);
+}
+
+#[test]
+fn refused_connection_is_a_connect_error() {
+    let (mut c, _) = conn(vec![], 1);
+    assert!(matches!(exchange(&mut c), Err(Error::Connect(_))));
+}
+
+#[test]
+fn connection_closed_mid_body_is_an_error_never_a_short_body() {
+    for bytes in [
+        &b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"[..],
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Len",
+    ] {
+        for per_read in PER_READ {
+            let (mut c, _) = conn(vec![vec![data(bytes)]], per_read);
+            assert!(
+                matches!(exchange(&mut c), Err(Error::Closed)),
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+            assert!(!c.is_open());
+        }
+    }
+}
+
+#[test]
+fn refuses_malformed_framing() {
+    let cases: &[(&[u8], fn(&Error) -> bool)] = &[
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", |e| matches!(e, Error::ConflictingFraming)),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", |e| matches!(e, Error::ConflictingFraming)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", |e| matches!(e, Error::UnsupportedTransferEncoding)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", |e| matches!(e, Error::UnsupportedTransferEncoding)),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", |e| matches!(e, Error::InvalidContentLength)),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1 2\r\n\r\n", |e| matches!(e, Error::InvalidContentLength)),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", |e| matches!(e, Error::InvalidContentLength)),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", |e| matches!(e, Error::InvalidContentLength)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", |e| matches!(e, Error::InvalidChunk)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", |e| matches!(e, Error::InvalidChunk)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", |e| matches!(e, Error::InvalidChunk)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n", |e| matches!(e, Error::InvalidChunk)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", |e| matches!(e, Error::InvalidChunk)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nbad trailer\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n", |e| matches!(e, Error::BodyTooLarge { limit: 1_048_576 })),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n", |e| matches!(e, Error::BodyTooLarge { .. })),
+        (b"SMTP ready\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
+        (b"HTTP/1.1 2000 OK\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
+        (b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
+    ];
+    for (bytes, expected) in cases {
+        match answer(bytes) {
+            Err(e) => assert!(
+                expected(&e),
+                "{:?}: got {e:?}",
+                String::from_utf8_lossy(bytes)
+            ),
+            Ok(a) => panic!("{:?} accepted: {a:?}", String::from_utf8_lossy(bytes)),
+        }
+    }
+}
+
+#[test]
+fn chunked_bodies_past_the_limit_are_refused_whatever_the_chunking() {
+    let mut big = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..20 {
+        big.extend_from_slice(b"10000\r\n");
+        big.extend_from_slice(&[b'x'; 0x10000]);
+        big.extend_from_slice(b"\r\n");
+    }
+    big.extend_from_slice(b"0\r\n\r\n");
+    let (mut c, _) = conn(vec![vec![data(&big)]], usize::MAX);
+    assert!(matches!(exchange(&mut c), Err(Error::BodyTooLarge { .. })));
+    assert!(c.buffer_len() <= (1 << 20) + MAX_HEAD_LEN + MAX_CHUNK_LINE + 2 * GROW_STEP);
+}
+
+#[test]
+fn refuses_heads_past_the_limit_and_too_many_headers() {
+    let mut long = b"HTTP/1.1 200 OK\r\nX-Big: ".to_vec();
+    long.extend(std::iter::repeat(b'a').take(MAX_HEAD_LEN));
+    long.extend_from_slice(b"\r\n\r\n");
+    assert!(matches!(answer(&long), Err(Error::HeadTooLarge)));
+    let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..=MAX_HEADERS {
+        many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"\r\n");
+    assert!(matches!(
+        answer(&many),
+        Err(Error::Malformed(httparse::Error::TooManyHeaders))
+    ));
+}
+
+#[test]
+fn skips_interim_answers_and_handles_bodiless_ones() {
+    let a = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    assert_eq!(answer(a).unwrap().status, 200);
+    assert_eq!(body_of(a), b"ok");
+    let no_content = answer(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+    assert_eq!((no_content.status, no_content.body.len()), (204, 0));
+}
+
+#[test]
+fn reads_unframed_bodies_until_close() {
+    let (mut c, log) = conn(
+        vec![vec![data(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")]; 2],
+        3,
+    );
+    assert_eq!(exchange(&mut c).unwrap().body, b"until the end");
+    assert!(!c.is_open());
+    exchange(&mut c).unwrap();
+    assert_eq!(log.borrow().connects, 2);
+}
+
+#[test]
+fn waits_forever_for_next_but_bounds_everything_else() {
+    let ok: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    // Silence before the first byte: retried when waiting forever...
+    let (mut c, _) = conn(
+        vec![vec![Step::Timeout, Step::Timeout, data(ok)]],
+        usize::MAX,
+    );
+    assert_eq!(exchange(&mut c).unwrap().body, b"ok");
+    // ...a timeout error when the wait is bounded...
+    let (mut c, _) = conn(vec![vec![Step::Timeout, data(ok)]], usize::MAX);
+    let err = c
+        .request(&[b"POST / HTTP/1.1\r\n\r\n"], Wait::Bounded)
+        .unwrap_err();
+    assert!(matches!(err, Error::TimedOut));
+    // ...and mid-answer, always bounded.
+    let (mut c, _) = conn(
+        vec![vec![data(&ok[..10]), Step::Timeout, data(&ok[10..])]],
+        usize::MAX,
+    );
+    assert!(matches!(exchange(&mut c), Err(Error::TimedOut)));
+    let (mut c, _) = conn(
+        vec![vec![data(&ok[..39]), Step::Timeout, data(&ok[39..])]],
+        usize::MAX,
+    );
+    assert!(matches!(exchange(&mut c), Err(Error::TimedOut)));
+}
+
+#[test]
+fn content_length_parser_is_strict() {
+    assert_eq!(parse_content_length(b"0"), Some(0));
+    assert_eq!(parse_content_length(b" 42 "), Some(42));
+    assert_eq!(
+        parse_content_length(b"9999999999999999999"),
+        Some(9_999_999_999_999_999_999)
+    );
+    for bad in [
+        &b""[..],
+        b"+1",
+        b"-1",
+        b"1.0",
+        b"0x10",
+        b"1 1",
+        b"18446744073709551616000",
+    ] {
+        assert_eq!(
+            parse_content_length(bad),
+            None,
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+#[test]
+fn head_end_detection_finds_every_terminator() {
+    assert!(head_may_be_complete(b"HTTP/1.1 200 OK\r\n\r\n", 0));
+    assert!(head_may_be_complete(b"HTTP/1.1 200 OK\n\n", 0));
+    assert!(head_may_be_complete(b"HTTP/1.1 200 OK\r\n\r\n", 18));
+    assert!(!head_may_be_complete(b"HTTP/1.1 200 OK\r\nA: b\r\n", 0));
+    assert!(!head_may_be_complete(b"HTTP/1.1 200 OK\r\n\r", 0));
+}

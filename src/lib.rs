@@ -1,0 +1,70 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod http;
+pub mod response;
+pub mod runtime;
+
+pub use config::Config;
+pub use context::{Context, Invocation};
+pub use error::{Diagnostic, Error, HandlerError};
+pub use response::Response;
+pub use runtime::Runtime;
+
+/// Runs `handler` for every invocation, for the life of the process.
+///
+/// Reads `AWS_LAMBDA_RUNTIME_API`, then loops over `GET /next`. Returns only
+/// by exiting: when the Runtime API cannot go on (or the environment is
+/// wrong) it prints one line, `lambda-zero: fatal: …`, to stderr and exits
+/// with status 1.
+///
+/// Closures get their argument types inferred; a closure built elsewhere
+/// and passed in needs them spelled out (`|inv: &Invocation<'_>, out:
+/// &mut Response<'_>|`).
+pub fn run<F, E>(handler: F) -> !
+where
+    F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    E: HandlerError,
+{
+    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    exit(runtime.run(handler))
+}
+
+/// Answers every invocation with `body`, built once; the fastest loop
+/// there is (the default `bootstrap` runs this). Exits like [`run`].
+pub fn run_prebuilt(body: &[u8]) -> ! {
+    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    exit(runtime.run_prebuilt(body))
+}
+
+/// Runs `init` once, then its handler for every invocation. An `init`
+/// error (or panic) is reported to `/init/error`, then the process exits
+/// with status 1.
+pub fn run_with_init<I, H, IE, E>(init: I) -> !
+where
+    I: FnOnce(&Config) -> Result<H, IE>,
+    IE: HandlerError,
+    H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    E: HandlerError,
+{
+    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    let config = runtime.config().clone();
+    let handler = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&config))) {
+        Ok(Ok(handler)) => handler,
+        Ok(Err(err)) => exit(runtime.report_init_error(&err)),
+        Err(_) => exit(runtime.report_init_error(&Diagnostic {
+            error_type: runtime::PANIC_ERROR_TYPE,
+            error_message: "init panicked",
+        })),
+    };
+    exit(runtime.run(handler))
+}
+
+fn exit(err: Error) -> ! {
+    eprintln!("lambda-zero: fatal: {err}");
+    std::process::exit(1)
+}

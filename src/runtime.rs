@@ -1,0 +1,485 @@
+//! The invocation loop: endpoints, headers, what each status means, panics
+//! and errors. Knows Lambda, nothing of sockets (that is [`crate::http`]).
+//!
+//! Per warm invocation the loop makes four system calls: one `write` of the
+//! pre-built `GET /next`, one `read` of the answer (more only if the kernel
+//! splits it), one `writev` of the response head and body, one `read` of
+//! the `202`. It allocates nothing once the buffers have grown to the
+//! largest event and response seen.
+
+use crate::config::{self, Config, Endpoint};
+use crate::context::{header, Context, Invocation};
+use crate::error::{Diagnostic, Error, HandlerError};
+use crate::http::{self, Connect, Connection, TcpConnector, Wait};
+use crate::response::{escape_json, JsonEscaper, Response};
+use std::fmt::{self, Write as _};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+/// Largest event accepted: Lambda's 6 MiB synchronous payload limit
+/// (6,291,456 bytes). A larger one fails that invocation.
+pub const MAX_EVENT_LEN: usize = 6 * 1024 * 1024;
+/// Longest request id (or invocation id) accepted, in bytes. Lambda's are
+/// 36-byte UUIDs; anything near this bound is hostile.
+pub const MAX_REQUEST_ID_LEN: usize = 256;
+/// Longest `Lambda-Runtime-Function-Error-Type` header value sent (longer
+/// type names are cut; the JSON body keeps them whole).
+pub const MAX_ERROR_TYPE_HEADER_LEN: usize = 256;
+/// How long the Runtime API may stay silent while an answer to a `POST`
+/// (or the rest of a started answer) is due. `GET /next` may wait forever.
+pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `errorType` of a handler panic.
+pub const PANIC_ERROR_TYPE: &str = "Runtime.Panic";
+/// `errorType` of an event larger than [`MAX_EVENT_LEN`].
+pub const EVENT_TOO_LARGE_ERROR_TYPE: &str = "Runtime.EventTooLarge";
+/// `errorType` of a request id that is not UTF-8.
+pub const INVALID_REQUEST_ID_ERROR_TYPE: &str = "Runtime.InvalidRequestId";
+
+const API_VERSION: &str = "/2018-06-01/runtime";
+const NEXT: &str = "GET /next";
+const RESPONSE: &str = "POST /response";
+const ERROR: &str = "POST /error";
+const INIT_ERROR: &str = "POST /init/error";
+
+/// The Lambda runtime: one connection, its buffers, and the request heads
+/// built once at start-up.
+///
+/// Most functions call [`crate::run`]; `Runtime` is for those that need the
+/// loop's result instead of an exit (tests, embedding).
+pub struct Runtime<C: Connect = TcpConnector> {
+    conn: Connection<C>,
+    config: Config,
+    /// The whole `GET /next` request.
+    next: Vec<u8>,
+    /// `POST {prefix}/2018-06-01/runtime/invocation/`
+    post_prefix: Vec<u8>,
+    /// `/response HTTP/1.1\r\nHost: …\r\nContent-Type: application/json\r\n`
+    response_suffix: Vec<u8>,
+    /// `/error HTTP/1.1\r\nHost: …\r\n…Lambda-Runtime-Function-Error-Type: `
+    error_suffix: Vec<u8>,
+    /// `POST …/init/error HTTP/1.1\r\nHost: …\r\n…Lambda-Runtime-Function-Error-Type: `
+    init_error_head: Vec<u8>,
+    /// The current POST's head.
+    head: Vec<u8>,
+    /// The current POST's body (the handler's response or an error report).
+    body: Vec<u8>,
+    /// The current request id, percent-encoded for the path.
+    id_path: Vec<u8>,
+    /// The current `Lambda-Runtime-Invocation-Id`, empty when absent.
+    invocation_id: Vec<u8>,
+}
+
+impl<C: Connect> fmt::Debug for Runtime<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("conn", &self.conn)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime<TcpConnector> {
+    /// Reads `AWS_LAMBDA_RUNTIME_API` and the function's configuration from
+    /// the environment.
+    pub fn from_env() -> Result<Self, Error> {
+        let endpoint = config::endpoint_from_env()?;
+        Runtime::new(&endpoint, Config::from_env())
+    }
+
+    /// A runtime for `endpoint` (resolved now, once) with the default I/O
+    /// timeout.
+    pub fn new(endpoint: &Endpoint, config: Config) -> Result<Self, Error> {
+        let connector = TcpConnector::new(endpoint.resolve()?, DEFAULT_IO_TIMEOUT);
+        Ok(Runtime::with_connector(endpoint, config, connector))
+    }
+}
+
+impl<C: Connect> Runtime<C> {
+    /// A runtime that opens its connections with `connector`.
+    pub fn with_connector(endpoint: &Endpoint, config: Config, connector: C) -> Self {
+        let host = format!("Host: {}:{}\r\n", endpoint.host, endpoint.port);
+        let base = format!("{}{API_VERSION}", endpoint.prefix);
+        let json = "Content-Type: application/json\r\n";
+        let error_type = "Lambda-Runtime-Function-Error-Type: ";
+        let post_prefix = format!("POST {base}/invocation/").into_bytes();
+        let response_suffix = format!("/response HTTP/1.1\r\n{host}{json}").into_bytes();
+        let error_suffix = format!("/error HTTP/1.1\r\n{host}{json}{error_type}").into_bytes();
+        // Room for the longest head ever built, so building one never
+        // reallocates: prefix, encoded id, suffix, error type, invocation id.
+        let head_cap = post_prefix.len()
+            + 3 * MAX_REQUEST_ID_LEN
+            + error_suffix.len().max(response_suffix.len())
+            + MAX_ERROR_TYPE_HEADER_LEN
+            + MAX_REQUEST_ID_LEN
+            + 128;
+        Runtime {
+            conn: Connection::new(connector, MAX_EVENT_LEN),
+            config,
+            next: format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n").into_bytes(),
+            init_error_head: format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
+                .into_bytes(),
+            post_prefix,
+            response_suffix,
+            error_suffix,
+            head: Vec::with_capacity(head_cap),
+            body: Vec::with_capacity(4096),
+            id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
+            invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
+        }
+    }
+
+    /// Refuses events larger than `len` bytes (default [`MAX_EVENT_LEN`]).
+    pub fn set_max_event_len(&mut self, len: usize) {
+        self.conn.set_max_body_len(len);
+    }
+
+    /// The function's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The receive buffer's current size (it grows only for events larger
+    /// than any before).
+    pub fn receive_buffer_len(&self) -> usize {
+        self.conn.buffer_len()
+    }
+
+    /// Serves invocations until the Runtime API fails; returns why.
+    ///
+    /// Each event is handed to `handler` with a [`Response`] writer into
+    /// the reused send buffer. `Ok` posts what was written to `/response`;
+    /// `Err` posts the error to `/error`; a panic is caught and posted to
+    /// `/error` as [`PANIC_ERROR_TYPE`]. A failed invocation never ends
+    /// the loop; only a broken Runtime API does.
+    pub fn run<F, E>(&mut self, handler: F) -> Error
+    where
+        F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+        E: HandlerError,
+    {
+        self.serve(handler, None)
+    }
+
+    /// Serves invocations answering every one with `body`, built once
+    /// (e.g. by [`crate::response::api_gateway`]); it is sent from where it
+    /// is, in the same `writev` as the head, never copied.
+    pub fn run_prebuilt(&mut self, body: &[u8]) -> Error {
+        self.serve(|_, _| Ok::<(), std::convert::Infallible>(()), Some(body))
+    }
+
+    /// Reports an initialisation failure to `/init/error`; returns the
+    /// error to exit with ([`Error::Init`] once reported).
+    pub fn report_init_error(&mut self, err: &dyn HandlerError) -> Error {
+        write_error_body(&mut self.body, err.error_type(), err);
+        self.head.clear();
+        self.head.extend_from_slice(&self.init_error_head);
+        push_header_value(&mut self.head, err.error_type());
+        self.head.extend_from_slice(b"\r\n");
+        finish_head(&mut self.head, self.body.len());
+        match exchange(&mut self.conn, &[&self.head, &self.body], INIT_ERROR) {
+            Ok(status) if (200..300).contains(&status) => Error::Init,
+            Ok(status) => Error::Status {
+                during: INIT_ERROR,
+                status,
+            },
+            Err(e) => e,
+        }
+    }
+
+    fn serve<F, E>(&mut self, mut handler: F, prebuilt: Option<&[u8]>) -> Error
+    where
+        F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+        E: HandlerError,
+    {
+        loop {
+            match self.next_event() {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => return e,
+            }
+            let msg = self.conn.message();
+            let Some(context) = Context::from_message(&msg, &self.config) else {
+                let err = Diagnostic {
+                    error_type: INVALID_REQUEST_ID_ERROR_TYPE,
+                    error_message: "the request id is not valid UTF-8",
+                };
+                if let Err(e) = self.post_error(&err) {
+                    return e;
+                }
+                continue;
+            };
+            let invocation = Invocation {
+                context,
+                event: msg.body(),
+            };
+            let body = &mut self.body;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                handler(&invocation, &mut Response::new(body))
+            }));
+            let posted = match outcome {
+                Ok(Ok(())) => self.post_response(prebuilt),
+                Ok(Err(err)) => self.post_error(&err),
+                Err(payload) => {
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .copied()
+                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                        .unwrap_or("(no message)");
+                    self.post_error(&Diagnostic {
+                        error_type: PANIC_ERROR_TYPE,
+                        error_message: PanicMessage(message),
+                    })
+                }
+            };
+            if let Err(e) = posted {
+                return e;
+            }
+        }
+    }
+
+    /// Asks for the next event. `Ok(true)`: it is in the buffer, with a
+    /// usable request id. `Ok(false)`: that invocation failed and was dealt
+    /// with; ask again. `Err`: the runtime cannot go on.
+    fn next_event(&mut self) -> Result<bool, Error> {
+        let during = NEXT;
+        self.conn
+            .request(&[&self.next], Wait::Forever)
+            .map_err(|source| Error::Http { during, source })?;
+        let status = self.conn.status();
+        if !(200..300).contains(&status) {
+            self.conn.close();
+            return Err(Error::Status { during, status });
+        }
+        let ids = self.capture_ids();
+        match (self.conn.read_body(), ids) {
+            (Ok(()), Ok(())) => Ok(true),
+            (Err(http::Error::BodyTooLarge { limit }), Ok(())) => {
+                self.post_error(&Diagnostic {
+                    error_type: EVENT_TOO_LARGE_ERROR_TYPE,
+                    error_message: TooLarge(limit),
+                })?;
+                Ok(false)
+            }
+            (Err(source), _) => Err(Error::Http { during, source }),
+            (Ok(()), Err(why)) => {
+                eprintln!("lambda-zero: {during}: {why}; invocation skipped");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Copies the request id (percent-encoded) and the invocation id out of
+    /// the head, so they outlive the receive buffer's reuse.
+    fn capture_ids(&mut self) -> Result<(), &'static str> {
+        let msg = self.conn.message();
+        self.id_path.clear();
+        self.invocation_id.clear();
+        let id = msg
+            .header(header::REQUEST_ID)
+            .ok_or("answer without Lambda-Runtime-Aws-Request-Id")?;
+        if id.is_empty() {
+            return Err("empty request id");
+        }
+        if id.len() > MAX_REQUEST_ID_LEN {
+            return Err("request id longer than 256 bytes");
+        }
+        push_path_segment(&mut self.id_path, id);
+        if let Some(v) = msg.header(header::INVOCATION_ID) {
+            if v.len() > MAX_REQUEST_ID_LEN {
+                return Err("invocation id longer than 256 bytes");
+            }
+            self.invocation_id.extend_from_slice(v);
+        }
+        Ok(())
+    }
+
+    fn post_response(&mut self, prebuilt: Option<&[u8]>) -> Result<(), Error> {
+        let body = prebuilt.unwrap_or(&self.body);
+        self.head.clear();
+        self.head.extend_from_slice(&self.post_prefix);
+        self.head.extend_from_slice(&self.id_path);
+        self.head.extend_from_slice(&self.response_suffix);
+        push_invocation_id(&mut self.head, &self.invocation_id);
+        finish_head(&mut self.head, body.len());
+        let status = exchange(&mut self.conn, &[&self.head, body], RESPONSE)?;
+        self.check_post(RESPONSE, status)
+    }
+
+    fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), Error> {
+        let error_type = err.error_type();
+        write_error_body(&mut self.body, error_type, err);
+        self.head.clear();
+        self.head.extend_from_slice(&self.post_prefix);
+        self.head.extend_from_slice(&self.id_path);
+        self.head.extend_from_slice(&self.error_suffix);
+        push_header_value(&mut self.head, error_type);
+        self.head.extend_from_slice(b"\r\n");
+        push_invocation_id(&mut self.head, &self.invocation_id);
+        finish_head(&mut self.head, self.body.len());
+        let status = exchange(&mut self.conn, &[&self.head, &self.body], ERROR)?;
+        self.check_post(ERROR, status)
+    }
+
+    /// 2xx: done. 4xx: this invocation failed (413 too large, 400/403 bad
+    /// id or state, 410 timed out): log, go on. Anything else: stop.
+    fn check_post(&self, during: &'static str, status: u16) -> Result<(), Error> {
+        match status {
+            200..=299 => Ok(()),
+            400..=499 => {
+                let id = std::str::from_utf8(&self.id_path).unwrap_or("?");
+                let body = self.conn.message().body();
+                let body = String::from_utf8_lossy(&body[..body.len().min(200)]);
+                eprintln!(
+                    "lambda-zero: {during} for request {id} answered {status} ({}): invocation failed, going on",
+                    body.trim()
+                );
+                Ok(())
+            }
+            _ => Err(Error::Status { during, status }),
+        }
+    }
+}
+
+/// One request and its whole answer; returns the status.
+fn exchange<C: Connect>(
+    conn: &mut Connection<C>,
+    parts: &[&[u8]],
+    during: &'static str,
+) -> Result<u16, Error> {
+    conn.request(parts, Wait::Bounded)
+        .and_then(|()| conn.read_body())
+        .map_err(|source| Error::Http { during, source })?;
+    Ok(conn.status())
+}
+
+/// `{"errorMessage":"…","errorType":"…","stackTrace":[]}`, the message
+/// formatted straight into `body` through the JSON escaper.
+fn write_error_body(body: &mut Vec<u8>, error_type: &str, message: &dyn fmt::Display) {
+    body.clear();
+    body.extend_from_slice(b"{\"errorMessage\":\"");
+    // A Display impl that fails leaves a partial message: still valid JSON.
+    let _ = write!(JsonEscaper(body), "{message}");
+    body.extend_from_slice(b"\",\"errorType\":\"");
+    escape_json(body, error_type);
+    body.extend_from_slice(b"\",\"stackTrace\":[]}");
+}
+
+/// Appends `value` as a header value: visible ASCII and spaces only (other
+/// bytes become `_`, so no CR/LF can split the head), at most
+/// [`MAX_ERROR_TYPE_HEADER_LEN`] bytes.
+fn push_header_value(head: &mut Vec<u8>, value: &str) {
+    let value = value.trim();
+    let value = &value.as_bytes()[..value.len().min(MAX_ERROR_TYPE_HEADER_LEN)];
+    head.extend(value.iter().map(|&b| {
+        if b == b' ' || b.is_ascii_graphic() {
+            b
+        } else {
+            b'_'
+        }
+    }));
+}
+
+fn push_invocation_id(head: &mut Vec<u8>, invocation_id: &[u8]) {
+    if !invocation_id.is_empty() {
+        head.extend_from_slice(b"Lambda-Runtime-Invocation-Id: ");
+        head.extend_from_slice(invocation_id);
+        head.extend_from_slice(b"\r\n");
+    }
+}
+
+fn finish_head(head: &mut Vec<u8>, content_length: usize) {
+    head.extend_from_slice(b"Content-Length: ");
+    head.extend_from_slice(itoa::Buffer::new().format(content_length).as_bytes());
+    head.extend_from_slice(b"\r\n\r\n");
+}
+
+/// Percent-encodes every byte outside RFC 3986 `unreserved`
+/// (`A-Z a-z 0-9 - . _ ~`), so any id makes one well-formed path segment:
+/// `a b` → `a%20b`, `../x` → `..%2Fx`.
+pub(crate) fn push_path_segment(out: &mut Vec<u8>, id: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in id {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        }
+    }
+}
+
+struct PanicMessage<'a>(&'a str);
+
+impl fmt::Display for PanicMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "handler panicked: {}", self.0)
+    }
+}
+
+struct TooLarge(usize);
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "event larger than {} bytes, not handed to the handler",
+            self.0
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(id: &[u8]) -> String {
+        let mut v = Vec::new();
+        push_path_segment(&mut v, id);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn percent_encodes_everything_outside_unreserved() {
+        assert_eq!(
+            encoded(b"8476a536-e9f4-11e8-9739-2dfe598c3fcd"),
+            "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
+        );
+        assert_eq!(encoded(b"a b"), "a%20b");
+        assert_eq!(encoded(b"q?x=1#f"), "q%3Fx%3D1%23f");
+        assert_eq!(encoded(b"../../x"), "..%2F..%2Fx");
+        assert_eq!(encoded(b"~_.-"), "~_.-");
+        assert_eq!(encoded(b"\r\n\x00\xff%"), "%0D%0A%00%FF%25");
+        assert_eq!(encoded("é".as_bytes()), "%C3%A9");
+    }
+
+    #[test]
+    fn encoded_ids_are_always_one_clean_segment() {
+        for b in 0..=255u8 {
+            let e = encoded(&[b, b'/', b]);
+            assert!(
+                e.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-._~%".contains(&c)),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_bodies_are_json_whatever_the_message() {
+        let mut body = Vec::new();
+        write_error_body(&mut body, "My\"Type", &"line1\nline2 \"quoted\" \\ \u{1}");
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            r#"{"errorMessage":"line1\nline2 \"quoted\" \\ \u0001","errorType":"My\"Type","stackTrace":[]}"#
+        );
+    }
+
+    #[test]
+    fn header_values_cannot_split_the_head() {
+        let mut head = Vec::new();
+        push_header_value(&mut head, "Bad\r\nX-Injected: 1\u{e9}");
+        assert_eq!(head, b"Bad__X-Injected: 1__");
+        head.clear();
+        push_header_value(&mut head, &"T".repeat(1000));
+        assert_eq!(head.len(), MAX_ERROR_TYPE_HEADER_LEN);
+    }
+}
