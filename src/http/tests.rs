@@ -363,7 +363,8 @@ fn connection_closed_mid_body_is_an_error_never_a_short_body() {
 
 #[test]
 fn refuses_malformed_framing() {
-    let cases: &[(&[u8], fn(&Error) -> bool)] = &[
+    type Case = (&'static [u8], fn(&Error) -> bool);
+    let cases: &[Case] = &[
         (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", |e| matches!(e, Error::ConflictingFraming)),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", |e| matches!(e, Error::ConflictingFraming)),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", |e| matches!(e, Error::UnsupportedTransferEncoding)),
