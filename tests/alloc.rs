@@ -1,0 +1,193 @@
+//! The zero-allocation promise, proven with a counting global allocator.
+//!
+//! Only allocations made on the runtime's own thread are counted (the
+//! emulator serving it runs on other threads). After a warm-up that sizes
+//! the buffers, a warm invocation — reading `/next`, parsing the head,
+//! building the context, calling the handler, writing the response or the
+//! error report, reading the `202` — must allocate nothing.
+//!
+//! This file needs `unsafe` for `GlobalAlloc`; the crate itself forbids it.
+
+use lambda_zero::config::Endpoint;
+use lambda_zero::{Config, Diagnostic, Error, Runtime};
+use lambda_zero_emulator::{Emulator, Event, Kind, Script};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt::Write as _;
+
+struct Counting;
+
+thread_local! {
+    /// This thread's allocations, `None` on threads that are not counted.
+    /// (Per thread, so tests running in parallel do not mix their counts.)
+    static ALLOCATIONS: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn count() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get().map(|n| n + 1)));
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made so far by this (counted) thread.
+fn allocations() -> usize {
+    ALLOCATIONS
+        .with(Cell::get)
+        .expect("called on a counted thread")
+}
+
+/// Runs `f` on a fresh thread whose allocations are counted.
+fn counted<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        ALLOCATIONS.with(|c| c.set(Some(0)));
+        f()
+    })
+    .join()
+    .expect("runtime thread")
+}
+
+const WARM_UP: usize = 20;
+const MEASURED: usize = 2000;
+
+/// A varied event no larger than the warm-up's largest.
+fn event(i: usize) -> Event {
+    let size = [60, 900, 4000, 15, 2500][i % 5];
+    let body = format!("{{\"i\":{i},\"pad\":\"{}\"}}", "p".repeat(size));
+    let e = Event::new(format!("8476a536-e9f4-11e8-9739-{i:012}"), body)
+        .with_trace_id(format!(
+            "Root=1-5759e988-bd862e3fe1be46a9942727{i:02};Sampled=1"
+        ))
+        .with_header(
+            "Lambda-Runtime-Client-Context",
+            "{\"custom\":{\"k\":\"v\"}}",
+        );
+    let e = if i % 3 == 0 {
+        e.with_invocation_id(format!("inv-{i}"))
+    } else {
+        e
+    };
+    if i % 4 == 1 {
+        e.chunked(1000)
+    } else {
+        e
+    }
+}
+
+#[test]
+fn warm_invocations_allocate_nothing_on_success_and_error_paths() {
+    let total = WARM_UP + MEASURED;
+    let emu = Emulator::start(Script::new().events((0..total).map(event))).unwrap();
+    let api = emu.runtime_api();
+    let (samples, err) = counted(move || {
+        let endpoint = Endpoint::parse(&api).unwrap();
+        let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+        let mut samples: Vec<usize> = Vec::with_capacity(total);
+        let err = rt.run(|inv, out| {
+            samples.push(allocations());
+            let n = samples.len();
+            if n % 2 == 0 {
+                // Error path: a Display message formatted into the send buffer.
+                return Err(Diagnostic {
+                    error_type: "Test.Failure",
+                    error_message: Failure(n),
+                });
+            }
+            write!(
+                out,
+                "{{\"request\":\"{}\",\"len\":{},\"trace\":",
+                inv.context.request_id,
+                inv.event.len()
+            )
+            .unwrap();
+            out.write_bytes(b"\"");
+            out.write_json_str(inv.context.xray_trace_id.unwrap_or(""));
+            out.write_bytes(b"\"}");
+            Ok(())
+        });
+        (samples, err)
+    });
+    assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+    assert_eq!(samples.len(), total);
+    let records = emu.records();
+    assert_eq!(
+        records.iter().filter(|r| r.kind == Kind::Response).count(),
+        total / 2
+    );
+    assert_eq!(
+        records.iter().filter(|r| r.kind == Kind::Error).count(),
+        total / 2
+    );
+
+    let warm = samples[total - 1] - samples[WARM_UP];
+    println!(
+        "allocations: {} during start-up and warm-up, {warm} over {} warm invocations ({} per invocation)",
+        samples[WARM_UP],
+        total - 1 - WARM_UP,
+        warm as f64 / (total - 1 - WARM_UP) as f64
+    );
+    assert_eq!(warm, 0, "warm invocations allocated");
+}
+
+struct Failure(usize);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invocation {} failed: \"quoted\"\nand multi-line",
+            self.0
+        )
+    }
+}
+
+#[test]
+fn the_prebuilt_loop_allocates_the_same_for_ten_or_a_thousand_events() {
+    let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
+    let mut totals = Vec::new();
+    for n in [10, 1000] {
+        let emu = Emulator::start(
+            Script::new().events((0..n).map(|i| Event::new(format!("id-{i}"), "{}"))),
+        )
+        .unwrap();
+        let api = emu.runtime_api();
+        let body = body.clone();
+        let used = counted(move || {
+            let endpoint = Endpoint::parse(&api).unwrap();
+            let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+            let before = allocations();
+            let err = rt.run_prebuilt(&body);
+            assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+            allocations() - before
+        });
+        assert_eq!(emu.records().len(), n);
+        totals.push(used);
+    }
+    println!(
+        "prebuilt loop allocations: {} for 10 events, {} for 1000",
+        totals[0], totals[1]
+    );
+    assert_eq!(
+        totals[0], totals[1],
+        "allocations grew with the number of events"
+    );
+}
