@@ -1,0 +1,120 @@
+//! The default `bootstrap` binary as Lambda runs it: a process with
+//! `AWS_LAMBDA_RUNTIME_API` in its environment.
+
+use lambda_zero_emulator::{Emulator, Event, Kind, Reply, Script};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HELLO: &str = r#"{"statusCode":200,"headers":{"content-type":"text/plain"},"body":"Hello World!","isBase64Encoded":false}"#;
+
+/// Hang guard only: a test fails (instead of hanging CI) if the process
+/// outlives this; no assertion is made about how fast it exits.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+fn bootstrap(runtime_api: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    cmd.env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(api) = runtime_api {
+        cmd.env("AWS_LAMBDA_RUNTIME_API", api);
+    }
+    let mut child = cmd.spawn().expect("spawn bootstrap");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > HANG_GUARD {
+            child.kill().ok();
+            panic!("bootstrap still running after {HANG_GUARD:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn one_line_diagnostic(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "exit status; stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(stderr.starts_with("lambda-zero: fatal: "), "{stderr}");
+    stderr
+}
+
+#[test]
+fn answers_every_event_with_hello_world() {
+    let emu = Emulator::start(Script::new().events((0..50).map(|i| {
+        let e = Event::new(format!("req-{i}"), r#"{"version":"2.0","rawPath":"/"}"#);
+        if i % 2 == 0 {
+            e.chunked(5)
+        } else {
+            e
+        }
+    })))
+    .unwrap();
+    let out = bootstrap(Some(&emu.runtime_api()));
+    let records = emu.records();
+    assert_eq!(records.len(), 50);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(
+            (r.kind, r.request_id.as_str()),
+            (Kind::Response, format!("req-{i}").as_str())
+        );
+        assert_eq!(r.body_str(), Some(HELLO));
+    }
+    assert_eq!(emu.connections(), 1);
+    // The script's end (a 500 on /next) ends the process: one line, exit 1.
+    let line = one_line_diagnostic(&out);
+    assert!(line.contains("GET /next") && line.contains("500"), "{line}");
+}
+
+#[test]
+fn refuses_a_bad_runtime_api_variable_with_one_line() {
+    for value in [
+        None,
+        Some(""),
+        Some("https://127.0.0.1:9001"),
+        Some("127.0.0.1"),
+        Some("not a host:1"),
+        Some("[::1]"),
+    ] {
+        let out = bootstrap(value);
+        let line = one_line_diagnostic(&out);
+        assert!(line.contains("AWS_LAMBDA_RUNTIME_API"), "{value:?}: {line}");
+    }
+}
+
+#[test]
+fn exits_when_the_api_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = bootstrap(Some(&format!("127.0.0.1:{port}")));
+    let line = one_line_diagnostic(&out);
+    assert!(line.contains("cannot connect"), "{line}");
+}
+
+#[test]
+fn exits_on_a_500_from_next_without_spinning() {
+    let emu = Emulator::start(
+        Script::new()
+            .reply(Reply::Status(500, b"{}".to_vec()))
+            .events([Event::new("never", "{}")]),
+    )
+    .unwrap();
+    let out = bootstrap(Some(&emu.runtime_api()));
+    one_line_diagnostic(&out);
+    assert_eq!(emu.next_requests(), 1, "asked /next once, did not retry");
+    assert!(emu.records().is_empty());
+}
+
+#[test]
+fn exits_when_the_connection_drops_mid_event() {
+    let cut = Event::new("cut", vec![b'x'; 100_000]);
+    let emu = Emulator::start(Script::new().reply(Reply::CloseMidBody(cut))).unwrap();
+    let out = bootstrap(Some(&emu.runtime_api()));
+    let line = one_line_diagnostic(&out);
+    assert!(line.contains("closed"), "{line}");
+    assert!(emu.records().is_empty());
+}
