@@ -1,0 +1,1136 @@
+//! A fast, strict, std-only emulator of the AWS Lambda Runtime API (version `2018-06-01`).
+//!
+//! [`Emulator::start`] binds `127.0.0.1:0` and serves a [`Script`] of [`Reply`]s in background
+//! threads (one per TCP connection, keep-alive, `TCP_NODELAY`). Every `POST` a runtime sends back
+//! is parsed by a strict hand-written HTTP/1.1 parser and kept as a [`Record`].
+//!
+//! Routes (under the script's prefix): `GET /2018-06-01/runtime/invocation/next`,
+//! `POST .../invocation/{id}/response`, `POST .../invocation/{id}/error` and
+//! `POST /2018-06-01/runtime/init/error`; anything else is answered `404` ([`Kind::Unknown`]).
+//!
+//! Strictness: the request line must be `METHOD SP target SP HTTP/1.1` with a visible-ASCII
+//! target; every line must end in CRLF; header names are tokens, values hold no control
+//! characters, no line folding; exactly one `Host`; at most one `Content-Length` (digits only);
+//! `Transfer-Encoding` may only be `chunked` and not together with `Content-Length`; `POST`
+//! needs one of the two; `%` in `{id}` needs two hex digits. A violation is answered `400`
+//! (`431` for a head over [`MAX_HEAD`], `413` for a body over [`MAX_BODY`]), recorded as
+//! [`Kind::Invalid`] with [`Record::problem`] set, and the connection is closed.
+//! `Expect: 100-continue` is not honoured (the body is simply read).
+//!
+//! ```no_run
+//! use lambda_zero_emulator::{Emulator, Event, Kind, Script};
+//! use std::time::Duration;
+//!
+//! let emu = Emulator::start(Script::new().event(Event::new("id-1", r#"{"a":1}"#))).unwrap();
+//! // ... start a runtime with AWS_LAMBDA_RUNTIME_API=emu.runtime_api() ...
+//! let records = emu.wait_records(1, Duration::from_secs(5));
+//! assert_eq!(records[0].kind, Kind::Response);
+//! emu.shutdown();
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The ARN an [`Event`] carries unless [`Event::with_function_arn`] says otherwise.
+pub const DEFAULT_FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:lambda-zero";
+/// Largest accepted request head (request line + headers), and largest trailer section.
+/// A bigger one is answered `431` and recorded as [`Kind::Invalid`].
+pub const MAX_HEAD: usize = 64 * 1024;
+/// Largest accepted request body. A bigger one is answered `413` and recorded as [`Kind::Invalid`].
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+/// The body `/next` is answered with once the script is empty (under [`Drained::Status`]).
+pub const DRAINED_BODY: &str =
+    r#"{"errorMessage":"emulator: no more events","errorType":"Emulator.Drained"}"#;
+const API: &str = "/2018-06-01/runtime";
+
+/// One invocation handed out on `GET /next`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Sent verbatim in `Lambda-Runtime-Aws-Request-Id` (may contain any printable bytes).
+    pub request_id: String,
+    /// The event payload.
+    pub body: Vec<u8>,
+    /// `Lambda-Runtime-Deadline-Ms`; `None` means "now (epoch ms) + 3000" at hand-out time.
+    pub deadline_ms: Option<u64>,
+    /// `Lambda-Runtime-Invoked-Function-Arn` (default [`DEFAULT_FUNCTION_ARN`]).
+    pub function_arn: String,
+    /// `Lambda-Runtime-Trace-Id`, omitted when `None`.
+    pub trace_id: Option<String>,
+    /// `Lambda-Runtime-Invocation-Id`, omitted when `None`.
+    pub invocation_id: Option<String>,
+    /// Extra headers appended verbatim (`name: value`) to the `/next` answer.
+    pub headers: Vec<(String, String)>,
+    /// How the body is framed.
+    pub framing: Framing,
+    /// Status to answer this invocation's `/response` or `/error` POST with
+    /// (`None`: the script default, see [`Script::post_status`]).
+    pub post_status: Option<u16>,
+}
+
+/// How an [`Event`] body is framed in the `/next` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// `Content-Length: n`.
+    #[default]
+    ContentLength,
+    /// `Transfer-Encoding: chunked`, every chunk (including the last) carrying the chunk
+    /// extension `;x=y`, followed by one trailer `X-Trailer: 1`.
+    Chunked {
+        /// Payload bytes per chunk (0 is treated as 1).
+        chunk_size: usize,
+    },
+}
+
+impl Event {
+    /// An event with the given id and body and every other field at its default.
+    pub fn new(request_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Event {
+        Event {
+            request_id: request_id.into(),
+            body: body.into(),
+            deadline_ms: None,
+            function_arn: DEFAULT_FUNCTION_ARN.to_string(),
+            trace_id: None,
+            invocation_id: None,
+            headers: Vec::new(),
+            framing: Framing::ContentLength,
+            post_status: None,
+        }
+    }
+    /// Sets an explicit `Lambda-Runtime-Deadline-Ms`.
+    pub fn with_deadline_ms(mut self, deadline_ms: u64) -> Event {
+        self.deadline_ms = Some(deadline_ms);
+        self
+    }
+    /// Sets `Lambda-Runtime-Invoked-Function-Arn`.
+    pub fn with_function_arn(mut self, arn: impl Into<String>) -> Event {
+        self.function_arn = arn.into();
+        self
+    }
+    /// Sets `Lambda-Runtime-Trace-Id`.
+    pub fn with_trace_id(mut self, trace_id: impl Into<String>) -> Event {
+        self.trace_id = Some(trace_id.into());
+        self
+    }
+    /// Sets `Lambda-Runtime-Invocation-Id`.
+    pub fn with_invocation_id(mut self, invocation_id: impl Into<String>) -> Event {
+        self.invocation_id = Some(invocation_id.into());
+        self
+    }
+    /// Appends an extra header to the `/next` answer.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Event {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    /// Frames the body with `Transfer-Encoding: chunked` in chunks of `chunk_size` bytes.
+    pub fn chunked(mut self, chunk_size: usize) -> Event {
+        self.framing = Framing::Chunked { chunk_size };
+        self
+    }
+    /// Answers this invocation's `/response` or `/error` POST with `status`.
+    pub fn with_post_status(mut self, status: u16) -> Event {
+        self.post_status = Some(status);
+        self
+    }
+}
+
+/// One scripted answer to `GET /next`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A normal `200` answer carrying the event.
+    Event(Event),
+    /// Answer with this status and (JSON) body.
+    Status(u16, Vec<u8>),
+    /// Write these bytes verbatim, then close the connection.
+    Raw(Vec<u8>),
+    /// Send the head (with the full `Content-Length`) and half the body, then close the connection.
+    CloseMidBody(Event),
+    /// Close the connection without answering.
+    Close,
+}
+
+/// What `GET /next` gets once the script is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Answer with this status and [`DRAINED_BODY`] (the default is `Status(500)`).
+    Status(u16),
+    /// Hold the request until a reply is pushed or the emulator shuts down, like real Lambda.
+    Block,
+}
+
+/// What the emulator serves, and how. A builder.
+#[derive(Debug, Clone)]
+pub struct Script {
+    replies: VecDeque<Reply>,
+    cfg: Config,
+}
+
+#[derive(Debug, Clone)]
+struct Config {
+    prefix: String,
+    close_after: bool,
+    split: usize,
+    drained: Drained,
+    post_status: u16,
+}
+
+impl Default for Script {
+    fn default() -> Script {
+        Script::new()
+    }
+}
+
+impl Script {
+    /// An empty script: no prefix, keep-alive, whole writes, `Drained::Status(500)`, POSTs answered `202`.
+    pub fn new() -> Script {
+        Script {
+            replies: VecDeque::new(),
+            cfg: Config {
+                prefix: String::new(),
+                close_after: false,
+                split: 0,
+                drained: Drained::Status(500),
+                post_status: 202,
+            },
+        }
+    }
+    /// Appends one reply.
+    pub fn reply(mut self, r: Reply) -> Script {
+        self.replies.push_back(r);
+        self
+    }
+    /// Appends one normal event (`reply(Reply::Event(e))`).
+    pub fn event(self, e: Event) -> Script {
+        self.reply(Reply::Event(e))
+    }
+    /// Appends several normal events.
+    pub fn events(mut self, it: impl IntoIterator<Item = Event>) -> Script {
+        self.replies.extend(it.into_iter().map(Reply::Event));
+        self
+    }
+    /// The path prefix the API lives under, e.g. `"/.rt"` (default `""`).
+    pub fn prefix(mut self, p: &str) -> Script {
+        self.cfg.prefix = p.to_string();
+        self
+    }
+    /// When `yes`, every answer carries `Connection: close` and the connection is then closed.
+    pub fn close_after_each_answer(mut self, yes: bool) -> Script {
+        self.cfg.close_after = yes;
+        self
+    }
+    /// Writes every answer in pieces of `n` bytes, each a separate write (0 = one write).
+    pub fn split_writes(mut self, n: usize) -> Script {
+        self.cfg.split = n;
+        self
+    }
+    /// What `/next` gets once the script is empty.
+    pub fn drained(mut self, d: Drained) -> Script {
+        self.cfg.drained = d;
+        self
+    }
+    /// Default status for `/response`, `/error` and `/init/error` POSTs (default `202`).
+    pub fn post_status(mut self, status: u16) -> Script {
+        self.cfg.post_status = status;
+        self
+    }
+}
+
+/// What kind of request a [`Record`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `POST .../invocation/{id}/response`.
+    Response,
+    /// `POST .../invocation/{id}/error`.
+    Error,
+    /// `POST .../init/error`.
+    InitError,
+    /// A malformed request (answered 400, 413 or 431, or cut off), see [`Record::problem`].
+    Invalid,
+    /// A well-formed request to an unknown path (answered 404).
+    Unknown,
+}
+
+/// One request the runtime sent (every request except `GET /next`).
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// What it was.
+    pub kind: Kind,
+    /// The percent-decoded `{id}` path segment (`""` for init errors, unknown and invalid requests).
+    pub request_id: String,
+    /// The raw request-target as received (possibly `""` for an invalid request).
+    pub target: String,
+    /// Request headers, names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The de-chunked body.
+    pub body: Vec<u8>,
+    /// Trailers of a chunked request (names lower-cased).
+    pub trailers: Vec<(String, String)>,
+    /// The status answered (0 when nothing could be answered: connection closed mid-request).
+    pub status_sent: u16,
+    /// Serial number of the TCP connection it arrived on (0, 1, 2...).
+    pub connection: usize,
+    /// From handing the event out on `/next` to this POST being fully received (zero when unknown).
+    pub latency: Duration,
+    /// When the request was fully received.
+    pub received_at: Instant,
+    /// For [`Kind::Invalid`]: what was wrong with the request.
+    pub problem: Option<String>,
+}
+
+impl Record {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    /// The body as UTF-8, if it is.
+    pub fn body_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.body).ok()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Reply>,
+    records: Vec<Record>,
+    handed: HashMap<String, (Instant, Option<u16>)>,
+    streams: HashMap<usize, TcpStream>,
+    next_requests: usize,
+    connections: usize,
+    first_next_at: Option<Instant>,
+    stop: bool,
+}
+
+struct Shared {
+    cfg: Config,
+    state: Mutex<State>,
+    /// Signalled when replies are pushed or on stop.
+    work: Condvar,
+    /// Signalled when records are added or on stop.
+    recorded: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    fn record(&self, rec: Record) {
+        self.lock().records.push(rec);
+        self.recorded.notify_all();
+    }
+}
+
+/// A running emulator. Shuts down on [`Emulator::shutdown`] or drop.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    accept: Option<JoinHandle<Vec<JoinHandle<()>>>>,
+}
+
+impl Emulator {
+    /// Binds `127.0.0.1:0` and serves `script` in background threads.
+    pub fn start(script: Script) -> io::Result<Emulator> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            cfg: script.cfg,
+            state: Mutex::new(State {
+                queue: script.replies,
+                ..State::default()
+            }),
+            work: Condvar::new(),
+            recorded: Condvar::new(),
+        });
+        let sh = Arc::clone(&shared);
+        let accept = thread::Builder::new()
+            .name("lz-emulator-accept".into())
+            .spawn(move || accept_loop(&listener, &sh))?;
+        Ok(Emulator {
+            shared,
+            addr,
+            accept: Some(accept),
+        })
+    }
+    /// The address the emulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The value for `AWS_LAMBDA_RUNTIME_API`: `"127.0.0.1:PORT"` followed by the prefix.
+    pub fn runtime_api(&self) -> String {
+        format!("{}{}", self.addr, self.shared.cfg.prefix)
+    }
+    /// Appends a reply to the script while running (wakes a blocked `/next`).
+    pub fn push(&self, r: Reply) {
+        self.shared.lock().queue.push_back(r);
+        self.shared.work.notify_all();
+    }
+    /// How many replies are still waiting to be handed out.
+    pub fn pending(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+    /// A snapshot of every record so far, in arrival order.
+    pub fn records(&self) -> Vec<Record> {
+        self.records_since(0)
+    }
+    /// A snapshot of the records from index `from` on (empty if there are not that many).
+    pub fn records_since(&self, from: usize) -> Vec<Record> {
+        self.shared
+            .lock()
+            .records
+            .get(from..)
+            .map(<[Record]>::to_vec)
+            .unwrap_or_default()
+    }
+    /// How many records there are so far.
+    pub fn record_count(&self) -> usize {
+        self.shared.lock().records.len()
+    }
+    /// Blocks until there are at least `n` records or `timeout` passed; returns the record count.
+    pub fn wait_count(&self, n: usize, timeout: Duration) -> usize {
+        let st = self.shared.lock();
+        let (st, _) = self
+            .shared
+            .recorded
+            .wait_timeout_while(st, timeout, |s| s.records.len() < n && !s.stop)
+            .unwrap_or_else(PoisonError::into_inner);
+        st.records.len()
+    }
+    /// Blocks until there are at least `n` records or `timeout` passed; returns a snapshot.
+    pub fn wait_records(&self, n: usize, timeout: Duration) -> Vec<Record> {
+        self.wait_count(n, timeout);
+        self.records()
+    }
+    /// How many `GET /next` requests were received.
+    pub fn next_requests(&self) -> usize {
+        self.shared.lock().next_requests
+    }
+    /// How many TCP connections were accepted.
+    pub fn connections(&self) -> usize {
+        self.shared.lock().connections
+    }
+    /// When the first `GET /next` arrived (cold-start measurement).
+    pub fn first_next_at(&self) -> Option<Instant> {
+        self.shared.lock().first_next_at
+    }
+    /// Stops accepting, closes every connection and joins every thread.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        {
+            let mut st = self.shared.lock();
+            st.stop = true;
+            for s in st.streams.values() {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+        self.shared.work.notify_all();
+        self.shared.recorded.notify_all();
+        if let Some(accept) = self.accept.take() {
+            // Wake the accept loop; it sees the stop flag and returns.
+            let _ = TcpStream::connect(self.addr);
+            for h in accept.join().unwrap_or_default() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) -> Vec<JoinHandle<()>> {
+    let mut handles: Vec<JoinHandle<()>> = Vec::new();
+    loop {
+        let accepted = listener.accept();
+        let mut st = shared.lock();
+        if st.stop {
+            return handles;
+        }
+        let Ok((stream, _)) = accepted else { continue };
+        let id = st.connections;
+        st.connections += 1;
+        let _ = stream.set_nodelay(true);
+        match stream.try_clone() {
+            Ok(clone) => st.streams.insert(id, clone),
+            Err(_) => continue,
+        };
+        drop(st);
+        handles.retain(|h| !h.is_finished());
+        let sh = Arc::clone(shared);
+        let spawned = thread::Builder::new()
+            .name(format!("lz-emulator-conn-{id}"))
+            .spawn(move || serve(sh, stream, id));
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(_) => {
+                shared.lock().streams.remove(&id);
+            }
+        }
+    }
+}
+
+/// Why reading a request stopped.
+enum Fail {
+    /// The peer closed (or the socket failed); `true` if part of a request had arrived.
+    Closed(bool),
+    /// A malformed request: answer this status, record the problem, close.
+    Bad(u16, String),
+}
+
+fn bad(problem: impl Into<String>) -> Fail {
+    Fail::Bad(400, problem.into())
+}
+
+#[derive(Default)]
+struct Request {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    trailers: Vec<(String, String)>,
+    close: bool,
+}
+
+struct Conn {
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    id: usize,
+    /// Read buffer; unconsumed bytes are `buf[pos..end]`.
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Answer being built.
+    out: Vec<u8>,
+}
+
+fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
+    let mut c = Conn {
+        shared,
+        stream,
+        id,
+        buf: vec![0; MAX_HEAD],
+        pos: 0,
+        end: 0,
+        out: Vec::new(),
+    };
+    loop {
+        let mut req = Request::default();
+        match c.read_request(&mut req) {
+            Ok(()) => {
+                if !c.handle(req, Instant::now()) {
+                    break;
+                }
+            }
+            Err(Fail::Closed(partial)) => {
+                if partial && !c.shared.lock().stop {
+                    c.invalid(req, 0, "connection closed mid-request".into());
+                }
+                break;
+            }
+            Err(Fail::Bad(status, problem)) => {
+                let kind = if status == 413 {
+                    "RequestEntityTooLarge"
+                } else {
+                    "Emulator.InvalidRequest"
+                };
+                simple_answer(&mut c.out, status, &error_json(&problem, kind), true);
+                c.send();
+                c.invalid(req, status, problem);
+                break;
+            }
+        }
+    }
+    c.linger_close();
+    c.shared.lock().streams.remove(&c.id);
+}
+
+enum Route {
+    Next,
+    Post(Kind, String),
+    Unknown,
+}
+
+fn route(method: &str, target: &str, prefix: &str) -> Route {
+    let Some(rest) = target
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix(API))
+    else {
+        return Route::Unknown;
+    };
+    match (method, rest) {
+        ("GET", "/invocation/next") => Route::Next,
+        ("POST", "/init/error") => Route::Post(Kind::InitError, String::new()),
+        ("POST", _) => {
+            let Some(tail) = rest.strip_prefix("/invocation/") else {
+                return Route::Unknown;
+            };
+            let (id, kind) = if let Some(id) = tail.strip_suffix("/response") {
+                (id, Kind::Response)
+            } else if let Some(id) = tail.strip_suffix("/error") {
+                (id, Kind::Error)
+            } else {
+                return Route::Unknown;
+            };
+            if id.is_empty() || id.contains('/') {
+                return Route::Unknown;
+            }
+            Route::Post(kind, id.to_string())
+        }
+        _ => Route::Unknown,
+    }
+}
+
+impl Conn {
+    /// Reads more bytes into the buffer (compacting it first when full).
+    fn fill(&mut self) -> Result<(), Fail> {
+        if self.pos == self.end {
+            (self.pos, self.end) = (0, 0);
+        } else if self.end == self.buf.len() {
+            self.buf.copy_within(self.pos..self.end, 0);
+            (self.end, self.pos) = (self.end - self.pos, 0);
+        }
+        if self.end == self.buf.len() {
+            return Err(Fail::Bad(431, "request head too large".into()));
+        }
+        loop {
+            match self.stream.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Err(Fail::Closed(true)),
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Fail::Closed(true)),
+            }
+        }
+    }
+
+    /// The next CRLF-terminated line (CRLF excluded) as `buf[start..end]`, at most `limit`
+    /// bytes with its CRLF; a longer one fails with `too_long`.
+    fn line(&mut self, limit: usize, too_long: (u16, &str)) -> Result<(usize, usize), Fail> {
+        let mut scanned = 0;
+        loop {
+            let from = self.pos + scanned;
+            if let Some(i) = self.buf[from..self.end].iter().position(|&b| b == b'\n') {
+                let nl = from + i;
+                if nl == self.pos || self.buf[nl - 1] != b'\r' {
+                    return Err(bad("bare LF (line not terminated by CRLF)"));
+                }
+                if nl + 1 - self.pos > limit {
+                    break;
+                }
+                let start = self.pos;
+                self.pos = nl + 1;
+                return Ok((start, nl - 1));
+            }
+            scanned = self.end - self.pos;
+            if scanned >= limit {
+                break;
+            }
+            self.fill()?;
+        }
+        Err(Fail::Bad(too_long.0, too_long.1.to_string()))
+    }
+
+    /// Reads a whole request (head and body) into `req`.
+    fn read_request(&mut self, req: &mut Request) -> Result<(), Fail> {
+        if self.pos == self.end {
+            self.fill().map_err(|e| {
+                if let Fail::Closed(_) = e {
+                    Fail::Closed(false)
+                } else {
+                    e
+                }
+            })?;
+        }
+        const HEAD: (u16, &str) = (431, "request head larger than 64 KiB");
+        let mut budget = MAX_HEAD;
+        let (s, e) = self.line(budget, HEAD)?;
+        budget -= e + 2 - s;
+        parse_request_line(&self.buf[s..e], req)?;
+        let (mut hosts, mut length, mut chunked) = (0, None, false);
+        loop {
+            let (s, e) = self.line(budget, HEAD)?;
+            budget -= e + 2 - s;
+            if s == e {
+                break;
+            }
+            let (name, value) = parse_header(&self.buf[s..e])?;
+            match name.as_str() {
+                "host" => hosts += 1,
+                "content-length" => {
+                    if length.is_some() {
+                        return Err(bad("more than one Content-Length"));
+                    }
+                    if value.is_empty()
+                        || value.len() > 19
+                        || !value.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Err(bad(format!("bad Content-Length {value:?}")));
+                    }
+                    length = value.parse::<u64>().ok();
+                }
+                "transfer-encoding" => {
+                    if chunked || !value.eq_ignore_ascii_case("chunked") {
+                        return Err(bad(format!("unsupported Transfer-Encoding {value:?}")));
+                    }
+                    chunked = true;
+                }
+                "connection" => {
+                    req.close |= value
+                        .split(',')
+                        .any(|t| t.trim().eq_ignore_ascii_case("close"));
+                }
+                _ => {}
+            }
+            req.headers.push((name, value));
+        }
+        if hosts != 1 {
+            return Err(bad(if hosts == 0 {
+                "missing Host header"
+            } else {
+                "more than one Host header"
+            }));
+        }
+        match (length, chunked) {
+            (Some(_), true) => Err(bad("both Content-Length and Transfer-Encoding: chunked")),
+            (Some(n), false) if n > MAX_BODY as u64 => Err(Fail::Bad(
+                413,
+                format!("body of {n} bytes exceeds the 64 MiB cap"),
+            )),
+            (Some(n), false) => self.read_body(n as usize, &mut req.body),
+            (None, true) => self.read_chunked(req),
+            (None, false) if matches!(req.method.as_str(), "POST" | "PUT" | "PATCH") => Err(bad(
+                format!("{} without Content-Length or Transfer-Encoding", req.method),
+            )),
+            (None, false) => Ok(()),
+        }
+    }
+
+    /// Appends exactly `n` body bytes to `body`: first from the buffer, the rest straight from the socket.
+    fn read_body(&mut self, n: usize, body: &mut Vec<u8>) -> Result<(), Fail> {
+        let have = (self.end - self.pos).min(n);
+        body.extend_from_slice(&self.buf[self.pos..self.pos + have]);
+        self.pos += have;
+        let rest = (n - have) as u64;
+        if rest > 0 {
+            match (&self.stream).take(rest).read_to_end(body) {
+                Ok(got) if got as u64 == rest => {}
+                _ => return Err(Fail::Closed(true)),
+            }
+        }
+        Ok(())
+    }
+
+    fn read_chunked(&mut self, req: &mut Request) -> Result<(), Fail> {
+        loop {
+            let (s, e) = self.line(4096, (400, "chunk size line too long"))?;
+            let size = parse_chunk_size(&self.buf[s..e])?;
+            if size == 0 {
+                break;
+            }
+            if req.body.len() + size > MAX_BODY {
+                return Err(Fail::Bad(413, "chunked body exceeds the 64 MiB cap".into()));
+            }
+            self.read_body(size, &mut req.body)?;
+            let (s, e) = self.line(2, (400, "chunk data not followed by CRLF"))?;
+            if s != e {
+                return Err(bad("chunk data not followed by CRLF"));
+            }
+        }
+        let mut budget = MAX_HEAD;
+        loop {
+            let (s, e) = self.line(budget, (431, "trailer section larger than 64 KiB"))?;
+            budget -= e + 2 - s;
+            if s == e {
+                return Ok(());
+            }
+            req.trailers.push(parse_header(&self.buf[s..e])?);
+        }
+    }
+
+    /// Writes `self.out` (in one write, or in `split_writes` pieces). False if the peer is gone.
+    fn send(&mut self) -> bool {
+        let mut w = &self.stream;
+        match self.shared.cfg.split {
+            0 => w.write_all(&self.out).is_ok(),
+            n => self.out.chunks(n).all(|piece| w.write_all(piece).is_ok()),
+        }
+    }
+
+    fn invalid(&self, req: Request, status: u16, problem: String) {
+        self.shared.record(Record {
+            kind: Kind::Invalid,
+            request_id: String::new(),
+            target: req.target,
+            headers: req.headers,
+            body: req.body,
+            trailers: req.trailers,
+            status_sent: status,
+            connection: self.id,
+            latency: Duration::ZERO,
+            received_at: Instant::now(),
+            problem: Some(problem),
+        });
+    }
+
+    /// Answers one well-formed request; returns whether to keep the connection open.
+    fn handle(&mut self, req: Request, received_at: Instant) -> bool {
+        let close = self.shared.cfg.close_after || req.close;
+        let (kind, raw_id) = match route(&req.method, &req.target, &self.shared.cfg.prefix) {
+            Route::Next => return self.next(close),
+            Route::Post(kind, raw_id) => (kind, raw_id),
+            Route::Unknown => (Kind::Unknown, String::new()),
+        };
+        let Some(request_id) = percent_decode(&raw_id) else {
+            let problem = format!("bad percent-encoding in request id {raw_id:?}");
+            simple_answer(
+                &mut self.out,
+                400,
+                &error_json(&problem, "Emulator.InvalidRequest"),
+                true,
+            );
+            self.send();
+            self.invalid(req, 400, problem);
+            return false;
+        };
+        let (status, latency) = match kind {
+            Kind::Unknown => (404, Duration::ZERO),
+            Kind::Response | Kind::Error => match self.shared.lock().handed.remove(&request_id) {
+                Some((at, s)) => (
+                    s.unwrap_or(self.shared.cfg.post_status),
+                    received_at.saturating_duration_since(at),
+                ),
+                None => (self.shared.cfg.post_status, Duration::ZERO),
+            },
+            _ => (self.shared.cfg.post_status, Duration::ZERO),
+        };
+        let body = match (kind, status) {
+            (Kind::Unknown, _) => error_json(
+                &format!("emulator: no route for {} {}", req.method, req.target),
+                "Emulator.NotFound",
+            ),
+            (_, 200..=299) => br#"{"status":"OK"}"#.to_vec(),
+            _ => status_error_json(status),
+        };
+        simple_answer(&mut self.out, status, &body, close);
+        let sent = self.send();
+        self.shared.record(Record {
+            kind,
+            request_id,
+            target: req.target,
+            headers: req.headers,
+            body: req.body,
+            trailers: req.trailers,
+            status_sent: status,
+            connection: self.id,
+            latency,
+            received_at,
+            problem: None,
+        });
+        sent && !close
+    }
+
+    /// Answers `GET /next` with the next reply; returns whether to keep the connection open.
+    fn next(&mut self, close: bool) -> bool {
+        let shared = Arc::clone(&self.shared);
+        let reply = {
+            let mut st = shared.lock();
+            st.next_requests += 1;
+            if st.first_next_at.is_none() {
+                st.first_next_at = Some(Instant::now());
+            }
+            loop {
+                if st.stop {
+                    return false;
+                }
+                if let Some(r) = st.queue.pop_front() {
+                    if let Reply::Event(e) | Reply::CloseMidBody(e) = &r {
+                        st.handed
+                            .insert(e.request_id.clone(), (Instant::now(), e.post_status));
+                    }
+                    break r;
+                }
+                match shared.cfg.drained {
+                    Drained::Status(s) => break Reply::Status(s, DRAINED_BODY.as_bytes().to_vec()),
+                    Drained::Block => {
+                        st = shared.work.wait(st).unwrap_or_else(PoisonError::into_inner)
+                    }
+                }
+            }
+        };
+        match reply {
+            Reply::Event(e) => {
+                encode_event(&mut self.out, &e, close, false);
+                self.send() && !close
+            }
+            Reply::Status(status, body) => {
+                simple_answer(&mut self.out, status, &body, close);
+                self.send() && !close
+            }
+            Reply::Raw(bytes) => {
+                self.out = bytes;
+                self.send();
+                false
+            }
+            Reply::CloseMidBody(e) => {
+                encode_event(&mut self.out, &e, close, true);
+                self.send();
+                false
+            }
+            Reply::Close => false,
+        }
+    }
+
+    /// Sends FIN, then drains what the peer still sends (so it gets our last answer, not a
+    /// reset) until it closes, for at most ~1 s of silence, unless the emulator is stopping.
+    fn linger_close(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Write);
+        if self.shared.lock().stop {
+            return;
+        }
+        let _ = self.stream.set_read_timeout(Some(Duration::from_secs(1)));
+        let mut drained = 0;
+        while drained < MAX_BODY {
+            match self.stream.read(&mut self.buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn parse_request_line(line: &[u8], req: &mut Request) -> Result<(), Fail> {
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next());
+    let (Some(method), Some(target), Some(version), None) = (method, target, version, parts.next())
+    else {
+        return Err(bad(format!(
+            "bad request line {:?}",
+            String::from_utf8_lossy(line)
+        )));
+    };
+    req.method = String::from_utf8_lossy(method).into_owned();
+    req.target = String::from_utf8_lossy(target).into_owned();
+    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+        return Err(bad(format!("bad method {:?}", req.method)));
+    }
+    if target.is_empty() || !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+        return Err(bad(
+            "request target empty or containing bytes outside visible ASCII",
+        ));
+    }
+    if version != b"HTTP/1.1" {
+        return Err(bad(format!(
+            "unsupported version {:?}",
+            String::from_utf8_lossy(version)
+        )));
+    }
+    Ok(())
+}
+
+fn parse_header(line: &[u8]) -> Result<(String, String), Fail> {
+    if matches!(line.first(), Some(b' ' | b'\t')) {
+        return Err(bad("obsolete header line folding"));
+    }
+    let Some(colon) = line.iter().position(|&b| b == b':') else {
+        return Err(bad(format!(
+            "header line without colon {:?}",
+            String::from_utf8_lossy(line)
+        )));
+    };
+    let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
+    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+        return Err(bad(format!(
+            "bad header name {:?}",
+            String::from_utf8_lossy(name)
+        )));
+    }
+    if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(bad("control character in header value"));
+    }
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    Ok((name, String::from_utf8_lossy(value).into_owned()))
+}
+
+fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+fn parse_chunk_size(line: &[u8]) -> Result<usize, Fail> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let ext = trim_ows(&line[digits..]);
+    let ext_ok = ext.is_empty() || ext[0] == b';';
+    if digits == 0
+        || digits > 15
+        || !ext_ok
+        || ext.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        return Err(bad(format!(
+            "bad chunk size line {:?}",
+            String::from_utf8_lossy(line)
+        )));
+    }
+    let hex = std::str::from_utf8(&line[..digits]).unwrap_or("0");
+    usize::from_str_radix(hex, 16).map_err(|_| bad("bad chunk size"))
+}
+
+/// Percent-decodes a path segment; `None` if a `%` is not followed by two hex digits.
+fn percent_decode(s: &str) -> Option<String> {
+    let (b, mut out, mut i) = (s.as_bytes(), Vec::with_capacity(s.len()), 0);
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex)
+                .ok()
+                .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        410 => "Gone",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+/// A `{"errorMessage":..,"errorType":..}` body.
+fn error_json(message: &str, error_type: &str) -> Vec<u8> {
+    let mut out = String::with_capacity(message.len() + error_type.len() + 32);
+    out.push_str(r#"{"errorMessage":""#);
+    json_escape(message, &mut out);
+    out.push_str(r#"","errorType":""#);
+    json_escape(error_type, &mut out);
+    out.push_str(r#""}"#);
+    out.into_bytes()
+}
+
+/// The error body real Lambda sends with a non-2xx answer to a POST.
+fn status_error_json(status: u16) -> Vec<u8> {
+    match status {
+        400 => error_json(
+            "Invalid request ID or state transition",
+            "InvalidStateTransition",
+        ),
+        403 => error_json("Forbidden", "AccessDeniedException"),
+        410 => error_json("Invocation has already timed out", "InvocationTimedOut"),
+        413 => error_json(
+            "Exceeded maximum allowed payload size (6291556 bytes).",
+            "RequestEntityTooLarge",
+        ),
+        500 => error_json("Internal service error", "ServiceException"),
+        s => error_json(
+            &format!("emulator: scripted status {s}"),
+            "Emulator.ScriptedStatus",
+        ),
+    }
+}
+
+fn json_escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+}
+
+fn simple_answer(out: &mut Vec<u8>, status: u16, body: &[u8], close: bool) {
+    out.clear();
+    let conn = if close { "Connection: close\r\n" } else { "" };
+    let _ = write!(
+        out,
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\n{conn}Content-Length: {}\r\n\r\n",
+        reason(status),
+        body.len()
+    );
+    out.extend_from_slice(body);
+}
+
+fn encode_event(out: &mut Vec<u8>, e: &Event, close: bool, cut: bool) {
+    out.clear();
+    let deadline = e.deadline_ms.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+            + 3000
+    });
+    let _ = write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {}\r\n\
+         Lambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: {}\r\n",
+        e.request_id, e.function_arn
+    );
+    if let Some(t) = &e.trace_id {
+        let _ = write!(out, "Lambda-Runtime-Trace-Id: {t}\r\n");
+    }
+    if let Some(i) = &e.invocation_id {
+        let _ = write!(out, "Lambda-Runtime-Invocation-Id: {i}\r\n");
+    }
+    for (n, v) in &e.headers {
+        let _ = write!(out, "{n}: {v}\r\n");
+    }
+    if close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    }
+    match e.framing {
+        Framing::Chunked { chunk_size } if !cut => {
+            out.extend_from_slice(b"Transfer-Encoding: chunked\r\nTrailer: X-Trailer\r\n\r\n");
+            for chunk in e.body.chunks(chunk_size.max(1)) {
+                let _ = write!(out, "{:x};x=y\r\n", chunk.len());
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0;x=y\r\nX-Trailer: 1\r\n\r\n");
+        }
+        _ => {
+            let _ = write!(out, "Content-Length: {}\r\n\r\n", e.body.len());
+            let n = if cut { e.body.len() / 2 } else { e.body.len() };
+            out.extend_from_slice(&e.body[..n]);
+        }
+    }
+}
