@@ -126,7 +126,6 @@ fn parse_port(s: &str) -> Option<u16> {
 ///
 /// Field names follow the official `lambda_runtime::Config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Config {
     /// `AWS_LAMBDA_FUNCTION_NAME`.
     pub function_name: String,

@@ -30,8 +30,9 @@ static EMPTY_CONFIG: Config = Config {
 ///
 /// Field names follow the official `lambda_runtime::Context`; the JSON
 /// fields (`client_context`, `identity`) are handed over raw, unparsed.
+/// To build one in a test, name the fields you need and take the rest from
+/// `..Context::default()` (new fields may be added in minor versions).
 #[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
 pub struct Context<'a> {
     /// `Lambda-Runtime-Aws-Request-Id`: the invocation's id.
     pub request_id: &'a str,
@@ -122,7 +123,6 @@ impl<'a> Context<'a> {
 /// One invocation handed to a handler: the context and the event bytes
 /// (the `/next` body, de-chunked), both borrowed from the receive buffer.
 #[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
 pub struct Invocation<'a> {
     /// What Lambda says about the invocation.
     pub context: Context<'a>,

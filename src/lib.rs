@@ -65,6 +65,8 @@ where
 }
 
 fn exit(err: Error) -> ! {
+    // process::exit skips destructors: flush what the handler printed.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     eprintln!("lambda-zero: fatal: {err}");
     std::process::exit(1)
 }
