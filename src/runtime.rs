@@ -393,10 +393,11 @@ fn finish_head(head: &mut Vec<u8>, content_length: usize) {
     head.extend_from_slice(b"\r\n\r\n");
 }
 
-/// Percent-encodes every byte outside RFC 3986 `unreserved`
+/// Appends a request id to `out` as one path segment: percent-encodes
+/// every byte outside RFC 3986 `unreserved`
 /// (`A-Z a-z 0-9 - . _ ~`), so any id makes one well-formed path segment:
 /// `a b` → `a%20b`, `../x` → `..%2Fx`.
-pub(crate) fn push_path_segment(out: &mut Vec<u8>, id: &[u8]) {
+pub fn push_path_segment(out: &mut Vec<u8>, id: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in id {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -5,66 +5,15 @@
 //! the buffers, a warm invocation — reading `/next`, parsing the head,
 //! building the context, calling the handler, writing the response or the
 //! error report, reading the `202` — must allocate nothing.
-//!
-//! This file needs `unsafe` for `GlobalAlloc`; the crate itself forbids it.
 
 use lambda_zero::config::Endpoint;
 use lambda_zero::{Config, Diagnostic, Error, Runtime};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting.rs"]
+mod counting;
+
+use counting::{allocations, counted};
 use std::fmt::Write as _;
-
-struct Counting;
-
-thread_local! {
-    /// This thread's allocations, `None` on threads that are not counted.
-    /// (Per thread, so tests running in parallel do not mix their counts.)
-    static ALLOCATIONS: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get().map(|n| n + 1)));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Allocations made so far by this (counted) thread.
-fn allocations() -> usize {
-    ALLOCATIONS
-        .with(Cell::get)
-        .expect("called on a counted thread")
-}
-
-/// Runs `f` on a fresh thread whose allocations are counted.
-fn counted<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(move || {
-        ALLOCATIONS.with(|c| c.set(Some(0)));
-        f()
-    })
-    .join()
-    .expect("runtime thread")
-}
 
 const WARM_UP: usize = 20;
 const MEASURED: usize = 2000;
