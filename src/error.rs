@@ -128,6 +128,8 @@ impl<M: fmt::Display> fmt::Display for Diagnostic<M> {
     }
 }
 
+impl<M: fmt::Display + fmt::Debug> std::error::Error for Diagnostic<M> {}
+
 impl<M: fmt::Display> HandlerError for Diagnostic<M> {
     fn error_type(&self) -> &str {
         self.error_type

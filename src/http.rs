@@ -28,7 +28,7 @@ const INITIAL_BUF_LEN: usize = MAX_HEAD_LEN;
 /// Growth granularity of the receive buffer.
 const GROW_STEP: usize = 64 * 1024;
 /// Most slices one request may be written from.
-pub const MAX_IOVECS: usize = 4;
+pub const MAX_IOVECS: usize = 8;
 
 /// Why an exchange failed. No variant allocates except `Io`/`Connect`,
 /// whose OS errors do not either.
@@ -145,7 +145,9 @@ impl Connect for TcpConnector {
     type Stream = TcpStream;
 
     fn connect(&mut self) -> io::Result<TcpStream> {
-        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address");
+        // No error built up front: io::Error::new allocates, and
+        // reconnecting (after every streamed response) must not.
+        let mut last = None;
         for addr in &self.addrs {
             match TcpStream::connect_timeout(addr, self.timeout) {
                 Ok(s) => {
@@ -156,10 +158,10 @@ impl Connect for TcpConnector {
                     s.set_write_timeout(Some(self.timeout))?;
                     return Ok(s);
                 }
-                Err(e) => last = e,
+                Err(e) => last = Some(e),
             }
         }
-        Err(last)
+        Err(last.unwrap_or_else(|| io::ErrorKind::AddrNotAvailable.into()))
     }
 }
 
@@ -259,12 +261,11 @@ impl<C: Connect> Connection<C> {
         self.stream.is_some()
     }
 
-    /// Closes the stream; the next request opens a new one.
+    /// Closes the stream; the next request opens a new one. The last
+    /// message stays readable until then.
     pub fn close(&mut self) {
         self.stream = None;
         self.reused = false;
-        self.filled = 0;
-        self.end = 0;
     }
 
     /// The receive buffer's current size (it only grows).
@@ -277,6 +278,35 @@ impl<C: Connect> Connection<C> {
         let stream = self.connector.connect().map_err(Error::Connect)?;
         self.stream = Some(stream);
         Ok(())
+    }
+
+    /// The last message and the open stream (opened now if need be), at
+    /// once: a request can be written while the answer just read is still
+    /// borrowed (a streamed response to the event being handled). Its
+    /// answer is then read with [`read_answer`](Self::read_answer).
+    pub fn split(&mut self) -> Result<(Message<'_>, &mut C::Stream), Error> {
+        if self.stream.is_none() {
+            self.open()?;
+        }
+        let stream = self.stream.as_mut().ok_or(Error::Closed)?;
+        let msg = Message::new(
+            self.status,
+            &self.buf,
+            &self.fields[..self.nfields],
+            self.body,
+        );
+        Ok((msg, stream))
+    }
+
+    /// Reads the head of the answer to a request written through
+    /// [`split`](Self::split) (no retry: the request cannot be replayed).
+    pub fn read_answer(&mut self, wait: Wait) -> Result<(), Error> {
+        self.discard_message();
+        let result = self.read_head(wait);
+        if result.is_err() {
+            self.close();
+        }
+        result
     }
 
     /// Writes one request (the concatenation of `parts`, in one vectored
@@ -292,9 +322,13 @@ impl<C: Connect> Connection<C> {
         loop {
             let reused = self.stream.is_some() && self.reused;
             if self.stream.is_none() {
+                // Whatever a closed stream left in the buffer is stale.
+                self.filled = 0;
+                self.end = 0;
                 self.open()?;
             }
-            let result = match self.write_parts(parts) {
+            let stream = self.stream.as_mut().ok_or(Error::Closed)?;
+            let result = match write_parts(stream, parts) {
                 Ok(()) => self.read_head(wait),
                 Err(e) => Err(e),
             };
@@ -324,33 +358,6 @@ impl<C: Connect> Connection<C> {
         self.nfields = 0;
         self.head_len = 0;
         self.body = (0, 0);
-    }
-
-    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
-        let stream = self.stream.as_mut().ok_or(Error::Closed)?;
-        let mut iov = [IoSlice::new(&[]); MAX_IOVECS];
-        let mut n = 0;
-        for p in parts.iter().filter(|p| !p.is_empty()) {
-            if n == MAX_IOVECS {
-                return Err(Error::Io(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "too many parts",
-                )));
-            }
-            iov[n] = IoSlice::new(p);
-            n += 1;
-        }
-        let mut bufs = &mut iov[..n];
-        while !bufs.is_empty() {
-            match stream.write_vectored(bufs) {
-                Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
-                Ok(written) => IoSlice::advance_slices(&mut bufs, written),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) => return Err(Error::TimedOut),
-                Err(e) => return Err(Error::Io(e)),
-            }
-        }
-        Ok(())
     }
 
     /// Reads more bytes into the buffer after `filled` (which must leave
@@ -656,12 +663,12 @@ impl<C: Connect> Connection<C> {
     /// The answer just read: head, and body once [`read_body`](Self::read_body)
     /// succeeded (empty before).
     pub fn message(&self) -> Message<'_> {
-        Message {
-            status: self.status,
-            buf: &self.buf,
-            fields: &self.fields[..self.nfields],
-            body: &self.buf[self.body.0..self.body.1],
-        }
+        Message::new(
+            self.status,
+            &self.buf,
+            &self.fields[..self.nfields],
+            self.body,
+        )
     }
 }
 
@@ -686,6 +693,15 @@ pub struct Message<'a> {
 }
 
 impl<'a> Message<'a> {
+    fn new(status: u16, buf: &'a [u8], fields: &'a [Field], body: (usize, usize)) -> Self {
+        Message {
+            status,
+            buf,
+            fields,
+            body: &buf[body.0..body.1],
+        }
+    }
+
     /// The status code.
     pub fn status(&self) -> u16 {
         self.status
@@ -723,6 +739,34 @@ impl fmt::Debug for Message<'_> {
             .field("body_len", &self.body.len())
             .finish()
     }
+}
+
+/// Writes the concatenation of `parts` to `stream` with as few vectored
+/// writes as the kernel allows (one, unless it takes them partially).
+pub fn write_parts<W: Write + ?Sized>(stream: &mut W, parts: &[&[u8]]) -> Result<(), Error> {
+    let mut iov = [IoSlice::new(&[]); MAX_IOVECS];
+    let mut n = 0;
+    for p in parts.iter().filter(|p| !p.is_empty()) {
+        if n == MAX_IOVECS {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "too many parts",
+            )));
+        }
+        iov[n] = IoSlice::new(p);
+        n += 1;
+    }
+    let mut bufs = &mut iov[..n];
+    while !bufs.is_empty() {
+        match stream.write_vectored(bufs) {
+            Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+            Ok(written) => IoSlice::advance_slices(&mut bufs, written),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if is_timeout(&e) => return Err(Error::TimedOut),
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+    Ok(())
 }
 
 /// Where `part` (a slice httparse returned) lies within `buf`, as offsets;

@@ -8,12 +8,14 @@ pub mod error;
 pub mod http;
 pub mod response;
 pub mod runtime;
+pub mod stream;
 
 pub use config::Config;
 pub use context::{Context, Invocation};
 pub use error::{Diagnostic, Error, HandlerError};
 pub use response::Response;
 pub use runtime::Runtime;
+pub use stream::Stream;
 
 /// Runs `handler` for every invocation, for the life of the process.
 ///
@@ -39,6 +41,18 @@ where
 pub fn run_prebuilt(body: &[u8]) -> ! {
     let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
     exit(runtime.run_prebuilt(body))
+}
+
+/// Runs a streaming `handler` for every invocation: what it writes to the
+/// [`Stream`] goes out while it runs (see [`Runtime::run_streaming`]).
+/// Exits like [`run`].
+pub fn run_streaming<F, E>(handler: F) -> !
+where
+    F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
+    E: HandlerError,
+{
+    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    exit(runtime.run_streaming(handler))
 }
 
 /// Runs `init` once, then its handler for every invocation. An `init`

@@ -12,6 +12,8 @@ use crate::context::{header, Context, Invocation};
 use crate::error::{Diagnostic, Error, HandlerError};
 use crate::http::{self, Connect, Connection, TcpConnector, Wait};
 use crate::response::{escape_json, JsonEscaper, Response};
+use crate::stream::{base64_encode, Stream};
+use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -41,6 +43,7 @@ const NEXT: &str = "GET /next";
 const RESPONSE: &str = "POST /response";
 const ERROR: &str = "POST /error";
 const INIT_ERROR: &str = "POST /init/error";
+const STREAM: &str = "POST /response (streamed)";
 
 /// The Lambda runtime: one connection, its buffers, and the request heads
 /// built once at start-up.
@@ -58,6 +61,8 @@ pub struct Runtime<C: Connect = TcpConnector> {
     response_suffix: Vec<u8>,
     /// `/error HTTP/1.1\r\nHost: …\r\n…Lambda-Runtime-Function-Error-Type: `
     error_suffix: Vec<u8>,
+    /// `/response HTTP/1.1\r\nHost: …\r\n` + the streaming headers.
+    stream_suffix: Vec<u8>,
     /// `POST …/init/error HTTP/1.1\r\nHost: …\r\n…Lambda-Runtime-Function-Error-Type: `
     init_error_head: Vec<u8>,
     /// The current POST's head.
@@ -68,6 +73,9 @@ pub struct Runtime<C: Connect = TcpConnector> {
     id_path: Vec<u8>,
     /// The current `Lambda-Runtime-Invocation-Id`, empty when absent.
     invocation_id: Vec<u8>,
+    /// Error trailers of a failed stream, and the JSON they encode.
+    trailers: Vec<u8>,
+    scratch: Vec<u8>,
 }
 
 impl<C: Connect> fmt::Debug for Runtime<C> {
@@ -105,11 +113,20 @@ impl<C: Connect> Runtime<C> {
         let post_prefix = format!("POST {base}/invocation/").into_bytes();
         let response_suffix = format!("/response HTTP/1.1\r\n{host}{json}").into_bytes();
         let error_suffix = format!("/error HTTP/1.1\r\n{host}{json}{error_type}").into_bytes();
+        let stream_suffix = format!(
+            "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: streaming\r\n\
+             Transfer-Encoding: chunked\r\n\
+             Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+        )
+        .into_bytes();
         // Room for the longest head ever built, so building one never
         // reallocates: prefix, encoded id, suffix, error type, invocation id.
         let head_cap = post_prefix.len()
             + 3 * MAX_REQUEST_ID_LEN
-            + error_suffix.len().max(response_suffix.len())
+            + error_suffix
+                .len()
+                .max(response_suffix.len())
+                .max(stream_suffix.len())
             + MAX_ERROR_TYPE_HEADER_LEN
             + MAX_REQUEST_ID_LEN
             + 128;
@@ -122,10 +139,13 @@ impl<C: Connect> Runtime<C> {
             post_prefix,
             response_suffix,
             error_suffix,
+            stream_suffix,
             head: Vec::with_capacity(head_cap),
             body: Vec::with_capacity(4096),
             id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
             invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
+            trailers: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -199,11 +219,7 @@ impl<C: Connect> Runtime<C> {
             }
             let msg = self.conn.message();
             let Some(context) = Context::from_message(&msg, &self.config) else {
-                let err = Diagnostic {
-                    error_type: INVALID_REQUEST_ID_ERROR_TYPE,
-                    error_message: "the request id is not valid UTF-8",
-                };
-                if let Err(e) = self.post_error(&err) {
+                if let Err(e) = self.post_error(&INVALID_REQUEST_ID) {
                     return e;
                 }
                 continue;
@@ -219,19 +235,97 @@ impl<C: Connect> Runtime<C> {
             let posted = match outcome {
                 Ok(Ok(())) => self.post_response(prebuilt),
                 Ok(Err(err)) => self.post_error(&err),
-                Err(payload) => {
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .copied()
-                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                        .unwrap_or("(no message)");
-                    self.post_error(&Diagnostic {
-                        error_type: PANIC_ERROR_TYPE,
-                        error_message: PanicMessage(message),
-                    })
-                }
+                Err(payload) => self.post_error(&panic_diagnostic(&payload)),
             };
             if let Err(e) = posted {
+                return e;
+            }
+        }
+    }
+
+    /// Serves invocations with a streaming handler until the Runtime API
+    /// fails; returns why.
+    ///
+    /// The handler writes the body through a [`Stream`]: it goes out in
+    /// HTTP chunks on the response POST as it is written, so any size
+    /// streams in constant memory. An error or panic after the first chunk
+    /// went out is reported in the error trailers; before, as a plain
+    /// `/error` POST. After each streamed response the connection is closed
+    /// (as AWS asks) and the next `/next` opens a fresh one.
+    pub fn run_streaming<F, E>(&mut self, mut handler: F) -> Error
+    where
+        F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
+        E: HandlerError,
+    {
+        loop {
+            match self.next_event() {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => return e,
+            }
+            self.head.clear();
+            self.head.extend_from_slice(&self.post_prefix);
+            self.head.extend_from_slice(&self.id_path);
+            self.head.extend_from_slice(&self.stream_suffix);
+            push_invocation_id(&mut self.head, &self.invocation_id);
+            let (msg, socket) = match self.conn.split() {
+                Ok(parts) => parts,
+                Err(source) => {
+                    return Error::Http {
+                        during: STREAM,
+                        source,
+                    }
+                }
+            };
+            let Some(context) = Context::from_message(&msg, &self.config) else {
+                if let Err(e) = self.post_error(&INVALID_REQUEST_ID) {
+                    return e;
+                }
+                continue;
+            };
+            let invocation = Invocation {
+                context,
+                event: msg.body(),
+            };
+            let mut stream = Stream::new(socket, &self.head, &mut self.body);
+            let outcome = catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut stream)));
+            let panicked;
+            let failure: Option<&dyn HandlerError> = match &outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(err)) => Some(err),
+                Err(payload) => {
+                    panicked = panic_diagnostic(payload);
+                    Some(&panicked)
+                }
+            };
+            let sent = match failure {
+                None => stream.finish(&[]),
+                Some(err) if stream.started() => {
+                    write_error_trailers(&mut self.trailers, &mut self.scratch, err);
+                    stream.finish(&self.trailers)
+                }
+                Some(err) => {
+                    // Nothing went out yet: a plain error report, and the
+                    // connection stays as it is.
+                    if let Err(e) = self.post_error(err) {
+                        return e;
+                    }
+                    continue;
+                }
+            };
+            let answered = sent
+                .and_then(|()| self.conn.read_answer(Wait::Bounded))
+                .and_then(|()| self.conn.read_body());
+            if let Err(source) = answered {
+                self.conn.close();
+                return Error::Http {
+                    during: STREAM,
+                    source,
+                };
+            }
+            let checked = self.check_post(STREAM, self.conn.status());
+            self.conn.close();
+            if let Err(e) = checked {
                 return e;
             }
         }
@@ -364,6 +458,18 @@ fn write_error_body(body: &mut Vec<u8>, error_type: &str, message: &dyn fmt::Dis
     body.extend_from_slice(b"\",\"stackTrace\":[]}");
 }
 
+/// The streaming error trailers for `err`: its type, and its error JSON
+/// (written into `scratch`) in base64.
+fn write_error_trailers(trailers: &mut Vec<u8>, scratch: &mut Vec<u8>, err: &dyn HandlerError) {
+    write_error_body(scratch, err.error_type(), err);
+    trailers.clear();
+    trailers.extend_from_slice(b"Lambda-Runtime-Function-Error-Type: ");
+    push_header_value(trailers, err.error_type());
+    trailers.extend_from_slice(b"\r\nLambda-Runtime-Function-Error-Body: ");
+    base64_encode(trailers, scratch);
+    trailers.extend_from_slice(b"\r\n");
+}
+
 /// Appends `value` as a header value: visible ASCII and spaces only (other
 /// bytes become `_`, so no CR/LF can split the head), at most
 /// [`MAX_ERROR_TYPE_HEADER_LEN`] bytes.
@@ -405,6 +511,24 @@ pub fn push_path_segment(out: &mut Vec<u8>, id: &[u8]) {
         } else {
             out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
         }
+    }
+}
+
+const INVALID_REQUEST_ID: Diagnostic = Diagnostic {
+    error_type: INVALID_REQUEST_ID_ERROR_TYPE,
+    error_message: "the request id is not valid UTF-8",
+};
+
+/// The report of a handler panic, with its message when it has one.
+fn panic_diagnostic(payload: &Box<dyn Any + Send>) -> Diagnostic<PanicMessage<'_>> {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    Diagnostic {
+        error_type: PANIC_ERROR_TYPE,
+        error_message: PanicMessage(message),
     }
 }
 

@@ -110,7 +110,7 @@ impl std::fmt::Display for Failure {
 }
 
 #[test]
-fn the_prebuilt_loop_allocates_the_same_for_ten_or_a_thousand_events() {
+fn the_prebuilt_loop_allocates_nothing_at_all_after_start_up() {
     let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
     let mut totals = Vec::new();
     for n in [10, 1000] {
@@ -139,4 +139,54 @@ fn the_prebuilt_loop_allocates_the_same_for_ten_or_a_thousand_events() {
         totals[0], totals[1],
         "allocations grew with the number of events"
     );
+}
+
+#[test]
+fn warm_streamed_invocations_allocate_nothing() {
+    let total = WARM_UP + 300;
+    let script = Script::new().events((0..total).map(|i| Event::new(format!("s-{i}"), "{}")));
+    let emu = Emulator::start(script).unwrap();
+    let api = emu.runtime_api();
+    let samples = counted(move || {
+        let endpoint = Endpoint::parse(&api).unwrap();
+        let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+        let mut samples: Vec<usize> = Vec::with_capacity(total);
+        let chunk = [b'z'; 3000];
+        let err = rt.run_streaming(|inv, stream| {
+            samples.push(allocations());
+            let io = |_| Diagnostic {
+                error_type: "Io",
+                error_message: "write failed",
+            };
+            if samples.len() % 3 == 0 {
+                stream
+                    .http_prelude(200, &[("content-type", "text/plain")], &["k=v"])
+                    .map_err(io)?;
+            }
+            for _ in 0..40 {
+                stream.write_bytes(&chunk).map_err(io)?;
+            }
+            write!(stream, "{}", inv.context.request_id).map_err(|_| Diagnostic {
+                error_type: "Fmt",
+                error_message: "format failed",
+            })?;
+            if samples.len() % 2 == 0 {
+                // Error after streaming started: reported in the trailers.
+                return Err(Diagnostic {
+                    error_type: "Test.Stream",
+                    error_message: "mid-stream failure",
+                });
+            }
+            Ok(())
+        });
+        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        samples
+    });
+    assert_eq!(emu.records().len(), total);
+    let warm = samples[total - 1] - samples[WARM_UP];
+    println!(
+        "streamed: {warm} allocations over {} warm invocations of 120 KB",
+        total - 1 - WARM_UP
+    );
+    assert_eq!(warm, 0, "warm streamed invocations allocated");
 }
