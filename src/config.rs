@@ -38,6 +38,7 @@ impl Endpoint {
     /// Parses an `AWS_LAMBDA_RUNTIME_API` value (no DNS look-up).
     pub fn parse(value: &str) -> Result<Endpoint, Error> {
         let fail = |reason| Error::Config {
+            var: RUNTIME_API_VAR,
             value: value.to_owned(),
             reason,
         };
@@ -106,6 +107,7 @@ impl Endpoint {
         };
         if addrs.is_empty() {
             return Err(Error::Config {
+                var: RUNTIME_API_VAR,
                 value: format!("{}:{}", self.host, self.port),
                 reason: "the host does not resolve",
             });
@@ -155,15 +157,51 @@ impl Config {
     }
 }
 
+/// The environment variable giving how many invocations one process may
+/// serve at once (Lambda Managed Instances).
+pub const MAX_CONCURRENCY_VAR: &str = "AWS_LAMBDA_MAX_CONCURRENCY";
+/// The largest `AWS_LAMBDA_MAX_CONCURRENCY` accepted (each worker is a
+/// thread with its own connection and buffers).
+pub const MAX_CONCURRENCY_LIMIT: usize = 1024;
+
+/// Parses an `AWS_LAMBDA_MAX_CONCURRENCY` value: `None` (absent) is 1,
+/// otherwise a decimal number from 1 to [`MAX_CONCURRENCY_LIMIT`].
+pub fn parse_max_concurrency(value: Option<&str>) -> Result<usize, Error> {
+    let Some(value) = value else { return Ok(1) };
+    let fail = |reason| Error::Config {
+        var: MAX_CONCURRENCY_VAR,
+        value: value.to_owned(),
+        reason,
+    };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail("expected a whole number from 1 to 1024"));
+    }
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY_LIMIT).contains(&n) => Ok(n),
+        _ => Err(fail("expected a whole number from 1 to 1024")),
+    }
+}
+
+/// Reads `AWS_LAMBDA_MAX_CONCURRENCY` (see [`parse_max_concurrency`]).
+pub fn max_concurrency_from_env() -> Result<usize, Error> {
+    match env::var(MAX_CONCURRENCY_VAR) {
+        Ok(v) => parse_max_concurrency(Some(&v)),
+        Err(env::VarError::NotPresent) => Ok(1),
+        Err(env::VarError::NotUnicode(_)) => parse_max_concurrency(Some("")),
+    }
+}
+
 /// Reads and parses `AWS_LAMBDA_RUNTIME_API`.
 pub fn endpoint_from_env() -> Result<Endpoint, Error> {
     match env::var(RUNTIME_API_VAR) {
         Ok(v) => Endpoint::parse(&v),
         Err(env::VarError::NotPresent) => Err(Error::Config {
+            var: RUNTIME_API_VAR,
             value: String::new(),
             reason: "the variable is not set (is this running outside Lambda?)",
         }),
         Err(env::VarError::NotUnicode(_)) => Err(Error::Config {
+            var: RUNTIME_API_VAR,
             value: String::new(),
             reason: "the value is not valid UTF-8",
         }),
@@ -227,14 +265,41 @@ mod tests {
             "user@host:9001",
         ] {
             match Endpoint::parse(bad) {
-                Err(Error::Config { value, reason }) => {
-                    assert_eq!(value, bad);
+                Err(Error::Config { var, value, reason }) => {
+                    assert_eq!((var, value.as_str()), (RUNTIME_API_VAR, bad));
                     assert!(!reason.is_empty());
-                    let line = Error::Config { value, reason }.to_string();
+                    let line = Error::Config { var, value, reason }.to_string();
                     assert!(!line.contains('\n'), "{line}");
                 }
                 other => panic!("{bad:?} accepted: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn parses_max_concurrency_strictly() {
+        assert_eq!(parse_max_concurrency(None).unwrap(), 1);
+        assert_eq!(parse_max_concurrency(Some("1")).unwrap(), 1);
+        assert_eq!(parse_max_concurrency(Some("64")).unwrap(), 64);
+        assert_eq!(parse_max_concurrency(Some("1024")).unwrap(), 1024);
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "+4",
+            " 4",
+            "4 ",
+            "1025",
+            "99999999999999999999999",
+            "four",
+            "4.0",
+        ] {
+            let err = parse_max_concurrency(Some(bad)).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("invalid AWS_LAMBDA_MAX_CONCURRENCY"),
+                "{bad:?}: {err}"
+            );
         }
     }
 

@@ -17,6 +17,8 @@ use std::io;
 pub enum Error {
     /// `AWS_LAMBDA_RUNTIME_API` (or another setting) is missing or malformed.
     Config {
+        /// The environment variable concerned.
+        var: &'static str,
         /// The offending value, as found (may be empty).
         value: String,
         /// Why it was refused.
@@ -40,16 +42,15 @@ pub enum Error {
     },
     /// The `/next` answer carried no usable `Lambda-Runtime-Aws-Request-Id`.
     MissingRequestId,
-    /// Initialisation failed; it was reported to `/init/error`.
-    Init,
+    /// Initialisation failed with this message; it was reported to
+    /// `/init/error`.
+    Init(String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config { value, reason } => {
-                write!(f, "invalid AWS_LAMBDA_RUNTIME_API {value:?}: {reason}")
-            }
+            Error::Config { var, value, reason } => write!(f, "invalid {var} {value:?}: {reason}"),
             Error::Connect(e) => write!(f, "cannot connect to the Runtime API: {e}"),
             Error::Http { during, source } => write!(f, "{during}: {source}"),
             Error::Status { during, status } => {
@@ -61,7 +62,12 @@ impl fmt::Display for Error {
             Error::MissingRequestId => {
                 f.write_str("GET /next: answer without Lambda-Runtime-Aws-Request-Id")
             }
-            Error::Init => f.write_str("initialisation failed (reported to /init/error)"),
+            Error::Init(message) => {
+                write!(
+                    f,
+                    "initialisation failed (reported to /init/error): {message}"
+                )
+            }
         }
     }
 }

@@ -251,6 +251,14 @@ impl<C: Connect> Connection<C> {
         Ok(())
     }
 
+    /// A new, unopened connection with the same connector and limits.
+    pub fn sibling(&self) -> Self
+    where
+        C: Clone,
+    {
+        Connection::new(self.connector.clone(), self.max_body_len)
+    }
+
     /// Refuses bodies longer than `len` from now on.
     pub fn set_max_body_len(&mut self, len: usize) {
         self.max_body_len = len;

@@ -24,6 +24,10 @@ pub use stream::Stream;
 /// wrong) it prints one line, `lambda-zero: fatal: …`, to stderr and exits
 /// with status 1.
 ///
+/// An `FnMut` handler serves one invocation at a time, whatever
+/// `AWS_LAMBDA_MAX_CONCURRENCY` says (a note on stderr says so when it is
+/// above 1); [`run_concurrent`] serves several.
+///
 /// Closures get their argument types inferred; a closure built elsewhere
 /// and passed in needs them spelled out (`|inv: &Invocation<'_>, out:
 /// &mut Response<'_>|`).
@@ -32,26 +36,49 @@ where
     F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
     E: HandlerError,
 {
-    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    let (mut runtime, workers) = start();
+    if workers > 1 {
+        eprintln!(
+            "lambda-zero: AWS_LAMBDA_MAX_CONCURRENCY={workers}, but an FnMut handler serves one \
+             invocation at a time (use run_concurrent with an Fn + Sync handler)"
+        );
+    }
     exit(runtime.run(handler))
 }
 
+/// Like [`run`], with `AWS_LAMBDA_MAX_CONCURRENCY` workers (Lambda Managed
+/// Instances; 1 when unset): plain threads, each with its own connection
+/// and buffers, sharing `handler`, which is therefore `Fn + Sync`. The
+/// first worker to meet a fatal error ends the process. An invalid value
+/// is an init error (reported to `/init/error`, exit 1).
+pub fn run_concurrent<F, E>(handler: F) -> !
+where
+    F: Fn(&Invocation<'_>, &mut Response<'_>) -> Result<(), E> + Sync,
+    E: HandlerError,
+{
+    let (runtime, workers) = start();
+    runtime::spawn_workers(workers, |_| exit(runtime.worker().run(&handler)));
+    unreachable!("workers only stop by exiting")
+}
+
 /// Answers every invocation with `body`, built once; the fastest loop
-/// there is (the default `bootstrap` runs this). Exits like [`run`].
+/// there is (the default `bootstrap` runs this), on
+/// `AWS_LAMBDA_MAX_CONCURRENCY` workers. Exits like [`run`].
 pub fn run_prebuilt(body: &[u8]) -> ! {
-    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
-    exit(runtime.run_prebuilt(body))
+    let (runtime, workers) = start();
+    runtime::spawn_workers(workers, |_| exit(runtime.worker().run_prebuilt(body)));
+    unreachable!("workers only stop by exiting")
 }
 
 /// Runs a streaming `handler` for every invocation: what it writes to the
 /// [`Stream`] goes out while it runs (see [`Runtime::run_streaming`]).
-/// Exits like [`run`].
+/// Serves one invocation at a time. Exits like [`run`].
 pub fn run_streaming<F, E>(handler: F) -> !
 where
     F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
     E: HandlerError,
 {
-    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    let (mut runtime, _) = start();
     exit(runtime.run_streaming(handler))
 }
 
@@ -65,7 +92,7 @@ where
     H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
     E: HandlerError,
 {
-    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    let (mut runtime, _) = start();
     let config = runtime.config().clone();
     let handler = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&config))) {
         Ok(Ok(handler)) => handler,
@@ -76,6 +103,20 @@ where
         })),
     };
     exit(runtime.run(handler))
+}
+
+/// Start-up shared by the entry points: the runtime from the environment
+/// and the number of workers, or an exit (an invalid
+/// `AWS_LAMBDA_MAX_CONCURRENCY` reported to `/init/error` first).
+fn start() -> (Runtime, usize) {
+    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    match config::max_concurrency_from_env() {
+        Ok(workers) => (runtime, workers),
+        Err(e) => exit(runtime.report_init_error(&Diagnostic {
+            error_type: runtime::INVALID_CONFIG_ERROR_TYPE,
+            error_message: &e,
+        })),
+    }
 }
 
 fn exit(err: Error) -> ! {

@@ -35,6 +35,9 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(2);
 pub const PANIC_ERROR_TYPE: &str = "Runtime.Panic";
 /// `errorType` of an event larger than [`MAX_EVENT_LEN`].
 pub const EVENT_TOO_LARGE_ERROR_TYPE: &str = "Runtime.EventTooLarge";
+/// `errorType` of an init failure caused by a malformed setting (e.g.
+/// `AWS_LAMBDA_MAX_CONCURRENCY`).
+pub const INVALID_CONFIG_ERROR_TYPE: &str = "Runtime.InvalidConfig";
 /// `errorType` of a request id that is not UTF-8.
 pub const INVALID_REQUEST_ID_ERROR_TYPE: &str = "Runtime.InvalidRequestId";
 
@@ -149,6 +152,45 @@ impl<C: Connect> Runtime<C> {
         }
     }
 
+    /// A runtime for the same endpoint and configuration with its own,
+    /// not yet opened connection and its own buffers: one per worker.
+    pub fn worker(&self) -> Self
+    where
+        C: Clone,
+    {
+        Runtime {
+            conn: self.conn.sibling(),
+            config: self.config.clone(),
+            next: self.next.clone(),
+            post_prefix: self.post_prefix.clone(),
+            response_suffix: self.response_suffix.clone(),
+            error_suffix: self.error_suffix.clone(),
+            stream_suffix: self.stream_suffix.clone(),
+            init_error_head: self.init_error_head.clone(),
+            head: Vec::with_capacity(self.head.capacity()),
+            body: Vec::with_capacity(4096),
+            id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
+            invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
+            trailers: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Serves invocations on `workers` threads at once (Lambda Managed
+    /// Instances, `AWS_LAMBDA_MAX_CONCURRENCY`), each a [`worker`](Self::worker)
+    /// with its own connection and buffers running [`run`](Self::run), the
+    /// current thread being one of them. Returns every worker's reason for
+    /// stopping, once all have stopped.
+    pub fn run_workers<F, E>(&self, workers: usize, handler: &F) -> Vec<Error>
+    where
+        C: Clone + Sync,
+        C::Stream: Sync,
+        F: Fn(&Invocation<'_>, &mut Response<'_>) -> Result<(), E> + Sync,
+        E: HandlerError,
+    {
+        spawn_workers(workers, |_| self.worker().run(handler))
+    }
+
     /// Refuses events larger than `len` bytes (default [`MAX_EVENT_LEN`]).
     pub fn set_max_event_len(&mut self, len: usize) {
         self.conn.set_max_body_len(len);
@@ -197,7 +239,7 @@ impl<C: Connect> Runtime<C> {
         self.head.extend_from_slice(b"\r\n");
         finish_head(&mut self.head, self.body.len());
         match exchange(&mut self.conn, &[&self.head, &self.body], INIT_ERROR) {
-            Ok(status) if (200..300).contains(&status) => Error::Init,
+            Ok(status) if (200..300).contains(&status) => Error::Init(err.to_string()),
             Ok(status) => Error::Status {
                 during: INIT_ERROR,
                 status,
@@ -432,6 +474,24 @@ impl<C: Connect> Runtime<C> {
             _ => Err(Error::Status { during, status }),
         }
     }
+}
+
+/// Runs `body(i)` for i in `0..workers`, worker 0 on the current thread
+/// and each other on a thread of its own; returns the results in order.
+pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let body = &body;
+        let others: Vec<_> = (1..workers).map(|i| scope.spawn(move || body(i))).collect();
+        let mut results = vec![body(0)];
+        for worker in others {
+            results.push(
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    })
 }
 
 /// One request and its whole answer; returns the status.

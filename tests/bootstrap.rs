@@ -1,7 +1,7 @@
 //! The default `bootstrap` binary as Lambda runs it: a process with
 //! `AWS_LAMBDA_RUNTIME_API` in its environment.
 
-use lambda_zero_emulator::{Emulator, Event, Kind, Reply, Script};
+use lambda_zero_emulator::{Drained, Emulator, Event, Kind, Reply, Script};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,13 @@ const HELLO: &str = r#"{"statusCode":200,"headers":{"content-type":"text/plain"}
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
 fn bootstrap(runtime_api: Option<&str>) -> Output {
+    bootstrap_with(runtime_api, &[])
+}
+
+fn bootstrap_with(runtime_api: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    cmd.env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
+        .envs(env.iter().copied());
     cmd.env_remove("AWS_LAMBDA_RUNTIME_API")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -117,4 +123,52 @@ fn exits_when_the_connection_drops_mid_event() {
     let line = one_line_diagnostic(&out);
     assert!(line.contains("closed"), "{line}");
     assert!(emu.records().is_empty());
+}
+
+#[test]
+fn serves_on_as_many_connections_as_max_concurrency_says() {
+    const EVENTS: usize = 300;
+    let script = Script::new()
+        .events((0..EVENTS).map(|i| Event::new(format!("c-{i}"), "{}")))
+        .drained(Drained::Block);
+    let emu = Emulator::start(script).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
+        .env("AWS_LAMBDA_MAX_CONCURRENCY", "3")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Once the events are served, each of the 3 workers ends up waiting in
+    // its own /next (the emulator holds them, like Lambda).
+    let nexts = emu.wait_next_requests(EVENTS + 3, HANG_GUARD);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(nexts, EVENTS + 3);
+    let records = emu.records();
+    assert_eq!(records.len(), EVENTS);
+    assert!(records
+        .iter()
+        .all(|r| r.kind == Kind::Response && r.body_str() == Some(HELLO)));
+    assert_eq!(emu.connections(), 3, "one connection per worker");
+}
+
+#[test]
+fn an_invalid_max_concurrency_is_an_init_error() {
+    for value in ["0", "-2", "many", "100000"] {
+        let emu = Emulator::start(Script::new().events([Event::new("never", "{}")])).unwrap();
+        let out = bootstrap_with(
+            Some(&emu.runtime_api()),
+            &[("AWS_LAMBDA_MAX_CONCURRENCY", value)],
+        );
+        let line = one_line_diagnostic(&out);
+        assert!(line.contains("AWS_LAMBDA_MAX_CONCURRENCY"), "{line}");
+        let records = emu.records();
+        assert_eq!(records.len(), 1, "{value}");
+        assert_eq!(records[0].kind, Kind::InitError);
+        assert_eq!(
+            records[0].header("lambda-runtime-function-error-type"),
+            Some("Runtime.InvalidConfig")
+        );
+        assert_eq!(emu.next_requests(), 0);
+    }
 }

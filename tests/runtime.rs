@@ -333,7 +333,10 @@ fn reports_init_errors_to_init_error() {
         error_type: "Init.NoTable",
         error_message: "TABLE is not set",
     });
-    assert!(matches!(err, Error::Init), "{err}");
+    assert!(
+        matches!(&err, Error::Init(m) if m == "TABLE is not set"),
+        "{err}"
+    );
     let records = emu.records();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].kind, Kind::InitError);

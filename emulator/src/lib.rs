@@ -30,8 +30,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::collections::{HashMap, VecDeque};
-use std::io::{self, Read, Write};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -296,9 +296,16 @@ impl Record {
     }
 }
 
+/// A queued answer to `/next`.
+enum Queued {
+    Reply(Reply),
+    /// [`Emulator::push_shared`]: this event under another request id, body not copied.
+    Shared(String, Arc<Event>),
+}
+
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Reply>,
+    queue: VecDeque<Queued>,
     records: Vec<Record>,
     handed: HashMap<String, (Instant, Option<u16>)>,
     streams: HashMap<usize, TcpStream>,
@@ -306,6 +313,26 @@ struct State {
     connections: usize,
     first_next_at: Option<Instant>,
     stop: bool,
+    /// Record counts waited for (count -> number of waiters): a new record wakes the waiters
+    /// only when the smallest is reached, so a waiter for the 10,000th record is not woken
+    /// 9,999 times (which would cost the runtime being measured CPU on a small machine).
+    record_waits: BTreeMap<usize, usize>,
+    /// Threads waiting in [`Emulator::wait_next_requests`].
+    next_waiters: usize,
+}
+
+impl State {
+    fn add_record_wait(&mut self, n: usize) {
+        *self.record_waits.entry(n).or_insert(0) += 1;
+    }
+    fn remove_record_wait(&mut self, n: usize) {
+        if let Some(waiters) = self.record_waits.get_mut(&n) {
+            *waiters -= 1;
+            if *waiters == 0 {
+                self.record_waits.remove(&n);
+            }
+        }
+    }
 }
 
 struct Shared {
@@ -315,6 +342,9 @@ struct Shared {
     work: Condvar,
     /// Signalled when records are added or on stop.
     recorded: Condvar,
+    /// Signalled when a `GET /next` arrives or on stop (a separate condvar, so waiters for
+    /// records are not woken by every `/next`).
+    arrived: Condvar,
 }
 
 impl Shared {
@@ -322,8 +352,31 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
     fn record(&self, rec: Record) {
-        self.lock().records.push(rec);
-        self.recorded.notify_all();
+        let mut st = self.lock();
+        st.records.push(rec);
+        let due = st
+            .record_waits
+            .keys()
+            .next()
+            .is_some_and(|&n| st.records.len() >= n);
+        drop(st);
+        if due {
+            self.recorded.notify_all();
+        }
+    }
+    /// Blocks until there are more than `n - 1` records, `timeout` passed or the emulator stops.
+    fn wait_records_len(&self, n: usize, timeout: Duration) -> MutexGuard<'_, State> {
+        let mut st = self.lock();
+        if st.records.len() >= n || st.stop {
+            return st;
+        }
+        st.add_record_wait(n);
+        let (mut st, _) = self
+            .recorded
+            .wait_timeout_while(st, timeout, |s| s.records.len() < n && !s.stop)
+            .unwrap_or_else(PoisonError::into_inner);
+        st.remove_record_wait(n);
+        st
     }
 }
 
@@ -342,11 +395,12 @@ impl Emulator {
         let shared = Arc::new(Shared {
             cfg: script.cfg,
             state: Mutex::new(State {
-                queue: script.replies,
+                queue: script.replies.into_iter().map(Queued::Reply).collect(),
                 ..State::default()
             }),
             work: Condvar::new(),
             recorded: Condvar::new(),
+            arrived: Condvar::new(),
         });
         let sh = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -368,12 +422,27 @@ impl Emulator {
     }
     /// Appends a reply to the script while running (wakes a blocked `/next`).
     pub fn push(&self, r: Reply) {
-        self.shared.lock().queue.push_back(r);
+        self.shared.lock().queue.push_back(Queued::Reply(r));
+        self.shared.work.notify_all();
+    }
+    /// Appends `event` to the script under the request id `request_id` (which replaces
+    /// [`Event::request_id`]; everything else is served as is), sharing its body instead of
+    /// copying it: for serving thousands of large events without the emulator spending more
+    /// time copying them than the runtime under test spends reading them.
+    pub fn push_shared(&self, request_id: impl Into<String>, event: &Arc<Event>) {
+        let queued = Queued::Shared(request_id.into(), Arc::clone(event));
+        self.shared.lock().queue.push_back(queued);
         self.shared.work.notify_all();
     }
     /// How many replies are still waiting to be handed out.
     pub fn pending(&self) -> usize {
         self.shared.lock().queue.len()
+    }
+    /// Removes and returns every record so far; the records that follow are numbered from 0
+    /// again (for [`Emulator::wait_record`] and [`Emulator::records_since`]). Lets a long
+    /// benchmark keep its memory flat.
+    pub fn take_records(&self) -> Vec<Record> {
+        std::mem::take(&mut self.shared.lock().records)
     }
     /// A snapshot of every record so far, in arrival order.
     pub fn records(&self) -> Vec<Record> {
@@ -394,18 +463,37 @@ impl Emulator {
     }
     /// Blocks until there are at least `n` records or `timeout` passed; returns the record count.
     pub fn wait_count(&self, n: usize, timeout: Duration) -> usize {
-        let st = self.shared.lock();
-        let (st, _) = self
-            .shared
-            .recorded
-            .wait_timeout_while(st, timeout, |s| s.records.len() < n && !s.stop)
-            .unwrap_or_else(PoisonError::into_inner);
-        st.records.len()
+        self.shared.wait_records_len(n, timeout).records.len()
     }
     /// Blocks until there are at least `n` records or `timeout` passed; returns a snapshot.
     pub fn wait_records(&self, n: usize, timeout: Duration) -> Vec<Record> {
         self.wait_count(n, timeout);
         self.records()
+    }
+    /// Blocks until record number `index` (0-based, in arrival order) exists or `timeout`
+    /// passed; returns a copy of it (`None` on timeout or shutdown).
+    ///
+    /// Made for benchmarks: wakes as soon as that record arrives (no polling) and copies one
+    /// record, not all of them; [`Record::latency`] and [`Record::received_at`] time it.
+    pub fn wait_record(&self, index: usize, timeout: Duration) -> Option<Record> {
+        self.shared
+            .wait_records_len(index + 1, timeout)
+            .records
+            .get(index)
+            .cloned()
+    }
+    /// Blocks until at least `n` `GET /next` requests were received or `timeout` passed;
+    /// returns how many were received (cold-start measurement: wakes as soon as one arrives).
+    pub fn wait_next_requests(&self, n: usize, timeout: Duration) -> usize {
+        let mut st = self.shared.lock();
+        st.next_waiters += 1;
+        let (mut st, _) = self
+            .shared
+            .arrived
+            .wait_timeout_while(st, timeout, |s| s.next_requests < n && !s.stop)
+            .unwrap_or_else(PoisonError::into_inner);
+        st.next_waiters -= 1;
+        st.next_requests
     }
     /// How many `GET /next` requests were received.
     pub fn next_requests(&self) -> usize {
@@ -436,6 +524,7 @@ impl Drop for Emulator {
         }
         self.shared.work.notify_all();
         self.shared.recorded.notify_all();
+        self.shared.arrived.notify_all();
         if let Some(accept) = self.accept.take() {
             // Wake the accept loop; it sees the stop flag and returns.
             let _ = TcpStream::connect(self.addr);
@@ -542,8 +631,8 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
                     "Emulator.InvalidRequest"
                 };
                 simple_answer(&mut c.out, status, &error_json(&problem, kind), true);
-                c.send();
                 c.invalid(req, status, problem);
+                c.send();
                 break;
             }
         }
@@ -798,8 +887,8 @@ impl Conn {
                 &error_json(&problem, "Emulator.InvalidRequest"),
                 true,
             );
-            self.send();
             self.invalid(req, 400, problem);
+            self.send();
             return false;
         };
         let (status, latency) = match kind {
@@ -822,7 +911,8 @@ impl Conn {
             _ => status_error_json(status),
         };
         simple_answer(&mut self.out, status, &body, close);
-        let sent = self.send();
+        // Record before answering: a runtime that stops on this answer (a
+        // 5xx) must find the record there when its caller looks.
         self.shared.record(Record {
             kind,
             request_id,
@@ -836,7 +926,7 @@ impl Conn {
             received_at,
             problem: None,
         });
-        sent && !close
+        self.send() && !close
     }
 
     /// Answers `GET /next` with the next reply; returns whether to keep the connection open.
@@ -848,30 +938,42 @@ impl Conn {
             if st.first_next_at.is_none() {
                 st.first_next_at = Some(Instant::now());
             }
+            if st.next_waiters > 0 {
+                shared.arrived.notify_all();
+            }
             loop {
                 if st.stop {
                     return false;
                 }
-                if let Some(r) = st.queue.pop_front() {
-                    if let Reply::Event(e) | Reply::CloseMidBody(e) = &r {
-                        st.handed
-                            .insert(e.request_id.clone(), (Instant::now(), e.post_status));
+                if let Some(q) = st.queue.pop_front() {
+                    let handed = match &q {
+                        Queued::Reply(Reply::Event(e) | Reply::CloseMidBody(e)) => {
+                            Some((e.request_id.clone(), e.post_status))
+                        }
+                        Queued::Shared(id, e) => Some((id.clone(), e.post_status)),
+                        Queued::Reply(_) => None,
+                    };
+                    if let Some((id, post_status)) = handed {
+                        st.handed.insert(id, (Instant::now(), post_status));
                     }
-                    break r;
+                    break q;
                 }
                 match shared.cfg.drained {
-                    Drained::Status(s) => break Reply::Status(s, DRAINED_BODY.as_bytes().to_vec()),
+                    Drained::Status(s) => {
+                        break Queued::Reply(Reply::Status(s, DRAINED_BODY.as_bytes().to_vec()))
+                    }
                     Drained::Block => {
                         st = shared.work.wait(st).unwrap_or_else(PoisonError::into_inner)
                     }
                 }
             }
         };
+        let reply = match reply {
+            Queued::Shared(id, e) => return self.send_event(&e, &id, close),
+            Queued::Reply(r) => r,
+        };
         match reply {
-            Reply::Event(e) => {
-                encode_event(&mut self.out, &e, close, false);
-                self.send() && !close
-            }
+            Reply::Event(e) => self.send_event(&e, &e.request_id, close),
             Reply::Status(status, body) => {
                 simple_answer(&mut self.out, status, &body, close);
                 self.send() && !close
@@ -882,12 +984,25 @@ impl Conn {
                 false
             }
             Reply::CloseMidBody(e) => {
-                encode_event(&mut self.out, &e, close, true);
+                encode_event(&mut self.out, &e, &e.request_id, close, true);
                 self.send();
                 false
             }
             Reply::Close => false,
         }
+    }
+
+    /// Answers `/next` with `e` under `id`; returns whether to keep the connection open. A
+    /// `Content-Length` body is written from where it is, after the head, never copied (unless
+    /// [`Script::split_writes`] asks for pieces).
+    fn send_event(&mut self, e: &Event, id: &str, close: bool) -> bool {
+        if e.framing != Framing::ContentLength || self.shared.cfg.split != 0 {
+            encode_event(&mut self.out, e, id, close, false);
+            return self.send() && !close;
+        }
+        encode_event_head(&mut self.out, e, id, close);
+        let _ = write!(self.out, "Content-Length: {}\r\n\r\n", e.body.len());
+        write_all_vectored(&self.stream, &self.out, &e.body).is_ok() && !close
     }
 
     /// Sends FIN, then drains what the peer still sends (so it gets our last answer, not a
@@ -1012,6 +1127,40 @@ fn percent_decode(s: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// API Gateway HTTP API (v2) event shapes, richest first: (text before the body string, text after it).
+fn templates(id: &str) -> [(String, &'static str); 3] {
+    let full = format!(
+        r#"{{"version":"2.0","routeKey":"$default","rawPath":"/","rawQueryString":"","headers":{{"accept":"*/*","content-type":"text/plain","host":"lambda-zero.execute-api.us-east-1.amazonaws.com","user-agent":"lz-emulator/0.1","x-forwarded-for":"127.0.0.1","x-forwarded-port":"443","x-forwarded-proto":"https"}},"requestContext":{{"accountId":"123456789012","apiId":"lambda-zero","domainName":"lambda-zero.execute-api.us-east-1.amazonaws.com","domainPrefix":"lambda-zero","http":{{"method":"GET","path":"/","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"lz-emulator/0.1"}},"requestId":"{id}","routeKey":"$default","stage":"$default","time":"01/Jan/2026:00:00:00 +0000","timeEpoch":1767225600000}},"body":""#
+    );
+    let compact = format!(
+        r#"{{"version":"2.0","routeKey":"$default","rawPath":"/","rawQueryString":"","headers":{{"host":"localhost"}},"requestContext":{{"http":{{"method":"GET","path":"/"}},"requestId":"{id}"}},"body":""#
+    );
+    let minimal =
+        r#"{"version":"2.0","rawPath":"/","requestContext":{"http":{"method":"GET"}},"body":""#;
+    [
+        (full, r#"","isBase64Encoded":false}"#),
+        (compact, r#"","isBase64Encoded":false}"#),
+        (minimal.into(), r#""}"#),
+    ]
+}
+
+/// A realistic API Gateway HTTP API (v2) event of exactly `size` bytes: the richest shape that
+/// fits (request id `id` inside its `requestContext`), its `body` padded with `x`. Below the
+/// minimal shape (84 bytes with no padding) the minimal shape is returned, longer than `size`.
+pub fn api_gateway_v2_event(id: &str, size: usize) -> Vec<u8> {
+    let shapes = templates(id);
+    let (head, tail) = shapes
+        .iter()
+        .find(|(h, t)| h.len() + t.len() <= size)
+        .unwrap_or(&shapes[2]);
+    let pad = size.saturating_sub(head.len() + tail.len());
+    let mut body = Vec::with_capacity(head.len() + pad + tail.len());
+    body.extend_from_slice(head.as_bytes());
+    body.resize(head.len() + pad, b'x');
+    body.extend_from_slice(tail.as_bytes());
+    body
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -1091,7 +1240,25 @@ fn simple_answer(out: &mut Vec<u8>, status: u16, body: &[u8], close: bool) {
     out.extend_from_slice(body);
 }
 
-fn encode_event(out: &mut Vec<u8>, e: &Event, close: bool, cut: bool) {
+/// Writes `head` then `body` with as few (vectored) writes as the kernel allows.
+fn write_all_vectored(mut stream: &TcpStream, head: &[u8], body: &[u8]) -> io::Result<()> {
+    let (mut head, mut body) = (head, body);
+    while !head.is_empty() || !body.is_empty() {
+        let n = match stream.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let from_head = n.min(head.len());
+        head = &head[from_head..];
+        body = &body[n - from_head..];
+    }
+    Ok(())
+}
+
+/// The status line and headers of an event answer, up to (excluding) the framing headers.
+fn encode_event_head(out: &mut Vec<u8>, e: &Event, id: &str, close: bool) {
     out.clear();
     let deadline = e.deadline_ms.unwrap_or_else(|| {
         SystemTime::now()
@@ -1103,7 +1270,7 @@ fn encode_event(out: &mut Vec<u8>, e: &Event, close: bool, cut: bool) {
         out,
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {}\r\n\
          Lambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: {}\r\n",
-        e.request_id, e.function_arn
+        id, e.function_arn
     );
     if let Some(t) = &e.trace_id {
         let _ = write!(out, "Lambda-Runtime-Trace-Id: {t}\r\n");
@@ -1117,6 +1284,10 @@ fn encode_event(out: &mut Vec<u8>, e: &Event, close: bool, cut: bool) {
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
     }
+}
+
+fn encode_event(out: &mut Vec<u8>, e: &Event, id: &str, close: bool, cut: bool) {
+    encode_event_head(out, e, id, close);
     match e.framing {
         Framing::Chunked { chunk_size } if !cut => {
             out.extend_from_slice(b"Transfer-Encoding: chunked\r\nTrailer: X-Trailer\r\n\r\n");

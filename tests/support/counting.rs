@@ -60,3 +60,13 @@ pub fn counted<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     .join()
     .expect("runtime thread")
 }
+
+/// Starts counting this thread's allocations (for threads a test does not
+/// spawn itself, e.g. the runtime's workers); no-op if already counting.
+pub fn count_this_thread() {
+    ALLOCATIONS.with(|c| {
+        if c.get().is_none() {
+            c.set(Some(0));
+        }
+    });
+}

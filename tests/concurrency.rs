@@ -1,0 +1,112 @@
+//! `AWS_LAMBDA_MAX_CONCURRENCY` > 1: several workers, each with its own
+//! connection and buffers, serving interleaved events.
+
+#[path = "support/counting.rs"]
+mod counting;
+
+use counting::{allocations, count_this_thread};
+use lambda_zero::config::Endpoint;
+use lambda_zero::{Config, Diagnostic, Error, Runtime};
+use lambda_zero_emulator::{Emulator, Event, Kind, Script};
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, Mutex};
+
+const WORKERS: usize = 4;
+const EVENTS: usize = 2000;
+
+thread_local! {
+    static CALLS: Cell<usize> = const { Cell::new(0) };
+    static LAST: Cell<usize> = const { Cell::new(0) };
+}
+
+#[test]
+fn workers_serve_interleaved_events_each_answer_reaching_its_own_id() {
+    let script = Script::new()
+        .events((0..EVENTS).map(|i| Event::new(format!("req-{i:05}"), format!("{{\"n\":{i}}}"))));
+    let emu = Emulator::start(script).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let rt = Runtime::new(&endpoint, Config::default()).unwrap();
+
+    // The first WORKERS events wait for each other: they can only all get
+    // here if WORKERS workers hold one each at the same time.
+    let together = Barrier::new(WORKERS);
+    let served = AtomicUsize::new(0);
+    let warm_allocations = AtomicUsize::new(0);
+    let threads = Mutex::new(HashSet::new());
+    let handler = |inv: &lambda_zero::Invocation<'_>, out: &mut lambda_zero::Response<'_>| {
+        count_this_thread();
+        let calls = CALLS.with(|c| c.get() + 1);
+        CALLS.with(|c| c.set(calls));
+        let now = allocations();
+        if calls > 2 {
+            // Zero allocations per warm invocation, per worker: everything
+            // this thread did since its previous call.
+            warm_allocations.fetch_add(now - LAST.with(Cell::get), Ordering::Relaxed);
+        }
+        if served.fetch_add(1, Ordering::Relaxed) < WORKERS {
+            threads.lock().unwrap().insert(std::thread::current().id());
+            together.wait();
+        }
+        let result = if inv.event.ends_with(b"7}") {
+            Err(Diagnostic {
+                error_type: "Test.Seven",
+                error_message: "ends in 7",
+            })
+        } else {
+            write!(out, "{}|", inv.context.request_id).unwrap();
+            out.write_bytes(inv.event);
+            Ok(())
+        };
+        LAST.with(|c| c.set(allocations()));
+        result
+    };
+    let stops = rt.run_workers(WORKERS, &handler);
+
+    assert_eq!(stops.len(), WORKERS);
+    for e in &stops {
+        assert!(
+            matches!(
+                e,
+                Error::Status {
+                    during: "GET /next",
+                    status: 500
+                }
+            ),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        threads.lock().unwrap().len(),
+        WORKERS,
+        "the first events ran on distinct threads"
+    );
+    let records = emu.records();
+    assert_eq!(records.len(), EVENTS);
+    let mut ids = HashSet::new();
+    for r in &records {
+        assert!(
+            ids.insert(r.request_id.clone()),
+            "{} answered twice",
+            r.request_id
+        );
+        let n: usize = r.request_id[4..].parse().unwrap();
+        if n % 10 == 7 {
+            assert_eq!(r.kind, Kind::Error);
+        } else {
+            assert_eq!(r.kind, Kind::Response);
+            assert_eq!(
+                r.body_str().unwrap(),
+                format!("{}|{{\"n\":{n}}}", r.request_id)
+            );
+        }
+    }
+    assert!(emu.connections() >= WORKERS, "a connection per worker");
+    assert_eq!(
+        warm_allocations.load(Ordering::Relaxed),
+        0,
+        "warm invocations allocated"
+    );
+}
