@@ -6,6 +6,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod http;
+pub mod log;
 pub mod response;
 pub mod runtime;
 pub mod stream;
@@ -38,9 +39,12 @@ where
 {
     let (mut runtime, workers) = start();
     if workers > 1 {
-        eprintln!(
-            "lambda-zero: AWS_LAMBDA_MAX_CONCURRENCY={workers}, but an FnMut handler serves one \
-             invocation at a time (use run_concurrent with an Fn + Sync handler)"
+        log::write(
+            log::Level::Warn,
+            format_args!(
+                "lambda-zero: AWS_LAMBDA_MAX_CONCURRENCY={workers}, but an FnMut handler serves one \
+                 invocation at a time (use run_concurrent with an Fn + Sync handler)"
+            ),
         );
     }
     exit(runtime.run(handler))

@@ -11,6 +11,7 @@ use crate::config::{self, Config, Endpoint};
 use crate::context::{header, Context, Invocation};
 use crate::error::{Diagnostic, Error, HandlerError};
 use crate::http::{self, Connect, Connection, TcpConnector, Wait};
+use crate::log::{self, Level};
 use crate::response::{escape_json, JsonEscaper, Response};
 use crate::stream::{base64_encode, Stream};
 use std::any::Any;
@@ -270,10 +271,12 @@ impl<C: Connect> Runtime<C> {
                 context,
                 event: msg.body(),
             };
+            log::set_request_id(context.request_id);
             let body = &mut self.body;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 handler(&invocation, &mut Response::new(body))
             }));
+            log::set_request_id("");
             let posted = match outcome {
                 Ok(Ok(())) => self.post_response(prebuilt),
                 Ok(Err(err)) => self.post_error(&err),
@@ -330,7 +333,9 @@ impl<C: Connect> Runtime<C> {
                 event: msg.body(),
             };
             let mut stream = Stream::new(socket, &self.head, &mut self.body);
+            log::set_request_id(context.request_id);
             let outcome = catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut stream)));
+            log::set_request_id("");
             let panicked;
             let failure: Option<&dyn HandlerError> = match &outcome {
                 Ok(Ok(())) => None,
@@ -398,7 +403,10 @@ impl<C: Connect> Runtime<C> {
             }
             (Err(source), _) => Err(Error::Http { during, source }),
             (Ok(()), Err(why)) => {
-                eprintln!("lambda-zero: {during}: {why}; invocation skipped");
+                log::write(
+                    Level::Warn,
+                    format_args!("lambda-zero: {during}: {why}; invocation skipped"),
+                );
                 Ok(false)
             }
         }
@@ -465,9 +473,12 @@ impl<C: Connect> Runtime<C> {
                 let id = std::str::from_utf8(&self.id_path).unwrap_or("?");
                 let body = self.conn.message().body();
                 let body = String::from_utf8_lossy(&body[..body.len().min(200)]);
-                eprintln!(
-                    "lambda-zero: {during} for request {id} answered {status} ({}): invocation failed, going on",
-                    body.trim()
+                log::write(
+                    Level::Warn,
+                    format_args!(
+                        "lambda-zero: {during} for request {id} answered {status} ({}): invocation failed, going on",
+                        body.trim()
+                    ),
                 );
                 Ok(())
             }

@@ -1,0 +1,992 @@
+//! A small, strict JSON scanner that builds no tree and allocates nothing.
+//!
+//! [`parse`] checks a whole document against the grammar of RFC 8259 in one
+//! pass and hands back its root [`Value`]: a validated slice of the input.
+//! Navigating a `Value` ([`Value::get`], [`Value::path`],
+//! [`Value::members`], [`Value::elements`]) re-scans only the slice it is
+//! asked about, borrowing from the input; strings come back as [`Str`],
+//! their text as written, unescaped only on request ([`Str::decode`],
+//! [`Str::chars`]).
+//!
+//! What [`validate`] / [`parse`] check, so no accessor can give a wrong
+//! answer afterwards:
+//!
+//! - the input is UTF-8, holds exactly one value, surrounded by optional
+//!   whitespace (space, tab, LF, CR; nothing else, no BOM);
+//! - literals are `true`, `false`, `null`; numbers follow
+//!   `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` (no range
+//!   limit: `1e400` is valid JSON);
+//! - strings hold no control character (U+0000 to U+001F), every escape is
+//!   one of `\" \\ \/ \b \f \n \r \t \uXXXX`, and a `\u` surrogate is part
+//!   of a well-formed pair (a lone `\uD800` is refused, as `serde_json`
+//!   refuses it);
+//! - objects are `{ "key" : value , … }`, arrays `[ value , … ]`, no
+//!   trailing commas, nesting at most [`MAX_DEPTH`] deep.
+//!
+//! Duplicate keys are valid JSON (RFC 8259 §4 leaves their meaning open):
+//! [`Value::get`] returns the first. No panic on any input: the entry
+//! points are meant for fuzzing.
+//!
+//! ```
+//! use lambda_zero::json;
+//!
+//! let doc = br#"{"requestContext":{"http":{"method":"GET"}},"body":"a \"quoted\" word"}"#;
+//! let root = json::parse(doc)?;
+//! let method = root.path(&["requestContext", "http", "method"]).and_then(|v| v.as_str());
+//! assert_eq!(method.unwrap(), "GET");
+//!
+//! let body = root.get("body").and_then(|v| v.as_str()).unwrap();
+//! assert_eq!(body.raw(), r#"a \"quoted\" word"#); // as written
+//! let mut scratch = String::new();
+//! assert_eq!(body.decode(&mut scratch), r#"a "quoted" word"#); // unescaped
+//!
+//! assert!(json::validate(br#"{"a":1,}"#).is_err());
+//! # Ok::<(), json::Error>(())
+//! ```
+
+use std::fmt;
+
+/// Deepest nesting of arrays and objects accepted (as `serde_json`'s
+/// default recursion limit). The validator keeps its stack in a `u128`, so
+/// depth costs no memory and no recursion.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a document is not JSON, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Error {
+    offset: usize,
+    reason: &'static str,
+}
+
+impl Error {
+    fn at(offset: usize, reason: &'static str) -> Self {
+        Error { offset, reason }
+    }
+
+    /// Byte offset in the document where the problem was found.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// What was wrong, e.g. `"expected ',' or '}'"`.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed JSON at byte {}: {}", self.offset, self.reason)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl crate::HandlerError for Error {
+    fn error_type(&self) -> &str {
+        "Json.Malformed"
+    }
+}
+
+/// Checks that `doc` is one well-formed JSON value (see the
+/// [module docs](self) for exactly what is checked).
+///
+/// ```
+/// use lambda_zero::json::validate;
+/// assert!(validate(br#" {"a":[1,2.5e-3,true,null,"\u00e9\ud83d\ude00"]} "#).is_ok());
+/// assert!(validate(b"[01]").is_err());
+/// assert!(validate(br#""\ud800""#).is_err()); // lone surrogate
+/// ```
+pub fn validate(doc: &[u8]) -> Result<(), Error> {
+    parse(doc).map(|_| ())
+}
+
+/// Validates `doc` and returns its root value (whitespace around it
+/// trimmed), borrowing from `doc`.
+///
+/// ```
+/// let root = lambda_zero::json::parse(b" [1, 2] ").unwrap();
+/// assert_eq!(root.raw(), "[1, 2]");
+/// ```
+pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
+    let text = std::str::from_utf8(doc)
+        .map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
+    let mut v = Validator { b: doc, i: 0 };
+    v.ws();
+    let start = v.i;
+    v.value()?;
+    let end = v.i;
+    v.ws();
+    if v.i != doc.len() {
+        return Err(Error::at(v.i, "trailing characters after the value"));
+    }
+    // `start..end` lies on ASCII bytes (a value starts and ends on one).
+    match text.get(start..end) {
+        Some(text) => Ok(Value { text }),
+        None => Err(Error::at(start, "internal: value not on a char boundary")),
+    }
+}
+
+/// Validates `doc`, then finds the value at `path` (a key per object
+/// level): `Ok(None)` when a key is missing or a level is not an object.
+///
+/// ```
+/// let doc = br#"{"requestContext":{"stage":"prod"}}"#;
+/// let stage = lambda_zero::json::get(doc, &["requestContext", "stage"]).unwrap();
+/// assert_eq!(stage.unwrap().as_str().unwrap(), "prod");
+/// ```
+pub fn get<'a>(doc: &'a [u8], path: &[&str]) -> Result<Option<Value<'a>>, Error> {
+    Ok(parse(doc)?.path(path))
+}
+
+/// The six kinds of JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool,
+    /// a number
+    Number,
+    /// a string
+    String,
+    /// an array
+    Array,
+    /// an object
+    Object,
+}
+
+// ---------------------------------------------------------------------------
+// The strict validator.
+
+struct Validator<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Validator<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn err<T>(&self, reason: &'static str) -> Result<T, Error> {
+        Err(Error::at(self.i, reason))
+    }
+
+    /// `ws = *( %x20 / %x09 / %x0A / %x0D )`
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// One value, nested containers included, without recursion: `stack`
+    /// holds one bit per open container (1 = object).
+    fn value(&mut self) -> Result<(), Error> {
+        let mut stack: u128 = 0;
+        let mut depth = 0usize;
+        loop {
+            // A value starts here.
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if depth == MAX_DEPTH {
+                        return self.err("nesting deeper than 128");
+                    }
+                    let is_object = open == b'{';
+                    stack = (stack << 1) | u128::from(is_object);
+                    depth += 1;
+                    self.i += 1;
+                    self.ws();
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.i += 1;
+                        stack >>= 1;
+                        depth -= 1;
+                    } else if is_object {
+                        self.key()?;
+                        continue;
+                    } else {
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(_) => return self.err("expected a value"),
+                None => return self.err("unexpected end of input, expected a value"),
+            }
+            // A value ended: close what ends with it, or move to the next.
+            loop {
+                if depth == 0 {
+                    return Ok(());
+                }
+                self.ws();
+                let in_object = stack & 1 == 1;
+                match self.peek() {
+                    Some(b',') => {
+                        self.i += 1;
+                        self.ws();
+                        if in_object {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    Some(b'}') if in_object => {}
+                    Some(b']') if !in_object => {}
+                    _ if in_object => return self.err("expected ',' or '}'"),
+                    _ => return self.err("expected ',' or ']'"),
+                }
+                self.i += 1;
+                stack >>= 1;
+                depth -= 1;
+            }
+        }
+    }
+
+    /// `member = string name-separator value`: the key and the `:`, leaving
+    /// the position at the value (whitespace skipped).
+    fn key(&mut self) -> Result<(), Error> {
+        if self.peek() != Some(b'"') {
+            return self.err("expected a string key");
+        }
+        self.string()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return self.err("expected ':'");
+        }
+        self.i += 1;
+        self.ws();
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), Error> {
+        if self.b.get(self.i..self.i + word.len()) == Some(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            self.err("invalid literal")
+        }
+    }
+
+    /// `number = [ minus ] int [ frac ] [ exp ]`
+    fn number(&mut self) -> Result<(), Error> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return self.err("expected a digit"),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return self.err("expected a digit after '.'");
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return self.err("expected a digit in the exponent");
+            }
+            self.digits();
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// `string = quotation-mark *char quotation-mark`; the input is known to
+    /// be UTF-8, so only ASCII needs looking at.
+    fn string(&mut self) -> Result<(), Error> {
+        self.i += 1;
+        loop {
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => self.escape()?,
+                Some(_) => return self.err("control character in a string"),
+                None => return self.err("unterminated string"),
+            }
+        }
+    }
+
+    /// `escape ( " / \ / / / b / f / n / r / t / uXXXX )`, surrogates paired.
+    fn escape(&mut self) -> Result<(), Error> {
+        match self.b.get(self.i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let Some(unit) = hex4(self.b, self.i + 2) else {
+                    return self.err("invalid \\u escape");
+                };
+                match unit {
+                    0xD800..=0xDBFF => {
+                        let low = if self.b.get(self.i + 6..self.i + 8) == Some(b"\\u") {
+                            hex4(self.b, self.i + 8)
+                        } else {
+                            None
+                        };
+                        match low {
+                            Some(0xDC00..=0xDFFF) => {
+                                self.i += 12;
+                                Ok(())
+                            }
+                            _ => self.err("unpaired surrogate in a \\u escape"),
+                        }
+                    }
+                    0xDC00..=0xDFFF => self.err("unpaired surrogate in a \\u escape"),
+                    _ => {
+                        self.i += 6;
+                        Ok(())
+                    }
+                }
+            }
+            _ => self.err("invalid escape"),
+        }
+    }
+}
+
+/// Four hex digits at `b[i..i + 4]`.
+fn hex4(b: &[u8], i: usize) -> Option<u16> {
+    let digits = b.get(i..i + 4)?;
+    digits.iter().try_fold(0u16, |n, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return None,
+        };
+        Some(n << 4 | u16::from(v))
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Navigation over validated text. Everything below works on slices that
+// `parse` has validated (a `Value` can only be made from one), so it can
+// skip fast; it still never indexes out of bounds.
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `i` at an opening quote; returns the index after the closing one.
+fn skip_string(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    loop {
+        match b.get(j..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+            Some(k) if b[j + k] == b'"' => return j + k + 1,
+            Some(k) => j += k + 2,
+            None => return b.len(),
+        }
+    }
+}
+
+/// `i` at the start of a value; returns the index after it.
+fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = skip_string(b, j);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        _ => {
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                if matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    break;
+                }
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// One validated JSON value: a slice of the document it came from.
+///
+/// Made by [`parse`] or by navigating another `Value`; every accessor is
+/// infallible because the text was validated first. Accessors that expect
+/// another kind of value return `None`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Value<'a> {
+    text: &'a str,
+}
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Value").field(&self.text).finish()
+    }
+}
+
+impl<'a> Value<'a> {
+    /// What kind of value this is.
+    pub fn kind(&self) -> Kind {
+        match self.text.as_bytes().first() {
+            Some(b'{') => Kind::Object,
+            Some(b'[') => Kind::Array,
+            Some(b'"') => Kind::String,
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'n') => Kind::Null,
+            _ => Kind::Number,
+        }
+    }
+
+    /// The value's JSON text, exactly as in the document.
+    ///
+    /// ```
+    /// let v = lambda_zero::json::parse(br#"{"a": [1, "x"]}"#).unwrap();
+    /// assert_eq!(v.get("a").unwrap().raw(), r#"[1, "x"]"#);
+    /// ```
+    pub fn raw(&self) -> &'a str {
+        self.text
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        self.text == "null"
+    }
+
+    /// The boolean, for `true` and `false`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.text {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The string, for a string value.
+    pub fn as_str(&self) -> Option<Str<'a>> {
+        let inner = self.text.strip_prefix('"')?.strip_suffix('"')?;
+        Some(Str::from_raw(inner))
+    }
+
+    /// The number's text, for a number (parse it with `str::parse` to the
+    /// type you need: `"1e400".parse::<f64>()` is `inf`, JSON does not
+    /// bound numbers).
+    pub fn as_number(&self) -> Option<&'a str> {
+        (self.kind() == Kind::Number).then_some(self.text)
+    }
+
+    /// The number as `u64`, when it is an integer in range (`1.0` and
+    /// `1e2` are not).
+    ///
+    /// ```
+    /// let v = lambda_zero::json::parse(b"[42, -1, 1.5]").unwrap();
+    /// let n: Vec<_> = v.elements().map(|e| e.as_u64()).collect();
+    /// assert_eq!(n, [Some(42), None, None]);
+    /// ```
+    pub fn as_u64(&self) -> Option<u64> {
+        self.as_number()?.parse().ok()
+    }
+
+    /// The number as `i64`, when it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_number()?.parse().ok()
+    }
+
+    /// The number as the nearest `f64` (infinite when out of range).
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number()?.parse().ok()
+    }
+
+    /// The first member of this object named `key` (compared after
+    /// unescaping, so `"content\u002dtype"` is found as `content-type`).
+    ///
+    /// ```
+    /// let v = lambda_zero::json::parse(br#"{"a":1,"b":{"c":null}}"#).unwrap();
+    /// assert_eq!(v.get("a").unwrap().as_u64(), Some(1));
+    /// assert!(v.get("b").unwrap().get("c").unwrap().is_null());
+    /// assert!(v.get("z").is_none());
+    /// ```
+    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+        self.members().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The first member named `key` ignoring ASCII case (for header
+    /// names).
+    pub fn get_ignore_ascii_case(&self, key: &str) -> Option<Value<'a>> {
+        self.members()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// The value at `keys`, one key per object level (an empty path is
+    /// this value).
+    pub fn path(&self, keys: &[&str]) -> Option<Value<'a>> {
+        keys.iter().try_fold(*self, |v, k| v.get(k))
+    }
+
+    /// The members of an object, in document order (nothing for any other
+    /// kind of value).
+    ///
+    /// ```
+    /// let v = lambda_zero::json::parse(br#"{"a":1,"b":"two"}"#).unwrap();
+    /// let keys: Vec<_> = v.members().map(|(k, _)| k.raw()).collect();
+    /// assert_eq!(keys, ["a", "b"]);
+    /// ```
+    pub fn members(&self) -> Members<'a> {
+        let pos = if self.kind() == Kind::Object {
+            1
+        } else {
+            self.text.len()
+        };
+        Members {
+            text: self.text,
+            pos,
+        }
+    }
+
+    /// The elements of an array, in order (nothing for any other kind of
+    /// value).
+    pub fn elements(&self) -> Elements<'a> {
+        let pos = if self.kind() == Kind::Array {
+            1
+        } else {
+            self.text.len()
+        };
+        Elements {
+            text: self.text,
+            pos,
+        }
+    }
+
+    /// The slice `start..end` of this value's text as a value.
+    fn sub(&self, start: usize, end: usize) -> Option<Value<'a>> {
+        self.text.get(start..end).map(|text| Value { text })
+    }
+}
+
+/// Iterator over an object's members: `(key, value)`.
+#[derive(Debug, Clone)]
+pub struct Members<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (Str<'a>, Value<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.text.as_bytes();
+        let mut i = skip_ws(b, self.pos);
+        if b.get(i) == Some(&b',') {
+            i = skip_ws(b, i + 1);
+        }
+        if b.get(i) != Some(&b'"') {
+            self.pos = b.len();
+            return None;
+        }
+        let key_end = skip_string(b, i);
+        let key = Str::from_raw(self.text.get(i + 1..key_end.saturating_sub(1))?);
+        let colon = skip_ws(b, key_end);
+        let start = skip_ws(b, colon + 1);
+        let end = skip_value(b, start);
+        self.pos = end;
+        let value = Value { text: self.text }.sub(start, end)?;
+        Some((key, value))
+    }
+}
+
+/// Iterator over an array's elements.
+#[derive(Debug, Clone)]
+pub struct Elements<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.text.as_bytes();
+        let mut i = skip_ws(b, self.pos);
+        if b.get(i) == Some(&b',') {
+            i = skip_ws(b, i + 1);
+        }
+        if matches!(b.get(i), None | Some(b']')) {
+            self.pos = b.len();
+            return None;
+        }
+        let end = skip_value(b, i);
+        self.pos = end;
+        Value { text: self.text }.sub(i, end)
+    }
+}
+
+/// A validated JSON string: its text as written between the quotes, which
+/// may hold escapes. Compare it, iterate its characters or copy it without
+/// allocating; unescape it into a reused buffer with [`Str::decode`].
+///
+/// `raw()` is valid JSON string content, so it can be copied as is inside
+/// the quotes of a JSON document being written.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Str<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+impl fmt::Debug for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Str(\"{}\")", self.raw)
+    }
+}
+
+/// Writes the unescaped text.
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.escaped {
+            return f.write_str(self.raw);
+        }
+        unescape(self.raw, &mut FmtSink(f))
+    }
+}
+
+impl PartialEq<str> for Str<'_> {
+    fn eq(&self, other: &str) -> bool {
+        if self.escaped {
+            self.chars().eq(other.chars())
+        } else {
+            self.raw == other
+        }
+    }
+}
+
+impl PartialEq<&str> for Str<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+impl<'a> Str<'a> {
+    /// `raw` must be validated string content.
+    pub(crate) fn from_raw(raw: &'a str) -> Self {
+        Str {
+            raw,
+            escaped: raw.as_bytes().contains(&b'\\'),
+        }
+    }
+
+    /// The text between the quotes, escapes as written.
+    pub fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// True when the text holds at least one escape sequence.
+    pub fn has_escapes(&self) -> bool {
+        self.escaped
+    }
+
+    /// The text, borrowed, when it holds no escape sequence; `None` when it
+    /// does (then [`decode`](Self::decode) it).
+    ///
+    /// ```
+    /// let v = lambda_zero::json::parse(br#"["plain","tab\t"]"#).unwrap();
+    /// let s: Vec<_> = v.elements().map(|e| e.as_str().unwrap().borrowed()).collect();
+    /// assert_eq!(s, [Some("plain"), None]);
+    /// ```
+    pub fn borrowed(&self) -> Option<&'a str> {
+        (!self.escaped).then_some(self.raw)
+    }
+
+    /// The unescaped text: borrowed when there is nothing to unescape,
+    /// otherwise written into `scratch` (cleared first; it allocates only
+    /// to grow past its largest size so far).
+    ///
+    /// ```
+    /// let v = lambda_zero::json::parse(br#""caf\u00e9 \ud83d\ude00 \"q\"""#).unwrap();
+    /// let mut scratch = String::new();
+    /// assert_eq!(v.as_str().unwrap().decode(&mut scratch), "café 😀 \"q\"");
+    /// ```
+    pub fn decode<'s>(&self, scratch: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        if !self.escaped {
+            return self.raw;
+        }
+        scratch.clear();
+        let _ = unescape(self.raw, scratch);
+        scratch
+    }
+
+    /// Appends the unescaped text to `out` as UTF-8 bytes.
+    pub fn decode_into(&self, out: &mut Vec<u8>) {
+        let _ = unescape(self.raw, out);
+    }
+
+    /// The unescaped characters, decoded as they are read.
+    pub fn chars(&self) -> Chars<'a> {
+        Chars { rest: self.raw }
+    }
+
+    /// True when the unescaped text equals `other` ignoring ASCII case.
+    pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        if !self.escaped {
+            return self.raw.eq_ignore_ascii_case(other);
+        }
+        let mut theirs = other.chars();
+        for c in self.chars() {
+            match theirs.next() {
+                Some(d) if c.eq_ignore_ascii_case(&d) => {}
+                _ => return false,
+            }
+        }
+        theirs.next().is_none()
+    }
+
+    /// True when the unescaped text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+}
+
+/// Iterator over the unescaped characters of a [`Str`].
+#[derive(Debug, Clone)]
+pub struct Chars<'a> {
+    rest: &'a str,
+}
+
+impl Iterator for Chars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let (c, used) = next_char(self.rest)?;
+        self.rest = self.rest.get(used..).unwrap_or("");
+        Some(c)
+    }
+}
+
+/// The first unescaped char of validated string content and the bytes it
+/// takes.
+fn next_char(s: &str) -> Option<(char, usize)> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'\\') {
+        let c = s.chars().next()?;
+        return Some((c, c.len_utf8()));
+    }
+    let c = match b.get(1)? {
+        b'n' => '\n',
+        b't' => '\t',
+        b'r' => '\r',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'u' => {
+            let unit = u32::from(hex4(b, 2)?);
+            if (0xD800..0xDC00).contains(&unit) {
+                let low = u32::from(hex4(b, 8)?);
+                let c = 0x10000 + ((unit - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
+                return Some((char::from_u32(c).unwrap_or('\u{FFFD}'), 12));
+            }
+            return Some((char::from_u32(unit).unwrap_or('\u{FFFD}'), 6));
+        }
+        &other => char::from(other), // `"`, `\`, `/`
+    };
+    Some((c, 2))
+}
+
+/// Where unescaped text goes.
+trait Sink {
+    fn put(&mut self, s: &str) -> fmt::Result;
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, s: &str) -> fmt::Result {
+        self.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+struct FmtSink<'f, 'g>(&'f mut fmt::Formatter<'g>);
+
+impl Sink for FmtSink<'_, '_> {
+    fn put(&mut self, s: &str) -> fmt::Result {
+        self.0.write_str(s)
+    }
+}
+
+/// Unescapes validated string content: runs without escapes are copied
+/// whole.
+fn unescape(raw: &str, out: &mut impl Sink) -> fmt::Result {
+    let mut rest = raw;
+    while let Some(k) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.put(rest.get(..k).unwrap_or(""))?;
+        rest = rest.get(k..).unwrap_or("");
+        let Some((c, used)) = next_char(rest) else {
+            break;
+        };
+        out.put(c.encode_utf8(&mut [0; 4]))?;
+        rest = rest.get(used..).unwrap_or("");
+    }
+    out.put(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(doc: &str) -> bool {
+        validate(doc.as_bytes()).is_ok()
+    }
+
+    #[test]
+    fn accepts_the_grammar() {
+        for doc in [
+            "0",
+            "-0",
+            "1.5e+10",
+            "-12.0E-3",
+            "true",
+            " null ",
+            "\"\"",
+            "[]",
+            "{}",
+            "[ 1 , [ ] , { } ]",
+            r#"{"a":{"b":[true,false,null]}}"#,
+            r#""\"\\\/\b\f\n\r\t\u0000\uFFFF\ud83d\ude00""#,
+            "\"\u{7f}é😀\"",
+            "\t\r\n[1]\n",
+        ] {
+            assert!(ok(doc), "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_everything_else() {
+        for doc in [
+            "",
+            " ",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "+1",
+            "0x10",
+            "NaN",
+            "tru",
+            "nul",
+            "[1,]",
+            "{\"a\":1,}",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{a:1}",
+            "{\"a\":}",
+            "[",
+            "]",
+            "{\"a\":1",
+            "\"abc",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"a\u{1}b\"",
+            "\"a\nb\"",
+            "1 2",
+            "[1]]",
+            "\u{feff}1",
+            "\u{a0}1",
+        ] {
+            assert!(!ok(doc), "{doc:?}");
+        }
+        assert_eq!(validate(b"\"\xff\"").unwrap_err().reason(), "invalid UTF-8");
+    }
+
+    #[test]
+    fn nesting_is_bounded_without_recursion() {
+        let deep = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert!(ok(&deep(MAX_DEPTH)));
+        assert!(!ok(&deep(MAX_DEPTH + 1)));
+        assert!(!ok(&"[".repeat(1_000_000)));
+    }
+
+    #[test]
+    fn navigates_validated_values() {
+        let v = parse(br#" { "a" : [ 1 , "x\"]" , { "b" : null } ] , "c":"}" } "#).unwrap();
+        let a = v.get("a").unwrap();
+        assert_eq!(a.kind(), Kind::Array);
+        let items: Vec<_> = a.elements().map(|e| e.raw()).collect();
+        assert_eq!(items, ["1", r#""x\"]""#, r#"{ "b" : null }"#]);
+        assert_eq!(v.get("c").unwrap().as_str().unwrap(), "}");
+        assert!(v.path(&["a", "b"]).is_none());
+        assert_eq!(v.members().count(), 2);
+        assert_eq!(parse(b"[]").unwrap().elements().count(), 0);
+        assert_eq!(parse(b"{ }").unwrap().members().count(), 0);
+    }
+
+    #[test]
+    fn keys_are_compared_unescaped() {
+        let v = parse(br#"{"content\u002dType":"x","a\/b":1}"#).unwrap();
+        assert!(v.get("content-Type").is_some());
+        assert!(v.get_ignore_ascii_case("CONTENT-TYPE").is_some());
+        assert!(v.get("a/b").is_some());
+        assert!(v.get("a").is_none());
+    }
+
+    #[test]
+    fn unescapes_every_escape() {
+        let v = parse(br#""\"\\\/\b\f\n\r\t\u00e9\u20AC\ud83d\ude00x""#).unwrap();
+        let s = v.as_str().unwrap();
+        let want = "\"\\/\u{8}\u{c}\n\r\té€😀x";
+        let mut scratch = String::new();
+        assert_eq!(s.decode(&mut scratch), want);
+        assert_eq!(s.chars().collect::<String>(), want);
+        assert_eq!(s.to_string(), want);
+        assert!(s == want);
+        let mut bytes = Vec::new();
+        s.decode_into(&mut bytes);
+        assert_eq!(bytes, want.as_bytes());
+    }
+}

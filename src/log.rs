@@ -1,0 +1,355 @@
+//! Logs in the format Lambda asks for, without a logging crate.
+//!
+//! `AWS_LAMBDA_LOG_FORMAT=JSON` gives one JSON object per line on stdout,
+//! `{"timestamp":…,"level":…,"message":…,"requestId":…}`, which CloudWatch
+//! and Lambda's advanced logging controls understand; anything else gives
+//! text lines, `timestamp<TAB>requestId<TAB>LEVEL<TAB>message`, with line
+//! breaks inside a message turned into `\r` so a record stays one
+//! CloudWatch event. Records below `AWS_LAMBDA_LOG_LEVEL` (`TRACE`,
+//! `DEBUG`, `INFO` (default), `WARN`, `ERROR`, `FATAL`) are dropped.
+//!
+//! A record is formatted into a reused per-thread buffer and written with
+//! one `write`: logging allocates nothing after a thread's first record
+//! (and its largest one). The request id is the invocation the current
+//! thread is serving.
+//!
+//! ```no_run
+//! lambda_zero::run(|inv, out| {
+//!     lambda_zero::info!("got {} bytes", inv.event.len());
+//!     out.write_bytes(b"{}");
+//!     Ok::<(), std::convert::Infallible>(())
+//! })
+//! ```
+
+use crate::response::JsonEscaper;
+use std::cell::{Cell, RefCell};
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How serious a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Finest detail.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation (the default threshold).
+    Info,
+    /// Something unexpected, handled.
+    Warn,
+    /// A failure.
+    Error,
+    /// A failure that ends the process.
+    Fatal,
+}
+
+impl Level {
+    /// The name Lambda uses (`INFO`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+
+    /// Parses a level name, case-insensitively (`WARNING` too).
+    pub fn parse(name: &str) -> Option<Level> {
+        [
+            Level::Trace,
+            Level::Debug,
+            Level::Info,
+            Level::Warn,
+            Level::Error,
+            Level::Fatal,
+        ]
+        .into_iter()
+        .find(|l| name.eq_ignore_ascii_case(l.as_str()))
+        .or_else(|| name.eq_ignore_ascii_case("warning").then_some(Level::Warn))
+    }
+}
+
+/// Record format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `timestamp<TAB>requestId<TAB>LEVEL<TAB>message`.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Format and threshold, read from the environment once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Record format (`AWS_LAMBDA_LOG_FORMAT`).
+    pub format: Format,
+    /// Records below this level are dropped (`AWS_LAMBDA_LOG_LEVEL`).
+    pub level: Level,
+}
+
+impl Settings {
+    /// Settings from the values of `AWS_LAMBDA_LOG_FORMAT` and
+    /// `AWS_LAMBDA_LOG_LEVEL` (`None` when unset; unknown values fall back
+    /// to text and `INFO`).
+    pub fn from_values(format: Option<&str>, level: Option<&str>) -> Settings {
+        Settings {
+            format: match format {
+                Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
+                _ => Format::Text,
+            },
+            level: level.and_then(Level::parse).unwrap_or(Level::Info),
+        }
+    }
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// The settings in force (read from the environment on first use).
+pub fn settings() -> Settings {
+    *SETTINGS.get_or_init(|| {
+        let var = |name| std::env::var(name).ok();
+        Settings::from_values(
+            var("AWS_LAMBDA_LOG_FORMAT").as_deref(),
+            var("AWS_LAMBDA_LOG_LEVEL").as_deref(),
+        )
+    })
+}
+
+/// Would a record at `level` be written?
+pub fn enabled(level: Level) -> bool {
+    level >= settings().level
+}
+
+const MAX_ID: usize = crate::runtime::MAX_REQUEST_ID_LEN;
+
+thread_local! {
+    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static REQUEST_ID: RefCell<([u8; MAX_ID], usize)> = const { RefCell::new(([0; MAX_ID], 0)) };
+    static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets (or, with `""`, clears) the request id logged by this thread; the
+/// runtime calls it around each invocation.
+pub(crate) fn set_request_id(id: &str) {
+    let _ = REQUEST_ID.try_with(|cell| {
+        if let Ok(mut cell) = cell.try_borrow_mut() {
+            let n = id.len().min(MAX_ID);
+            cell.0[..n].copy_from_slice(&id.as_bytes()[..n]);
+            cell.1 = n;
+        }
+    });
+}
+
+/// Writes one record at `level` to stdout (use the [`info!`](crate::info)
+/// family of macros).
+pub fn write(level: Level, message: fmt::Arguments<'_>) {
+    let settings = settings();
+    if level < settings.level {
+        return;
+    }
+    // A Display impl that logs while being logged gets a plain line on
+    // stderr instead of a reentrant borrow.
+    if INSIDE.with(|inside| inside.replace(true)) {
+        eprintln!("{} {message}", level.as_str());
+        return;
+    }
+    LINE.with(|line| {
+        let mut line = line.borrow_mut();
+        line.clear();
+        REQUEST_ID.with(|id| {
+            let id = id.borrow();
+            let id = std::str::from_utf8(&id.0[..id.1]).unwrap_or("");
+            format_record(
+                &mut line,
+                settings.format,
+                SystemTime::now(),
+                level,
+                id,
+                message,
+            );
+        });
+        let _ = std::io::stdout().lock().write_all(&line);
+    });
+    INSIDE.with(|inside| inside.set(false));
+}
+
+/// Formats one record, newline included, into `line`.
+pub fn format_record(
+    line: &mut Vec<u8>,
+    format: Format,
+    now: SystemTime,
+    level: Level,
+    request_id: &str,
+    message: fmt::Arguments<'_>,
+) {
+    match format {
+        Format::Json => {
+            line.extend_from_slice(b"{\"timestamp\":\"");
+            push_timestamp(line, now);
+            line.extend_from_slice(b"\",\"level\":\"");
+            line.extend_from_slice(level.as_str().as_bytes());
+            line.extend_from_slice(b"\",\"message\":\"");
+            let _ = JsonEscaper(line).write_fmt(message);
+            line.push(b'"');
+            if !request_id.is_empty() {
+                line.extend_from_slice(b",\"requestId\":\"");
+                crate::response::escape_json(line, request_id);
+                line.push(b'"');
+            }
+            line.extend_from_slice(b"}\n");
+        }
+        Format::Text => {
+            push_timestamp(line, now);
+            line.push(b'\t');
+            line.extend_from_slice(if request_id.is_empty() {
+                b"-"
+            } else {
+                request_id.as_bytes()
+            });
+            line.push(b'\t');
+            line.extend_from_slice(level.as_str().as_bytes());
+            line.push(b'\t');
+            let _ = OneLine(line).write_fmt(message);
+            line.push(b'\n');
+        }
+    }
+}
+
+/// Writes text with `\n` turned into `\r`: one record, one line.
+struct OneLine<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for OneLine<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0
+            .extend(s.bytes().map(|b| if b == b'\n' { b'\r' } else { b }));
+        Ok(())
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+fn push_timestamp(line: &mut Vec<u8>, now: SystemTime) {
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    let _ = write!(
+        line,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        since.subsec_millis()
+    );
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Logs at `TRACE`: `lambda_zero::trace!("{x}")`.
+#[macro_export]
+macro_rules! trace {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Trace, format_args!($($arg)+)) };
+}
+/// Logs at `DEBUG`.
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Debug, format_args!($($arg)+)) };
+}
+/// Logs at `INFO`.
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Info, format_args!($($arg)+)) };
+}
+/// Logs at `WARN`.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Warn, format_args!($($arg)+)) };
+}
+/// Logs at `ERROR`.
+#[macro_export]
+macro_rules! error {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Error, format_args!($($arg)+)) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn record(format: Format, level: Level, id: &str, message: fmt::Arguments<'_>) -> String {
+        let mut line = Vec::new();
+        let now = UNIX_EPOCH + Duration::from_millis(1_764_120_896_789);
+        format_record(&mut line, format, now, level, id, message);
+        String::from_utf8(line).unwrap()
+    }
+
+    #[test]
+    fn json_records_are_one_escaped_object_per_line() {
+        assert_eq!(
+            record(
+                Format::Json,
+                Level::Warn,
+                "req-1",
+                format_args!("a \"quoted\"\nline {}", 7)
+            ),
+            "{\"timestamp\":\"2025-11-26T01:34:56.789Z\",\"level\":\"WARN\",\
+             \"message\":\"a \\\"quoted\\\"\\nline 7\",\"requestId\":\"req-1\"}\n"
+        );
+        assert_eq!(
+            record(Format::Json, Level::Info, "", format_args!("start")),
+            "{\"timestamp\":\"2025-11-26T01:34:56.789Z\",\"level\":\"INFO\",\"message\":\"start\"}\n"
+        );
+    }
+
+    #[test]
+    fn text_records_keep_to_one_line() {
+        assert_eq!(
+            record(
+                Format::Text,
+                Level::Error,
+                "req-2",
+                format_args!("two\nlines")
+            ),
+            "2025-11-26T01:34:56.789Z\treq-2\tERROR\ttwo\rlines\n"
+        );
+        assert_eq!(
+            record(Format::Text, Level::Info, "", format_args!("x")),
+            "2025-11-26T01:34:56.789Z\t-\tINFO\tx\n"
+        );
+    }
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn settings_follow_the_variables() {
+        let s = Settings::from_values(Some("JSON"), Some("debug"));
+        assert_eq!((s.format, s.level), (Format::Json, Level::Debug));
+        let s = Settings::from_values(Some("Text"), Some("nonsense"));
+        assert_eq!((s.format, s.level), (Format::Text, Level::Info));
+        assert_eq!(Settings::from_values(None, None).level, Level::Info);
+        assert_eq!(Level::parse("WARNING"), Some(Level::Warn));
+        assert!(Level::Trace < Level::Fatal);
+    }
+}
