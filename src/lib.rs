@@ -123,7 +123,19 @@ fn start() -> (Runtime, usize) {
     }
 }
 
-fn exit(err: Error) -> ! {
+/// Ends the process the way the `run` functions do on a fatal error: the
+/// one-line diagnostic `lambda-zero: fatal: …` on stderr, exit status 1.
+/// For loops driven through [`Runtime`]:
+///
+/// ```no_run
+/// let mut runtime = lambda_zero::Runtime::from_env().unwrap_or_else(|e| lambda_zero::exit(e));
+/// runtime.set_xray_env(true);
+/// lambda_zero::exit(runtime.run(|inv, out| {
+///     out.write_bytes(std::env::var("_X_AMZN_TRACE_ID").unwrap_or_default().as_bytes());
+///     Ok::<(), std::convert::Infallible>(())
+/// }))
+/// ```
+pub fn exit(err: Error) -> ! {
     // process::exit skips destructors: flush what the handler printed.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     eprintln!("lambda-zero: fatal: {err}");

@@ -80,6 +80,8 @@ pub struct Runtime<C: Connect = TcpConnector> {
     /// Error trailers of a failed stream, and the JSON they encode.
     trailers: Vec<u8>,
     scratch: Vec<u8>,
+    /// Set `_X_AMZN_TRACE_ID` in the environment for each invocation.
+    xray_env: bool,
 }
 
 impl<C: Connect> fmt::Debug for Runtime<C> {
@@ -150,6 +152,7 @@ impl<C: Connect> Runtime<C> {
             invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
             trailers: Vec::new(),
             scratch: Vec::new(),
+            xray_env: false,
         }
     }
 
@@ -174,6 +177,7 @@ impl<C: Connect> Runtime<C> {
             invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
             trailers: Vec::new(),
             scratch: Vec::new(),
+            xray_env: false,
         }
     }
 
@@ -190,6 +194,20 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         spawn_workers(workers, |_| self.worker().run(handler))
+    }
+
+    /// Sets `_X_AMZN_TRACE_ID` in the process environment to each
+    /// invocation's trace id (and removes it when there is none) before
+    /// the handler runs, for AWS SDKs and X-Ray clients that read it there.
+    ///
+    /// Off by default, because it costs: the environment is copied into a
+    /// new allocation per invocation, and changing it while other threads
+    /// may read it is unsound in C, so it is for one worker only (workers
+    /// made by [`worker`](Self::worker) do not inherit it). The trace id is
+    /// always available, without cost, as
+    /// [`Context::xray_trace_id`](crate::Context::xray_trace_id).
+    pub fn set_xray_env(&mut self, on: bool) {
+        self.xray_env = on;
     }
 
     /// Refuses events larger than `len` bytes (default [`MAX_EVENT_LEN`]).
@@ -271,7 +289,7 @@ impl<C: Connect> Runtime<C> {
                 context,
                 event: msg.body(),
             };
-            log::set_request_id(context.request_id);
+            enter(&context, self.xray_env);
             let body = &mut self.body;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 handler(&invocation, &mut Response::new(body))
@@ -333,7 +351,7 @@ impl<C: Connect> Runtime<C> {
                 event: msg.body(),
             };
             let mut stream = Stream::new(socket, &self.head, &mut self.body);
-            log::set_request_id(context.request_id);
+            enter(&context, self.xray_env);
             let outcome = catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut stream)));
             log::set_request_id("");
             let panicked;
@@ -486,6 +504,21 @@ impl<C: Connect> Runtime<C> {
         }
     }
 }
+
+/// What the runtime does as a handler starts: the log request id, and the
+/// trace id in the environment when asked for.
+fn enter(context: &Context<'_>, xray_env: bool) {
+    log::set_request_id(context.request_id);
+    if xray_env {
+        match context.xray_trace_id {
+            Some(trace) => std::env::set_var(XRAY_ENV_VAR, trace),
+            None => std::env::remove_var(XRAY_ENV_VAR),
+        }
+    }
+}
+
+/// The variable AWS SDKs read the X-Ray trace header from.
+pub const XRAY_ENV_VAR: &str = "_X_AMZN_TRACE_ID";
 
 /// Runs `body(i)` for i in `0..workers`, worker 0 on the current thread
 /// and each other on a thread of its own; returns the results in order.
