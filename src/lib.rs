@@ -9,6 +9,8 @@ pub mod http;
 pub mod log;
 pub mod response;
 pub mod runtime;
+#[cfg(feature = "sigterm")]
+pub mod shutdown;
 pub mod stream;
 
 pub use config::Config;
@@ -114,6 +116,13 @@ where
 /// `AWS_LAMBDA_MAX_CONCURRENCY` reported to `/init/error` first).
 fn start() -> (Runtime, usize) {
     let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    #[cfg(feature = "sigterm")]
+    if let Err(e) = shutdown::install() {
+        log::write(
+            log::Level::Warn,
+            format_args!("lambda-zero: no SIGTERM handler: {e}"),
+        );
+    }
     match config::max_concurrency_from_env() {
         Ok(workers) => (runtime, workers),
         Err(e) => exit(runtime.report_init_error(&Diagnostic {

@@ -287,6 +287,52 @@ macro_rules! error {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Error, format_args!($($arg)+)) };
 }
 
+/// Routes the [`log`](https://docs.rs/log) facade into this logger
+/// (cargo feature `log`), at the `AWS_LAMBDA_LOG_LEVEL` threshold, so
+/// `log::info!` in your code and your dependencies comes out in Lambda's
+/// format with the request id. Fails if another logger is set.
+#[cfg(feature = "log")]
+pub fn init_log_facade() -> Result<(), ::log::SetLoggerError> {
+    ::log::set_logger(&Facade)?;
+    ::log::set_max_level(match settings().level {
+        Level::Trace => ::log::LevelFilter::Trace,
+        Level::Debug => ::log::LevelFilter::Debug,
+        Level::Info => ::log::LevelFilter::Info,
+        Level::Warn => ::log::LevelFilter::Warn,
+        Level::Error | Level::Fatal => ::log::LevelFilter::Error,
+    });
+    Ok(())
+}
+
+#[cfg(feature = "log")]
+struct Facade;
+
+#[cfg(feature = "log")]
+impl ::log::Log for Facade {
+    fn enabled(&self, metadata: &::log::Metadata<'_>) -> bool {
+        enabled(from_log(metadata.level()))
+    }
+
+    fn log(&self, record: &::log::Record<'_>) {
+        write(from_log(record.level()), *record.args());
+    }
+
+    fn flush(&self) {
+        let _ = std::io::stdout().flush();
+    }
+}
+
+#[cfg(feature = "log")]
+fn from_log(level: ::log::Level) -> Level {
+    match level {
+        ::log::Level::Trace => Level::Trace,
+        ::log::Level::Debug => Level::Debug,
+        ::log::Level::Info => Level::Info,
+        ::log::Level::Warn => Level::Warn,
+        ::log::Level::Error => Level::Error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -290,6 +290,7 @@ impl<C: Connect> Runtime<C> {
                 event: msg.body(),
             };
             enter(&context, self.xray_env);
+            let _in_flight = InFlight::begin();
             let body = &mut self.body;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 handler(&invocation, &mut Response::new(body))
@@ -352,6 +353,7 @@ impl<C: Connect> Runtime<C> {
             };
             let mut stream = Stream::new(socket, &self.head, &mut self.body);
             enter(&context, self.xray_env);
+            let _in_flight = InFlight::begin();
             let outcome = catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut stream)));
             log::set_request_id("");
             let panicked;
@@ -514,6 +516,25 @@ fn enter(context: &Context<'_>, xray_env: bool) {
             Some(trace) => std::env::set_var(XRAY_ENV_VAR, trace),
             None => std::env::remove_var(XRAY_ENV_VAR),
         }
+    }
+}
+
+/// An invocation in flight, for the `SIGTERM` watcher (feature `sigterm`;
+/// with it off this is nothing at all). Dropped once it is answered.
+struct InFlight;
+
+impl InFlight {
+    fn begin() -> Self {
+        #[cfg(feature = "sigterm")]
+        crate::shutdown::begin();
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        #[cfg(feature = "sigterm")]
+        crate::shutdown::end();
     }
 }
 
