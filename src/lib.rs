@@ -2,10 +2,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod apigw;
+pub mod base64;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod event;
 pub mod http;
+pub mod json;
 pub mod log;
 pub mod response;
 pub mod runtime;
@@ -13,9 +17,11 @@ pub mod runtime;
 pub mod shutdown;
 pub mod stream;
 
+pub use apigw::{HttpResponse, Prebuilt};
 pub use config::Config;
 pub use context::{Context, Invocation};
 pub use error::{Diagnostic, Error, HandlerError};
+pub use event::{HttpRequest, Shape};
 pub use response::Response;
 pub use runtime::Runtime;
 pub use stream::Stream;
@@ -57,6 +63,17 @@ where
 /// and buffers, sharing `handler`, which is therefore `Fn + Sync`. The
 /// first worker to meet a fatal error ends the process. An invalid value
 /// is an init error (reported to `/init/error`, exit 1).
+///
+/// ```no_run
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// let served = AtomicU64::new(0);
+/// lambda_zero::run_concurrent(|inv, out| {
+///     let n = served.fetch_add(1, Ordering::Relaxed);
+///     out.write_bytes(format!("{{\"n\":{n},\"bytes\":{}}}", inv.event.len()).as_bytes());
+///     Ok::<(), std::convert::Infallible>(())
+/// })
+/// ```
 pub fn run_concurrent<F, E>(handler: F) -> !
 where
     F: Fn(&Invocation<'_>, &mut Response<'_>) -> Result<(), E> + Sync,
@@ -70,6 +87,11 @@ where
 /// Answers every invocation with `body`, built once; the fastest loop
 /// there is (the default `bootstrap` runs this), on
 /// `AWS_LAMBDA_MAX_CONCURRENCY` workers. Exits like [`run`].
+///
+/// ```no_run
+/// let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
+/// lambda_zero::run_prebuilt(&body)
+/// ```
 pub fn run_prebuilt(body: &[u8]) -> ! {
     let (runtime, workers) = start();
     runtime::spawn_workers(workers, |_| exit(runtime.worker().run_prebuilt(body)));
@@ -91,6 +113,20 @@ where
 /// Runs `init` once, then its handler for every invocation. An `init`
 /// error (or panic) is reported to `/init/error`, then the process exits
 /// with status 1.
+///
+/// ```no_run
+/// use lambda_zero::Diagnostic;
+///
+/// lambda_zero::run_with_init(|config| {
+///     let table = std::env::var("TABLE")
+///         .map_err(|_| Diagnostic { error_type: "Init.Config", error_message: "TABLE is not set" })?;
+///     let greeting = format!("{{\"function\":\"{}\",\"table\":\"{table}\"}}", config.function_name);
+///     Ok::<_, Diagnostic>(move |_inv: &lambda_zero::Invocation<'_>, out: &mut lambda_zero::Response<'_>| {
+///         out.write_bytes(greeting.as_bytes());
+///         Ok::<(), std::convert::Infallible>(())
+///     })
+/// })
+/// ```
 pub fn run_with_init<I, H, IE, E>(init: I) -> !
 where
     I: FnOnce(&Config) -> Result<H, IE>,
