@@ -74,9 +74,10 @@ impl Default for Context<'_> {
 }
 
 impl<'a> Context<'a> {
-    /// Reads the context from a `/next` answer; `None` when the request id
-    /// is missing or not UTF-8 (other fields fall back to empty/`None`).
-    pub(crate) fn from_message(msg: &Message<'a>, env_config: &'a Config) -> Option<Self> {
+    /// Reads the context from a `/next` answer. A field that is absent or
+    /// not UTF-8 is empty (`None`); the runtime has made sure the request
+    /// id is there and UTF-8 before calling this.
+    pub(crate) fn from_message(msg: &Message<'a>, env_config: &'a Config) -> Self {
         let mut ctx = Context {
             env_config,
             ..Context::default()
@@ -103,8 +104,8 @@ impl<'a> Context<'a> {
                 ctx.invocation_id = text;
             }
         }
-        ctx.request_id = request_id?;
-        Some(ctx)
+        ctx.request_id = request_id.unwrap_or("");
+        ctx
     }
 
     /// The deadline as a [`SystemTime`].

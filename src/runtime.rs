@@ -279,23 +279,16 @@ impl<C: Connect> Runtime<C> {
                 Err(e) => return e,
             }
             let msg = self.conn.message();
-            let Some(context) = Context::from_message(&msg, &self.config) else {
-                if let Err(e) = self.post_error(&INVALID_REQUEST_ID) {
-                    return e;
-                }
-                continue;
-            };
+            let context = Context::from_message(&msg, &self.config);
+            let _serving = Serving::begin(&context, self.xray_env);
             let invocation = Invocation {
                 context,
                 event: msg.body(),
             };
-            enter(&context, self.xray_env);
-            let _in_flight = InFlight::begin();
             let body = &mut self.body;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 handler(&invocation, &mut Response::new(body))
             }));
-            log::set_request_id("");
             let posted = match outcome {
                 Ok(Ok(())) => self.post_response(prebuilt),
                 Ok(Err(err)) => self.post_error(&err),
@@ -327,11 +320,7 @@ impl<C: Connect> Runtime<C> {
                 Ok(false) => continue,
                 Err(e) => return e,
             }
-            self.head.clear();
-            self.head.extend_from_slice(&self.post_prefix);
-            self.head.extend_from_slice(&self.id_path);
-            self.head.extend_from_slice(&self.stream_suffix);
-            push_invocation_id(&mut self.head, &self.invocation_id);
+            self.invocation_head(Post::Stream);
             let (msg, socket) = match self.conn.split() {
                 Ok(parts) => parts,
                 Err(source) => {
@@ -341,21 +330,14 @@ impl<C: Connect> Runtime<C> {
                     }
                 }
             };
-            let Some(context) = Context::from_message(&msg, &self.config) else {
-                if let Err(e) = self.post_error(&INVALID_REQUEST_ID) {
-                    return e;
-                }
-                continue;
-            };
+            let context = Context::from_message(&msg, &self.config);
+            let _serving = Serving::begin(&context, self.xray_env);
             let invocation = Invocation {
                 context,
                 event: msg.body(),
             };
             let mut stream = Stream::new(socket, &self.head, &mut self.body);
-            enter(&context, self.xray_env);
-            let _in_flight = InFlight::begin();
             let outcome = catch_unwind(AssertUnwindSafe(|| handler(&invocation, &mut stream)));
-            log::set_request_id("");
             let panicked;
             let failure: Option<&dyn HandlerError> = match &outcome {
                 Ok(Ok(())) => None,
@@ -413,7 +395,18 @@ impl<C: Connect> Runtime<C> {
         }
         let ids = self.capture_ids();
         match (self.conn.read_body(), ids) {
-            (Ok(()), Ok(())) => Ok(true),
+            (Ok(()), Ok(())) => {
+                let id = self
+                    .conn
+                    .message()
+                    .header(header::REQUEST_ID)
+                    .unwrap_or_default();
+                if std::str::from_utf8(id).is_err() {
+                    self.post_error(&INVALID_REQUEST_ID)?;
+                    return Ok(false);
+                }
+                Ok(true)
+            }
             (Err(http::Error::BodyTooLarge { limit }), Ok(())) => {
                 self.post_error(&Diagnostic {
                     error_type: EVENT_TOO_LARGE_ERROR_TYPE,
@@ -457,13 +450,28 @@ impl<C: Connect> Runtime<C> {
         Ok(())
     }
 
-    fn post_response(&mut self, prebuilt: Option<&[u8]>) -> Result<(), Error> {
-        let body = prebuilt.unwrap_or(&self.body);
+    /// Starts the head of a POST about the current invocation, up to its
+    /// framing: the request line with the encoded id, the fixed headers,
+    /// the error type of an `/error`, the invocation id.
+    fn invocation_head(&mut self, post: Post<'_>) {
         self.head.clear();
         self.head.extend_from_slice(&self.post_prefix);
         self.head.extend_from_slice(&self.id_path);
-        self.head.extend_from_slice(&self.response_suffix);
+        match post {
+            Post::Response => self.head.extend_from_slice(&self.response_suffix),
+            Post::Stream => self.head.extend_from_slice(&self.stream_suffix),
+            Post::Error(error_type) => {
+                self.head.extend_from_slice(&self.error_suffix);
+                push_header_value(&mut self.head, error_type);
+                self.head.extend_from_slice(b"\r\n");
+            }
+        }
         push_invocation_id(&mut self.head, &self.invocation_id);
+    }
+
+    fn post_response(&mut self, prebuilt: Option<&[u8]>) -> Result<(), Error> {
+        self.invocation_head(Post::Response);
+        let body = prebuilt.unwrap_or(&self.body);
         finish_head(&mut self.head, body.len());
         let status = exchange(&mut self.conn, &[&self.head, body], RESPONSE)?;
         self.check_post(RESPONSE, status)
@@ -472,13 +480,7 @@ impl<C: Connect> Runtime<C> {
     fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), Error> {
         let error_type = err.error_type();
         write_error_body(&mut self.body, error_type, err);
-        self.head.clear();
-        self.head.extend_from_slice(&self.post_prefix);
-        self.head.extend_from_slice(&self.id_path);
-        self.head.extend_from_slice(&self.error_suffix);
-        push_header_value(&mut self.head, error_type);
-        self.head.extend_from_slice(b"\r\n");
-        push_invocation_id(&mut self.head, &self.invocation_id);
+        self.invocation_head(Post::Error(error_type));
         finish_head(&mut self.head, self.body.len());
         let status = exchange(&mut self.conn, &[&self.head, &self.body], ERROR)?;
         self.check_post(ERROR, status)
@@ -507,32 +509,30 @@ impl<C: Connect> Runtime<C> {
     }
 }
 
-/// What the runtime does as a handler starts: the log request id, and the
-/// trace id in the environment when asked for.
-fn enter(context: &Context<'_>, xray_env: bool) {
-    log::set_request_id(context.request_id);
-    if xray_env {
-        match context.xray_trace_id {
-            Some(trace) => std::env::set_var(XRAY_ENV_VAR, trace),
-            None => std::env::remove_var(XRAY_ENV_VAR),
+/// An invocation being served, from the handler's start until it is
+/// answered: sets the request id the logger prints and, when asked for,
+/// `_X_AMZN_TRACE_ID`; marks the invocation in flight for the `SIGTERM`
+/// watcher (feature `sigterm`).
+struct Serving;
+
+impl Serving {
+    fn begin(context: &Context<'_>, xray_env: bool) -> Self {
+        log::set_request_id(context.request_id);
+        if xray_env {
+            match context.xray_trace_id {
+                Some(trace) => std::env::set_var(XRAY_ENV_VAR, trace),
+                None => std::env::remove_var(XRAY_ENV_VAR),
+            }
         }
-    }
-}
-
-/// An invocation in flight, for the `SIGTERM` watcher (feature `sigterm`;
-/// with it off this is nothing at all). Dropped once it is answered.
-struct InFlight;
-
-impl InFlight {
-    fn begin() -> Self {
         #[cfg(feature = "sigterm")]
         crate::shutdown::begin();
-        InFlight
+        Serving
     }
 }
 
-impl Drop for InFlight {
+impl Drop for Serving {
     fn drop(&mut self) {
+        log::set_request_id("");
         #[cfg(feature = "sigterm")]
         crate::shutdown::end();
     }
@@ -557,6 +557,13 @@ pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T +
         }
         results
     })
+}
+
+/// Which POST about an invocation.
+enum Post<'a> {
+    Response,
+    Stream,
+    Error(&'a str),
 }
 
 /// One request and its whole answer; returns the status.
