@@ -45,9 +45,16 @@ impl Endpoint {
         if value.is_empty() {
             return Err(fail("the value is empty"));
         }
-        let rest = match value.find("://") {
-            Some(i) if value[..i].eq_ignore_ascii_case("http") => &value[i + 3..],
-            Some(i) if value[..i].eq_ignore_ascii_case("https") => {
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) before "://";
+        // a "://" further on (after a ':' or '/') belongs to the prefix.
+        let scheme = value.find("://").map(|i| &value[..i]).filter(|s| {
+            s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        });
+        let rest = match scheme {
+            Some(s) if s.eq_ignore_ascii_case("http") => &value[s.len() + 3..],
+            Some(s) if s.eq_ignore_ascii_case("https") => {
                 return Err(fail(
                     "https is not supported, the Runtime API speaks plain http",
                 ))
@@ -237,6 +244,8 @@ mod tests {
         ok("localhost:65535/a/b", "localhost", 65535, "/a/b");
         ok("http://127.0.0.1:9000/", "127.0.0.1", 9000, "");
         ok("my-host.internal:9001", "my-host.internal", 9001, "");
+        ok("127.0.0.1:9001/a://b", "127.0.0.1", 9001, "/a://b");
+        ok("http://127.0.0.1:9001/x://y", "127.0.0.1", 9001, "/x://y");
     }
 
     #[test]

@@ -428,6 +428,11 @@ impl<C: Connect> Connection<C> {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut resp = httparse::Response::new(&mut headers);
         let head_len = match resp.parse(&self.buf[..self.filled]) {
+            // The cap holds however the bytes arrived (a grown buffer can
+            // take a whole oversized head in one read).
+            Ok(httparse::Status::Complete(n)) if n > MAX_HEAD_LEN => {
+                return Err(Error::HeadTooLarge)
+            }
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => return Ok(Head::Partial),
             Err(e) => return Err(Error::Malformed(e)),
@@ -577,6 +582,9 @@ impl<C: Connect> Connection<C> {
                     }
                 }
                 match httparse::parse_chunk_size(line) {
+                    Ok(httparse::Status::Complete((used, _))) if used > MAX_CHUNK_LINE => {
+                        return Err(Error::InvalidChunk)
+                    }
                     Ok(httparse::Status::Complete(v)) => break v,
                     Ok(httparse::Status::Partial) if line.len() < MAX_CHUNK_LINE => {
                         self.refill(&mut at, out)?;
@@ -623,6 +631,9 @@ impl<C: Connect> Connection<C> {
         loop {
             let mut trailers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             match httparse::parse_headers(&self.buf[at..self.filled], &mut trailers) {
+                Ok(httparse::Status::Complete((n, _))) if n > MAX_HEAD_LEN => {
+                    return Err(Error::HeadTooLarge)
+                }
                 Ok(httparse::Status::Complete((n, _))) => {
                     at += n;
                     break;
