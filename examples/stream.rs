@@ -5,7 +5,12 @@
 fn main() {
     let piece = vec![b'x'; 64 * 1024];
     lambda_zero::run_streaming(move |inv, stream| {
-        let digits: String = inv.event_str().unwrap_or("").chars().filter(char::is_ascii_digit).collect();
+        let digits: String = inv
+            .event_str()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
         let mib: usize = digits.parse().unwrap_or(20);
         stream.http_prelude(200, &[("content-type", "application/octet-stream")], &[])?;
         for _ in 0..mib * 16 {
