@@ -139,10 +139,7 @@ pub fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
 /// text, so they never overtake it) and truncates `buf` after them.
 pub fn decode_in_place(buf: &mut Vec<u8>, start: usize) -> Result<(), DecodeError> {
     let text_len = buf.len().saturating_sub(start);
-    let err = |i: usize, reason| DecodeError {
-        offset: i,
-        reason,
-    };
+    let err = |i: usize, reason| DecodeError { offset: i, reason };
     if text_len % 4 != 0 {
         return Err(err(text_len, "length is not a multiple of 4"));
     }

@@ -109,8 +109,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    let text = std::str::from_utf8(doc)
-        .map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
+    let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let mut v = Validator { b: doc, i: 0 };
     v.ws();
     let start = v.i;
@@ -399,7 +398,10 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 fn skip_string(b: &[u8], i: usize) -> usize {
     let mut j = i + 1;
     loop {
-        match b.get(j..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+        match b
+            .get(j..)
+            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        {
             Some(k) if b[j + k] == b'"' => return j + k + 1,
             Some(k) => j += k + 2,
             None => return b.len(),
@@ -446,11 +448,15 @@ fn skip_value(b: &[u8], i: usize) -> usize {
     }
 }
 
+/// `{}`, for iterators over nothing.
+pub(crate) const EMPTY_OBJECT: Value<'static> = Value { text: "{}" };
+
 /// One validated JSON value: a slice of the document it came from.
 ///
 /// Made by [`parse`] or by navigating another `Value`; every accessor is
 /// infallible because the text was validated first. Accessors that expect
-/// another kind of value return `None`.
+/// another kind of value return `None`. Two values are equal when their
+/// JSON text is the same.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Value<'a> {
     text: &'a str,
@@ -664,7 +670,10 @@ impl<'a> Iterator for Elements<'a> {
 ///
 /// `raw()` is valid JSON string content, so it can be copied as is inside
 /// the quotes of a JSON document being written.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Comparisons (`==` with a `&str` or another `Str`) and hashing are on the
+/// unescaped text: `"\u0041"` equals `"A"`.
+#[derive(Clone, Copy)]
 pub struct Str<'a> {
     raw: &'a str,
     escaped: bool,
@@ -683,6 +692,27 @@ impl fmt::Display for Str<'_> {
             return f.write_str(self.raw);
         }
         unescape(self.raw, &mut FmtSink(f))
+    }
+}
+
+impl PartialEq for Str<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if self.escaped || other.escaped {
+            self.chars().eq(other.chars())
+        } else {
+            self.raw == other.raw
+        }
+    }
+}
+
+impl Eq for Str<'_> {}
+
+impl std::hash::Hash for Str<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for c in self.chars() {
+            state.write_u32(u32::from(c));
+        }
+        state.write_u8(0xff);
     }
 }
 
@@ -988,5 +1018,23 @@ mod tests {
         let mut bytes = Vec::new();
         s.decode_into(&mut bytes);
         assert_eq!(bytes, want.as_bytes());
+    }
+
+    #[test]
+    fn strs_compare_and_hash_unescaped() {
+        use std::collections::hash_map::DefaultHasher;
+        use std::hash::{Hash, Hasher};
+        let v = parse(br#"["A\u00e9","\u0041\u00E9","A\u00e9 "]"#).unwrap();
+        let s: Vec<Str<'_>> = v.elements().map(|e| e.as_str().unwrap()).collect();
+        let plain = Str::from_raw("Aé");
+        assert_eq!(s[0], s[1]);
+        assert_eq!(s[1], plain);
+        assert_ne!(s[0], s[2]);
+        let hash = |x: &Str<'_>| {
+            let mut h = DefaultHasher::new();
+            x.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&s[0]), hash(&plain));
     }
 }

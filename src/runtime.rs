@@ -7,13 +7,14 @@
 //! the `202`. It allocates nothing once the buffers have grown to the
 //! largest event and response seen.
 
+use crate::base64;
 use crate::config::{self, Config, Endpoint};
 use crate::context::{header, Context, Invocation};
 use crate::error::{Diagnostic, Error, HandlerError};
 use crate::http::{self, Connect, Connection, TcpConnector, Wait};
 use crate::log::{self, Level};
 use crate::response::{escape_json, JsonEscaper, Response};
-use crate::stream::{base64_encode, Stream};
+use crate::stream::Stream;
 use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -598,7 +599,7 @@ fn write_error_trailers(trailers: &mut Vec<u8>, scratch: &mut Vec<u8>, err: &dyn
     trailers.extend_from_slice(b"Lambda-Runtime-Function-Error-Type: ");
     push_header_value(trailers, err.error_type());
     trailers.extend_from_slice(b"\r\nLambda-Runtime-Function-Error-Body: ");
-    base64_encode(trailers, scratch);
+    base64::encode(scratch, trailers);
     trailers.extend_from_slice(b"\r\n");
 }
 

@@ -1,0 +1,860 @@
+//! Borrowed views of HTTP events: API Gateway REST APIs (payload v1),
+//! HTTP APIs (payload v2), function URLs and Application Load Balancers.
+//!
+//! [`HttpRequest::parse`] validates the whole event once with the strict
+//! scanner of [`crate::json`], indexes its top-level fields in the same
+//! pass and detects the [`Shape`]; every accessor then returns slices of
+//! the receive buffer ([`Str`], [`Value`]) and allocates nothing. Text that
+//! must be transformed is written into a buffer the handler owns and
+//! reuses: a body with JSON escapes or `isBase64Encoded`
+//! ([`HttpRequest::body`]), a query string rebuilt from a v1 or ALB event
+//! ([`HttpRequest::query_string`]), a string with escapes that you want as
+//! `&str` ([`Str::decode`]).
+//!
+//! ```
+//! use lambda_zero::{event::{HttpRequest, Shape}, Context, Invocation};
+//!
+//! let event = br#"{"version":"2.0","rawPath":"/hello","rawQueryString":"name=Ann",
+//!   "headers":{"content-type":"text/plain"},"queryStringParameters":{"name":"Ann"},
+//!   "requestContext":{"http":{"method":"POST","sourceIp":"192.0.2.1"},"requestId":"r-1"},
+//!   "body":"aGk=","isBase64Encoded":true}"#;
+//! let inv = Invocation::new(Context::default(), event);
+//! let req = inv.http()?;
+//! assert_eq!(req.shape(), Shape::HttpApi);
+//! assert_eq!(req.method(), "POST");
+//! assert_eq!(req.path(), "/hello");
+//! assert_eq!(req.query("name").unwrap(), "Ann");
+//! assert_eq!(req.header("Content-Type").unwrap(), "text/plain");
+//! assert_eq!(req.source_ip().unwrap(), "192.0.2.1");
+//! let mut scratch = Vec::new(); // keep it across invocations: it is reused
+//! assert_eq!(req.body(&mut scratch)?, b"hi");
+//! # Ok::<(), lambda_zero::event::Error>(())
+//! ```
+//!
+//! What is checked when the view is built: the event is well-formed JSON
+//! (see [`crate::json`]), its root is an object, none of the fields the
+//! view reads appears twice at the top level, each has the JSON type AWS
+//! sends (`null` counts as absent), and the method is present. Values
+//! inside `headers`, `queryStringParameters`… that are not strings are
+//! skipped by the accessors.
+
+use crate::base64;
+use crate::json::{self, Elements, Kind, Members, Str, Value};
+use crate::Invocation;
+use std::fmt;
+
+/// Which integration sent the event; the response must have the same
+/// shape ([`crate::apigw::HttpResponse`] follows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// API Gateway REST API, Lambda proxy integration (payload format 1.0;
+    /// also HTTP APIs configured for payload 1.0): `httpMethod`, `path`,
+    /// `headers` + `multiValueHeaders`, `queryStringParameters` +
+    /// `multiValueQueryStringParameters`.
+    RestApi,
+    /// API Gateway HTTP API, payload format 2.0 (`"version":"2.0"`):
+    /// `rawPath`, `rawQueryString`, `cookies`, `requestContext.http`.
+    /// Function URL events without a `*.lambda-url.*` domain name (as
+    /// emulators send them) are reported as this shape too; the response
+    /// shape is the same.
+    HttpApi,
+    /// Lambda function URL: the v2 shape, told apart by a
+    /// `requestContext.domainName` of `<id>.lambda-url.<region>.on.aws`.
+    FunctionUrl,
+    /// Application Load Balancer target (`requestContext.elb`), single
+    /// value headers.
+    Alb,
+    /// Application Load Balancer target with multi-value headers enabled:
+    /// the event carries `multiValueHeaders` and the response must too.
+    AlbMultiValue,
+}
+
+impl Shape {
+    /// Every shape, for building one [`Prebuilt`](crate::apigw::Prebuilt)
+    /// response per shape at start-up.
+    pub const ALL: [Shape; 5] = [
+        Shape::RestApi,
+        Shape::HttpApi,
+        Shape::FunctionUrl,
+        Shape::Alb,
+        Shape::AlbMultiValue,
+    ];
+
+    /// A short name: `rest-api`, `http-api`, `function-url`, `alb`,
+    /// `alb-multi-value`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Shape::RestApi => "rest-api",
+            Shape::HttpApi => "http-api",
+            Shape::FunctionUrl => "function-url",
+            Shape::Alb => "alb",
+            Shape::AlbMultiValue => "alb-multi-value",
+        }
+    }
+
+    /// True for the two ALB shapes.
+    pub fn is_alb(&self) -> bool {
+        matches!(self, Shape::Alb | Shape::AlbMultiValue)
+    }
+}
+
+/// Why an event could not be read as an HTTP request, or its body decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The event is not well-formed JSON.
+    Json(json::Error),
+    /// Well-formed, but not an API Gateway, function URL or ALB event.
+    NotHttp,
+    /// A field has the wrong JSON type (or a required one is missing).
+    Field {
+        /// The field, e.g. `"headers"` or `"requestContext.http.method"`.
+        name: &'static str,
+        /// What it should be, e.g. `"an object"`.
+        expected: &'static str,
+    },
+    /// A top-level field the view reads appears more than once (which one
+    /// counts is ambiguous, so neither is trusted).
+    DuplicateField(&'static str),
+    /// `isBase64Encoded` is true but the body is not valid base64.
+    Base64(base64::DecodeError),
+    /// The body is not UTF-8 ([`HttpRequest::body_text`]).
+    BodyNotUtf8,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Json(e) => write!(f, "event: {e}"),
+            Error::NotHttp => {
+                f.write_str("event is not an API Gateway, function URL or ALB request")
+            }
+            Error::Field { name, expected } => write!(f, "event field {name} is not {expected}"),
+            Error::DuplicateField(name) => write!(f, "event field {name} appears twice"),
+            Error::Base64(e) => write!(f, "event body: {e}"),
+            Error::BodyNotUtf8 => f.write_str("event body is not UTF-8"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Json(e) => Some(e),
+            Error::Base64(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl crate::HandlerError for Error {
+    fn error_type(&self) -> &str {
+        "Http.InvalidEvent"
+    }
+}
+
+impl From<json::Error> for Error {
+    fn from(e: json::Error) -> Self {
+        Error::Json(e)
+    }
+}
+
+/// The top-level fields indexed in the constructor's pass, and the JSON
+/// kind each must have.
+const FIELDS: [(&str, Kind); 14] = [
+    ("version", Kind::String),
+    ("httpMethod", Kind::String),
+    ("path", Kind::String),
+    ("rawPath", Kind::String),
+    ("rawQueryString", Kind::String),
+    ("headers", Kind::Object),
+    ("multiValueHeaders", Kind::Object),
+    ("queryStringParameters", Kind::Object),
+    ("multiValueQueryStringParameters", Kind::Object),
+    ("cookies", Kind::Array),
+    ("pathParameters", Kind::Object),
+    ("requestContext", Kind::Object),
+    ("body", Kind::String),
+    ("isBase64Encoded", Kind::Bool),
+];
+const VERSION: usize = 0;
+const HTTP_METHOD: usize = 1;
+const PATH: usize = 2;
+const RAW_PATH: usize = 3;
+const RAW_QUERY: usize = 4;
+const HEADERS: usize = 5;
+const MULTI_HEADERS: usize = 6;
+const QUERY: usize = 7;
+const MULTI_QUERY: usize = 8;
+const COOKIES: usize = 9;
+const PATH_PARAMETERS: usize = 10;
+const REQUEST_CONTEXT: usize = 11;
+const BODY: usize = 12;
+const IS_BASE64: usize = 13;
+
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::String => "a string",
+        Kind::Object => "an object",
+        Kind::Array => "an array",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::Null => "null",
+    }
+}
+
+/// A borrowed view of an HTTP event; `Copy`, built without allocating.
+///
+/// Strings come back as [`Str`]: compare them with `==`, print them, copy
+/// them into JSON output as they are ([`Str::raw`] is valid JSON string
+/// content), or get a `&str` with [`Str::borrowed`] (no escapes) or
+/// [`Str::decode`] (into a reused `String`).
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    root: Value<'a>,
+    shape: Shape,
+    method: Str<'a>,
+    fields: [Option<Value<'a>>; FIELDS.len()],
+}
+
+impl<'a> HttpRequest<'a> {
+    /// Validates `event` and reads it as an HTTP request.
+    ///
+    /// # Errors
+    /// [`Error::Json`] for malformed JSON, [`Error::NotHttp`] for another
+    /// kind of event, [`Error::Field`] / [`Error::DuplicateField`] for a
+    /// request whose fields are not what AWS sends.
+    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
+        let root = json::parse(event)?;
+        if root.kind() != Kind::Object {
+            return Err(Error::NotHttp);
+        }
+        let mut fields = [None; FIELDS.len()];
+        let mut seen = 0u32;
+        for (key, value) in root.members() {
+            let Some(i) = FIELDS.iter().position(|(name, _)| key == *name) else {
+                continue;
+            };
+            let (name, kind) = FIELDS[i];
+            if seen & (1 << i) != 0 {
+                return Err(Error::DuplicateField(name));
+            }
+            seen |= 1 << i;
+            if value.is_null() {
+                continue;
+            }
+            if value.kind() != kind {
+                return Err(Error::Field {
+                    name,
+                    expected: expected(kind),
+                });
+            }
+            fields[i] = Some(value);
+        }
+        let context = fields[REQUEST_CONTEXT];
+        let text = |i: usize| fields[i].and_then(|v| v.as_str());
+        let shape = match text(VERSION) {
+            Some(v) if v == "2.0" => {
+                let domain = context
+                    .and_then(|c| c.get("domainName"))
+                    .and_then(|d| d.as_str());
+                if domain.is_some_and(|d| d.raw().contains(".lambda-url.")) {
+                    Shape::FunctionUrl
+                } else {
+                    Shape::HttpApi
+                }
+            }
+            Some(v) if v != "1.0" => return Err(Error::NotHttp),
+            _ if context.and_then(|c| c.get("elb")).is_some() => {
+                if fields[MULTI_HEADERS].is_some() && fields[HEADERS].is_none() {
+                    Shape::AlbMultiValue
+                } else {
+                    Shape::Alb
+                }
+            }
+            _ if fields[HTTP_METHOD].is_some() => Shape::RestApi,
+            _ => return Err(Error::NotHttp),
+        };
+        let method = match shape {
+            Shape::HttpApi | Shape::FunctionUrl => {
+                // Not `httpMethod`: some emulators send a stale one in v2
+                // events (cargo-lambda sends "GET" for every method).
+                let method = context.and_then(|c| c.path(&["http", "method"]));
+                method.and_then(|m| m.as_str()).ok_or(Error::Field {
+                    name: "requestContext.http.method",
+                    expected: "a string",
+                })?
+            }
+            _ => text(HTTP_METHOD).ok_or(Error::Field {
+                name: "httpMethod",
+                expected: "a string",
+            })?,
+        };
+        Ok(HttpRequest {
+            root,
+            shape,
+            method,
+            fields,
+        })
+    }
+
+    fn field(&self, i: usize) -> Option<Value<'a>> {
+        self.fields[i]
+    }
+
+    fn text(&self, i: usize) -> Option<Str<'a>> {
+        self.fields[i].and_then(|v| v.as_str())
+    }
+
+    fn is_v2(&self) -> bool {
+        matches!(self.shape, Shape::HttpApi | Shape::FunctionUrl)
+    }
+
+    /// Which integration sent the event.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// The whole event, for fields the view has no accessor for.
+    ///
+    /// ```
+    /// # let event = br#"{"httpMethod":"GET","path":"/","resource":"/{proxy+}"}"#;
+    /// let req = lambda_zero::event::HttpRequest::parse(event)?;
+    /// assert_eq!(req.json().get("resource").unwrap().as_str().unwrap(), "/{proxy+}");
+    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// ```
+    pub fn json(&self) -> Value<'a> {
+        self.root
+    }
+
+    /// The HTTP method: `requestContext.http.method` (v2), `httpMethod`
+    /// (v1, ALB).
+    pub fn method(&self) -> Str<'a> {
+        self.method
+    }
+
+    /// The path: `rawPath` (v2: as sent, percent-encoded, with the stage
+    /// for a named stage), `path` (v1: percent-decoded, without the stage;
+    /// ALB: as sent). Empty when the event has none.
+    pub fn path(&self) -> Str<'a> {
+        let i = if self.is_v2() { RAW_PATH } else { PATH };
+        self.text(i).unwrap_or(Str::from_raw(""))
+    }
+
+    /// `rawQueryString` of a v2 event (without the `?`), as sent; `None`
+    /// for the other shapes, which do not carry it (see
+    /// [`query_string`](Self::query_string)).
+    pub fn raw_query_string(&self) -> Option<Str<'a>> {
+        self.text(RAW_QUERY)
+    }
+
+    /// The query string without the `?`: v2's `rawQueryString` (borrowed
+    /// unless it holds JSON escapes); for v1 and ALB events, which only
+    /// carry the parameters, rebuilt into `scratch` from
+    /// `multiValueQueryStringParameters` (else `queryStringParameters`):
+    /// percent-encoded for v1 (API Gateway decoded them), as sent for ALB.
+    ///
+    /// ```
+    /// let event = br#"{"httpMethod":"GET","path":"/",
+    ///   "multiValueQueryStringParameters":{"q":["a b","c"],"x":["1"]}}"#;
+    /// let req = lambda_zero::event::HttpRequest::parse(event)?;
+    /// let mut scratch = String::new();
+    /// assert_eq!(req.query_string(&mut scratch), "q=a%20b&q=c&x=1");
+    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// ```
+    pub fn query_string<'s>(&self, scratch: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        if self.is_v2() {
+            return match self.raw_query_string() {
+                Some(q) => q.decode(scratch),
+                None => "",
+            };
+        }
+        scratch.clear();
+        let encode = self.shape == Shape::RestApi;
+        let push = |scratch: &mut String, k: Str<'_>, v: Str<'_>| {
+            if !scratch.is_empty() {
+                scratch.push('&');
+            }
+            push_query_part(scratch, k, encode);
+            scratch.push('=');
+            push_query_part(scratch, v, encode);
+        };
+        if let Some(multi) = self.field(MULTI_QUERY) {
+            for (k, values) in multi.members() {
+                for v in values.elements().filter_map(|v| v.as_str()) {
+                    push(scratch, k, v);
+                }
+            }
+        } else if let Some(single) = self.field(QUERY) {
+            for (k, v) in single.members() {
+                if let Some(v) = v.as_str() {
+                    push(scratch, k, v);
+                }
+            }
+        }
+        scratch
+    }
+
+    /// A query parameter by name (case-sensitive), from
+    /// `queryStringParameters` (v2: repeated parameters joined with `,`;
+    /// v1: the last value), else the last value in
+    /// `multiValueQueryStringParameters`. v1 and v2 values are
+    /// percent-decoded by API Gateway; ALB passes names and values as the
+    /// client sent them.
+    pub fn query(&self, name: &str) -> Option<Str<'a>> {
+        let single = self
+            .field(QUERY)
+            .and_then(|q| q.get(name))
+            .and_then(|v| v.as_str());
+        single.or_else(|| {
+            let multi = self.field(MULTI_QUERY)?.get(name);
+            Values::many(multi).last()
+        })
+    }
+
+    /// Every value of a query parameter: the elements of
+    /// `multiValueQueryStringParameters[name]` when the event has that
+    /// field, else the one value of [`query`](Self::query).
+    pub fn query_values(&self, name: &str) -> Values<'a> {
+        match self.field(MULTI_QUERY) {
+            Some(multi) => Values::many(multi.get(name)),
+            None => Values::one(self.query(name)),
+        }
+    }
+
+    /// A header by name, ignoring ASCII case: from `headers` (v2 joins
+    /// repeated headers with `,`), else the last value in
+    /// `multiValueHeaders` (v1 `headers` also holds the last one).
+    pub fn header(&self, name: &str) -> Option<Str<'a>> {
+        let single = self
+            .field(HEADERS)
+            .and_then(|h| h.get_ignore_ascii_case(name))
+            .and_then(|v| v.as_str());
+        single.or_else(|| {
+            self.field(MULTI_HEADERS)
+                .and_then(|h| h.get_ignore_ascii_case(name))
+                .and_then(|v| v.elements().filter_map(|e| e.as_str()).last())
+        })
+    }
+
+    /// Every value of a header (name ignoring ASCII case): the elements of
+    /// `multiValueHeaders[name]` when the event has that field, else the
+    /// one value of [`header`](Self::header).
+    pub fn header_values(&self, name: &str) -> Values<'a> {
+        match self.field(MULTI_HEADERS) {
+            Some(multi) => Values::many(multi.get_ignore_ascii_case(name)),
+            None => Values::one(self.header(name)),
+        }
+    }
+
+    /// Every `(name, value)` header pair: the members of `headers` when the
+    /// event has that field (v1 has both, `headers` holding the last value
+    /// of each), else one pair per value of `multiValueHeaders`.
+    pub fn headers(&self) -> Headers<'a> {
+        match (self.field(HEADERS), self.field(MULTI_HEADERS)) {
+            (Some(h), _) => Headers {
+                members: h.members(),
+                multi: false,
+                current: None,
+            },
+            (None, Some(h)) => Headers {
+                members: h.members(),
+                multi: true,
+                current: None,
+            },
+            (None, None) => Headers {
+                members: json::EMPTY_OBJECT.members(),
+                multi: false,
+                current: None,
+            },
+        }
+    }
+
+    /// The request's cookies, one `name=value` per item: v2's `cookies`
+    /// array when present, else the `Cookie` header(s) split at `;`.
+    ///
+    /// ```
+    /// let event = br#"{"httpMethod":"GET","path":"/","headers":{"Cookie":"a=1; b=2"}}"#;
+    /// let req = lambda_zero::event::HttpRequest::parse(event)?;
+    /// let cookies: Vec<_> = req.cookies().map(|c| c.raw()).collect();
+    /// assert_eq!(cookies, ["a=1", "b=2"]);
+    /// assert_eq!(req.cookie("b").unwrap(), "2");
+    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// ```
+    pub fn cookies(&self) -> Cookies<'a> {
+        match self.field(COOKIES) {
+            Some(array) => Cookies {
+                array: Some(array.elements()),
+                headers: Values::one(None),
+                rest: "",
+            },
+            None => Cookies {
+                array: None,
+                headers: self.header_values("cookie"),
+                rest: "",
+            },
+        }
+    }
+
+    /// The value of the first cookie named `name`.
+    pub fn cookie(&self, name: &str) -> Option<Str<'a>> {
+        self.cookies().find_map(|c| {
+            let (k, v) = c.raw().split_once('=')?;
+            (Str::from_raw(k) == name).then(|| Str::from_raw(v))
+        })
+    }
+
+    /// The client's address: `requestContext.identity.sourceIp` (v1),
+    /// `requestContext.http.sourceIp` (v2); for ALB, which has no such
+    /// field, the last address of `X-Forwarded-For` (the one the load
+    /// balancer appended).
+    pub fn source_ip(&self) -> Option<Str<'a>> {
+        match self.shape {
+            Shape::Alb | Shape::AlbMultiValue => {
+                let xff = self.header_values("x-forwarded-for").last()?;
+                let last = xff.raw().rsplit(',').next()?.trim();
+                (!last.is_empty()).then(|| Str::from_raw(last))
+            }
+            Shape::HttpApi | Shape::FunctionUrl => self.context_str(&["http", "sourceIp"]),
+            Shape::RestApi => self.context_str(&["identity", "sourceIp"]),
+        }
+    }
+
+    /// `requestContext.requestId` (API Gateway and function URLs; ALB
+    /// events have none).
+    pub fn request_id(&self) -> Option<Str<'a>> {
+        self.context_str(&["requestId"])
+    }
+
+    /// `requestContext.stage` (API Gateway; `$default` for HTTP APIs'
+    /// default stage).
+    pub fn stage(&self) -> Option<Str<'a>> {
+        self.context_str(&["stage"])
+    }
+
+    /// A path parameter by name, from `pathParameters` (API Gateway routes
+    /// such as `/items/{id}`).
+    pub fn path_parameter(&self, name: &str) -> Option<Str<'a>> {
+        self.field(PATH_PARAMETERS)?.get(name)?.as_str()
+    }
+
+    /// `requestContext`, for the fields without an accessor (authorizer
+    /// claims, account id, …).
+    pub fn request_context(&self) -> Option<Value<'a>> {
+        self.field(REQUEST_CONTEXT)
+    }
+
+    fn context_str(&self, path: &[&str]) -> Option<Str<'a>> {
+        self.field(REQUEST_CONTEXT)?.path(path)?.as_str()
+    }
+
+    /// `isBase64Encoded` (false when absent).
+    pub fn is_base64_encoded(&self) -> bool {
+        self.field(IS_BASE64).and_then(|v| v.as_bool()) == Some(true)
+    }
+
+    /// The `body` field as sent: JSON-escaped, base64 text when
+    /// [`is_base64_encoded`](Self::is_base64_encoded). `None` when absent or
+    /// `null`.
+    pub fn raw_body(&self) -> Option<Str<'a>> {
+        self.text(BODY)
+    }
+
+    /// The body's bytes: borrowed from the event when it has neither JSON
+    /// escapes nor base64 encoding, else decoded into `scratch` (cleared
+    /// first; keep it across invocations, it allocates only to grow). Empty
+    /// when there is no body.
+    ///
+    /// # Errors
+    /// [`Error::Base64`] when `isBase64Encoded` is true and the body is not
+    /// canonical standard base64.
+    pub fn body<'s>(&self, scratch: &'s mut Vec<u8>) -> Result<&'s [u8], Error>
+    where
+        'a: 's,
+    {
+        let Some(raw) = self.raw_body() else {
+            return Ok(&[]);
+        };
+        if !self.is_base64_encoded() {
+            if let Some(text) = raw.borrowed() {
+                return Ok(text.as_bytes());
+            }
+            scratch.clear();
+            raw.decode_into(scratch);
+            return Ok(scratch);
+        }
+        scratch.clear();
+        let decoded = match raw.borrowed() {
+            Some(text) => base64::decode(text.as_bytes(), scratch),
+            None => {
+                raw.decode_into(scratch);
+                base64::decode_in_place(scratch, 0)
+            }
+        };
+        decoded.map_err(Error::Base64)?;
+        Ok(scratch)
+    }
+
+    /// The body as text ([`body`](Self::body), then a UTF-8 check).
+    ///
+    /// # Errors
+    /// As [`body`](Self::body), and [`Error::BodyNotUtf8`].
+    pub fn body_text<'s>(&self, scratch: &'s mut Vec<u8>) -> Result<&'s str, Error>
+    where
+        'a: 's,
+    {
+        std::str::from_utf8(self.body(scratch)?).map_err(|_| Error::BodyNotUtf8)
+    }
+}
+
+/// Appends a query-string name or value: percent-encoded (everything but
+/// RFC 3986 `unreserved`) when `encode`, else unescaped as is.
+fn push_query_part(out: &mut String, part: Str<'_>, encode: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if !encode {
+        out.extend(part.chars());
+        return;
+    }
+    for c in part.chars() {
+        let mut utf8 = [0; 4];
+        for &b in c.encode_utf8(&mut utf8).as_bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+}
+
+/// The values of a header or query parameter (see
+/// [`HttpRequest::header_values`]); items that are not strings are
+/// skipped.
+#[derive(Debug, Clone)]
+pub struct Values<'a> {
+    one: Option<Str<'a>>,
+    many: Option<Elements<'a>>,
+}
+
+impl<'a> Values<'a> {
+    fn one(v: Option<Str<'a>>) -> Self {
+        Values { one: v, many: None }
+    }
+
+    fn many(array: Option<Value<'a>>) -> Self {
+        Values {
+            one: None,
+            many: array.map(|a| a.elements()),
+        }
+    }
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = Str<'a>;
+
+    fn next(&mut self) -> Option<Str<'a>> {
+        if let Some(v) = self.one.take() {
+            return Some(v);
+        }
+        self.many.as_mut()?.find_map(|e| e.as_str())
+    }
+}
+
+/// `(name, value)` header pairs (see [`HttpRequest::headers`]).
+#[derive(Debug, Clone)]
+pub struct Headers<'a> {
+    members: Members<'a>,
+    multi: bool,
+    current: Option<(Str<'a>, Elements<'a>)>,
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = (Str<'a>, Str<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((name, values)) = &mut self.current {
+                if let Some(v) = values.find_map(|e| e.as_str()) {
+                    return Some((*name, v));
+                }
+                self.current = None;
+            }
+            let (name, value) = self.members.next()?;
+            if self.multi {
+                self.current = Some((name, value.elements()));
+            } else if let Some(v) = value.as_str() {
+                return Some((name, v));
+            }
+        }
+    }
+}
+
+/// The request's cookies, `name=value` each (see
+/// [`HttpRequest::cookies`]).
+#[derive(Debug, Clone)]
+pub struct Cookies<'a> {
+    array: Option<Elements<'a>>,
+    headers: Values<'a>,
+    /// What is left of the `Cookie` header being split.
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Cookies<'a> {
+    type Item = Str<'a>;
+
+    fn next(&mut self) -> Option<Str<'a>> {
+        if let Some(array) = &mut self.array {
+            return array.find_map(|e| e.as_str());
+        }
+        loop {
+            // JSON escapes never contain `;`, so splitting the raw text
+            // cannot cut one in two.
+            let (item, rest) = self.rest.split_once(';').unwrap_or((self.rest, ""));
+            self.rest = rest;
+            let item = item.trim_matches(' ');
+            if !item.is_empty() {
+                return Some(Str::from_raw(item));
+            }
+            if self.rest.is_empty() {
+                self.rest = self.headers.next()?.raw();
+            }
+        }
+    }
+}
+
+impl<'a> Invocation<'a> {
+    /// The event as an HTTP request ([`HttpRequest::parse`]).
+    ///
+    /// ```
+    /// use lambda_zero::{Context, Invocation};
+    /// let inv = Invocation::new(Context::default(), br#"{"httpMethod":"GET","path":"/a"}"#);
+    /// assert_eq!(inv.http()?.path(), "/a");
+    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// ```
+    pub fn http(&self) -> Result<HttpRequest<'a>, Error> {
+        HttpRequest::parse(self.event)
+    }
+
+    /// Deserializes the event into `T`, borrowing from the receive buffer
+    /// where `T` borrows (feature `serde`); see [`from_json`].
+    #[cfg(feature = "serde")]
+    pub fn json<T: serde::Deserialize<'a>>(&self) -> Result<T, serde_json::Error> {
+        from_json(self.event)
+    }
+}
+
+/// Deserializes an event with `serde_json` into any `T: Deserialize<'a>`,
+/// borrowing from `event` where `T` borrows (feature `serde`, off by
+/// default).
+///
+/// `&'a str` fields borrow only strings without escapes (`serde_json`
+/// refuses the others); use `Cow<'a, str>` with `#[serde(borrow)]` to
+/// borrow when possible and allocate only for escaped strings. Owned types
+/// such as `aws_lambda_events::apigw::ApiGatewayV2httpRequest` work too.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// #[derive(serde::Deserialize)]
+/// struct Order<'a> {
+///     item: &'a str,
+///     qty: u32,
+/// }
+/// let order: Order<'_> = lambda_zero::event::from_json(br#"{"item":"tea","qty":2}"#).unwrap();
+/// assert_eq!((order.item, order.qty), ("tea", 2));
+/// # }
+/// ```
+#[cfg(feature = "serde")]
+pub fn from_json<'a, T: serde::Deserialize<'a>>(event: &'a [u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(event)
+}
+
+#[cfg(feature = "serde")]
+impl crate::HandlerError for serde_json::Error {
+    fn error_type(&self) -> &str {
+        "Json.Deserialize"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(event: &str) -> Result<HttpRequest<'_>, Error> {
+        HttpRequest::parse(event.as_bytes())
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_http_event() {
+        assert_eq!(req("[]").unwrap_err(), Error::NotHttp);
+        assert_eq!(req(r#"{"Records":[]}"#).unwrap_err(), Error::NotHttp);
+        assert_eq!(
+            req(r#"{"version":"3.0","rawPath":"/"}"#).unwrap_err(),
+            Error::NotHttp
+        );
+        assert!(matches!(req("{"), Err(Error::Json(_))));
+        assert_eq!(
+            req(r#"{"version":"2.0","rawPath":"/"}"#).unwrap_err(),
+            Error::Field {
+                name: "requestContext.http.method",
+                expected: "a string"
+            }
+        );
+        assert_eq!(
+            req(r#"{"httpMethod":"GET","headers":[]}"#).unwrap_err(),
+            Error::Field {
+                name: "headers",
+                expected: "an object"
+            }
+        );
+        assert_eq!(
+            req(r#"{"httpMethod":"GET","body":"a","body":"b"}"#).unwrap_err(),
+            Error::DuplicateField("body")
+        );
+        assert_eq!(
+            req(r#"{"httpMethod":"GET","b\u006fdy":"a","body":"b"}"#).unwrap_err(),
+            Error::DuplicateField("body")
+        );
+    }
+
+    #[test]
+    fn nulls_count_as_absent() {
+        let r = req(
+            r#"{"httpMethod":"GET","path":null,"headers":null,"body":null,"isBase64Encoded":null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.path(), "");
+        assert!(r.header("a").is_none());
+        assert_eq!(r.body(&mut Vec::new()).unwrap(), b"");
+        assert!(!r.is_base64_encoded());
+    }
+
+    #[test]
+    fn decodes_escaped_and_base64_bodies() {
+        let mut scratch = Vec::new();
+        let r = req(r#"{"httpMethod":"POST","body":"{\"a\":\"\u00e9\"}"}"#).unwrap();
+        assert_eq!(r.body_text(&mut scratch).unwrap(), "{\"a\":\"é\"}");
+        let r = req(r#"{"httpMethod":"POST","body":"aGk\/Pw==","isBase64Encoded":true}"#).unwrap();
+        assert_eq!(r.body(&mut scratch).unwrap(), b"hi?\x3f");
+        let r = req(r#"{"httpMethod":"POST","body":"//8=","isBase64Encoded":true}"#).unwrap();
+        assert_eq!(r.body(&mut scratch).unwrap(), b"\xff\xff");
+        assert_eq!(r.body_text(&mut scratch).unwrap_err(), Error::BodyNotUtf8);
+        let r = req(r#"{"httpMethod":"POST","body":"a","isBase64Encoded":true}"#).unwrap();
+        assert!(matches!(r.body(&mut scratch), Err(Error::Base64(_))));
+    }
+
+    #[test]
+    fn splits_cookie_headers() {
+        let r =
+            req(r#"{"httpMethod":"GET","multiValueHeaders":{"cookie":["a=1;b=2 ; ","c=\"3\""]}}"#)
+                .unwrap();
+        let all: Vec<_> = r.cookies().map(|c| c.to_string()).collect();
+        assert_eq!(all, ["a=1", "b=2", "c=\"3\""]);
+        assert_eq!(r.cookie("c").unwrap().to_string(), "\"3\"");
+        assert!(r.cookie("d").is_none());
+    }
+}
