@@ -3,12 +3,20 @@
 #
 # Every check CI runs, in the order a failure is cheapest to see:
 #   1. cargo fmt --check
-#   2. cargo clippy --all-targets -D warnings (whole workspace)
-#   3. cargo test (whole workspace: unit, integration, doc tests)
+#   2. cargo clippy -D warnings, default features and all features
+#   3. cargo test, all features (unit, integration, process, allocation,
+#      property and fault-injection tests, doc tests)
 #   4. cargo doc with RUSTDOCFLAGS=-Dwarnings
 #   5. cargo bench --no-run (benches must build)
 #   6. the main job, small: the release bootstrap served 200 events by the
 #      emulator (scripts/run.sh), which fails on any missing answer
+#   7. the deploy check: sam validate --lint, sam build for arm64 and
+#      x86_64, the built bootstrap smoke-run (scripts/deploy-check.sh;
+#      LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1 skips it locally, never in CI)
+#   8. the real-emulator check under cargo lambda watch
+#      (scripts/cargo-lambda-e2e.sh)
+# Every tool beyond the Rust toolchain is installed by the script that
+# needs it (apt-get, or pip into a virtualenv under target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,19 +25,26 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy -D warnings"
+step "cargo clippy -D warnings (default features, then all)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
-step "cargo test"
-cargo test --workspace
+step "cargo test (all features)"
+cargo test --workspace --all-features
 
 step "cargo doc"
-RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --quiet
+RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features --quiet
 
 step "cargo bench --no-run"
 cargo bench --workspace --no-run --quiet
 
 step "main job: scripts/run.sh --events 200"
 scripts/run.sh --events 200
+
+step "deploy check: sam validate --lint, sam build (arm64, x86_64)"
+scripts/deploy-check.sh
+
+step "cargo lambda watch: scripts/cargo-lambda-e2e.sh"
+scripts/cargo-lambda-e2e.sh
 
 printf '\nscripts/test.sh: all checks passed\n'
