@@ -343,7 +343,10 @@ impl<C: Connect> Connection<C> {
             match result {
                 Ok(()) => return Ok(()),
                 Err(e) => {
-                    let stale = reused && !retried && self.filled == 0 && e.is_disconnect();
+                    // `self.reused` turns false once an interim answer came:
+                    // the answer had begun, so the request is not replayed.
+                    let stale =
+                        reused && self.reused && !retried && self.filled == 0 && e.is_disconnect();
                     self.close();
                     if !stale {
                         return Err(e);
@@ -440,6 +443,7 @@ impl<C: Connect> Connection<C> {
         let status = resp.code.unwrap_or(0);
         if (100..200).contains(&status) && status != 101 {
             // Interim answer (100 Continue, 103 Early Hints): skip it.
+            self.reused = false;
             self.buf.copy_within(head_len..self.filled, 0);
             self.filled -= head_len;
             return Ok(Head::Interim);
@@ -658,7 +662,7 @@ impl<C: Connect> Connection<C> {
             *at = out;
         }
         if self.filled == self.buf.len() {
-            self.grow_for(self.filled + 1, out);
+            self.grow_for(self.filled + 1, self.head_len);
         }
         self.read_more(Wait::Bounded)
     }
@@ -668,7 +672,8 @@ impl<C: Connect> Connection<C> {
     /// head plus the body limit plus slack.
     fn grow_for(&mut self, needed: usize, start: usize) {
         if needed > self.buf.len() {
-            let cap = start + self.max_body_len + MAX_CHUNK_LINE + GROW_STEP;
+            // Room for the body, then a chunk-size line or the trailers.
+            let cap = start + self.max_body_len + MAX_HEAD_LEN.max(MAX_CHUNK_LINE) + GROW_STEP;
             let doubled = (self.buf.len() * 2).min(cap);
             self.reserve(needed.max(doubled));
         }
@@ -807,13 +812,30 @@ fn is_timeout(e: &io::Error) -> bool {
 
 /// Could `buf` hold a complete head? True once a line ending at or after
 /// `from` closes an empty line (`\n\n` or `\n\r\n`), so the head is parsed
-/// once or twice, not after every one-byte read.
+/// once or twice, not after every one-byte read. Empty lines before the
+/// status line (which httparse skips) close nothing: parsed there, the
+/// whole buffer would be, and whether bytes past them were malformed or
+/// merely incomplete would depend on how they arrived.
 fn head_may_be_complete(buf: &[u8], from: usize) -> bool {
-    let from = from.saturating_sub(2);
+    let lead = leading_empty_lines(buf);
+    let from = from.saturating_sub(2).max(lead);
     memchr::memchr_iter(b'\n', &buf[from..]).any(|i| {
         let i = from + i;
-        (i >= 1 && buf[i - 1] == b'\n') || (i >= 2 && buf[i - 1] == b'\r' && buf[i - 2] == b'\n')
+        (i > lead && buf[i - 1] == b'\n')
+            || (i >= lead + 2 && buf[i - 1] == b'\r' && buf[i - 2] == b'\n')
     })
+}
+
+/// Length of the empty lines (`\r\n` or `\n`) at the start of `buf`.
+fn leading_empty_lines(buf: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        match &buf[i..] {
+            [b'\n', ..] => i += 1,
+            [b'\r', b'\n', ..] => i += 2,
+            _ => return i,
+        }
+    }
 }
 
 fn trim(v: &[u8]) -> &[u8] {

@@ -1,0 +1,4 @@
+//! `cargo +nightly fuzz run http_response`: see `fuzz/src/targets.rs`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lambda_zero_fuzz::targets::http_response(data));
