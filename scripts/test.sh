@@ -15,6 +15,8 @@
 #      LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1 skips it locally, never in CI)
 #   8. the real-emulator check under cargo lambda watch
 #      (scripts/cargo-lambda-e2e.sh)
+#   9. the fuzz targets on stable (corpus + generated inputs) and a 5 s soak
+#      (RSS flat after warm-up)
 # Every tool beyond the Rust toolchain is installed by the script that
 # needs it (apt-get, or pip into a virtualenv under target/).
 set -euo pipefail
@@ -46,5 +48,11 @@ scripts/deploy-check.sh
 
 step "cargo lambda watch: scripts/cargo-lambda-e2e.sh"
 scripts/cargo-lambda-e2e.sh
+
+step "fuzz targets, stable fallback: scripts/fuzz.sh 5"
+FUZZ_STABLE=1 scripts/fuzz.sh 5
+
+step "soak: scripts/soak.sh --quick"
+scripts/soak.sh --quick
 
 printf '\nscripts/test.sh: all checks passed\n'
