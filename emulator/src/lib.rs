@@ -1305,3 +1305,104 @@ fn encode_event(out: &mut Vec<u8>, e: &Event, id: &str, close: bool, cut: bool) 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NEXT: &[u8] = b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n";
+    const WAIT: Duration = Duration::from_secs(20);
+
+    /// Reads one answer framed by `Content-Length`; returns (head, body).
+    fn answer(s: &mut TcpStream) -> (String, Vec<u8>) {
+        let mut raw = Vec::new();
+        let mut byte = [0u8];
+        while !raw.ends_with(b"\r\n\r\n") {
+            s.read_exact(&mut byte).unwrap();
+            raw.push(byte[0]);
+        }
+        let head = String::from_utf8(raw).unwrap();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut body = vec![0; len];
+        s.read_exact(&mut body).unwrap();
+        (head, body)
+    }
+
+    fn respond(s: &mut TcpStream, id: &str) {
+        let req = format!(
+            "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        assert!(answer(s).0.starts_with("HTTP/1.1 202"));
+    }
+
+    #[test]
+    fn shared_events_keep_their_body_and_take_their_own_id() {
+        let emu = Emulator::start(Script::new().drained(Drained::Block)).unwrap();
+        let event = Arc::new(Event::new(
+            "template",
+            api_gateway_v2_event("template", 70_000),
+        ));
+        let mut s = TcpStream::connect(emu.addr()).unwrap();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        for (i, id) in ["a-1", "b-2", "c-3"].into_iter().enumerate() {
+            emu.push_shared(id, &event);
+            s.write_all(NEXT).unwrap();
+            let (head, body) = answer(&mut s);
+            assert!(head.contains(&format!("Lambda-Runtime-Aws-Request-Id: {id}\r\n")));
+            assert_eq!(body, event.body);
+            respond(&mut s, id);
+            let rec = emu.wait_record(i, WAIT).unwrap();
+            assert_eq!((rec.kind, rec.request_id.as_str()), (Kind::Response, id));
+            assert!(rec.latency > Duration::ZERO);
+        }
+        assert_eq!(emu.wait_next_requests(3, WAIT), 3);
+        assert_eq!(emu.take_records().len(), 3);
+        assert_eq!(emu.record_count(), 0);
+        emu.push_shared("d-4", &event);
+        s.write_all(NEXT).unwrap();
+        answer(&mut s);
+        respond(&mut s, "d-4");
+        assert_eq!(emu.wait_record(0, WAIT).unwrap().request_id, "d-4");
+        assert!(
+            emu.wait_record(1, Duration::from_millis(1)).is_none(),
+            "no such record yet"
+        );
+    }
+
+    #[test]
+    fn waits_end_on_shutdown() {
+        let emu = Arc::new(Emulator::start(Script::new()).unwrap());
+        let waiter = {
+            let emu = Arc::clone(&emu);
+            thread::spawn(move || (emu.wait_record(0, WAIT), emu.wait_next_requests(1, WAIT)))
+        };
+        // Stop as Drop does, while the waiter may be blocked in either wait.
+        emu.shared.lock().stop = true;
+        emu.shared.recorded.notify_all();
+        emu.shared.arrived.notify_all();
+        let (record, nexts) = waiter.join().unwrap();
+        assert!(record.is_none());
+        assert_eq!(nexts, 0);
+    }
+
+    #[test]
+    fn record_waiters_are_woken_only_when_due() {
+        let mut st = State::default();
+        st.add_record_wait(3);
+        st.add_record_wait(3);
+        st.add_record_wait(7);
+        assert_eq!(st.record_waits.keys().next(), Some(&3));
+        st.remove_record_wait(3);
+        st.remove_record_wait(3);
+        assert_eq!(st.record_waits.keys().next(), Some(&7));
+        st.remove_record_wait(7);
+        st.remove_record_wait(7);
+        assert!(st.record_waits.is_empty());
+    }
+}

@@ -1,0 +1,405 @@
+//! Micro benchmarks of the hot path, in memory (no sockets), each beside a naive baseline in
+//! the same group, as itoa benches itself beside `std`:
+//!
+//! - `parse_next_content_length`: reading a realistic `GET /next` answer (Lambda's headers,
+//!   a 1 KiB API Gateway v2 event with `Content-Length`) through [`Connection`], against a
+//!   split-based parser that builds a `HashMap` of owned strings.
+//! - `parse_next_chunked`: the same event `Transfer-Encoding: chunked` in 256-byte chunks
+//!   with extensions, decoded in place, against splitting on CRLF and concatenating.
+//! - `response_head`: writing the `POST …/response` head into a reused buffer with `itoa`
+//!   (the technique of `src/runtime.rs`), against `format!`.
+//! - `invoke_in_memory`: the whole loop of the default bootstrap ([`Runtime::run_prebuilt`]:
+//!   `GET /next`, parse, `POST` the pre-built response, read the `202`) over an in-memory
+//!   transport, against a naive loop doing the same with the naive parser and `format!`.
+//!
+//! `cargo bench --bench micro`.
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use lambda_zero::config::Endpoint;
+use lambda_zero::http::{Connect, Connection, Wait};
+use lambda_zero::{Config, Runtime};
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::io::{self, IoSlice, Read, Write};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+const ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+const HOST: &str = "127.0.0.1:9001";
+const NEXT: &[u8] =
+    b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:9001\r\n\r\n";
+const ACCEPTED: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nDate: Thu, 26 Nov 2026 01:00:00 GMT\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}";
+const FAILED: &[u8] = b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+
+/// The event body: a realistic 1 KiB API Gateway HTTP API (v2) event.
+fn event() -> Vec<u8> {
+    lambda_zero_emulator::api_gateway_v2_event(ID, 1024)
+}
+
+/// The head real Lambda answers `/next` with, up to the framing header.
+fn next_head() -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {ID}\r\n\
+         Lambda-Runtime-Deadline-Ms: 1764118800000\r\n\
+         Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:lambda-zero\r\n\
+         Lambda-Runtime-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1\r\n\
+         Date: Thu, 26 Nov 2026 01:00:00 GMT\r\n"
+    )
+}
+
+fn answer_with_length(body: &[u8]) -> Vec<u8> {
+    let mut out = next_head().into_bytes();
+    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+fn answer_chunked(body: &[u8], chunk: usize) -> Vec<u8> {
+    let mut out = next_head().into_bytes();
+    out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+    for piece in body.chunks(chunk) {
+        out.extend_from_slice(format!("{:x};ext=1\r\n", piece.len()).as_bytes());
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
+
+// ---- an in-memory transport ---------------------------------------------------------------
+
+/// Answers every request with the same bytes (a `/next` answer).
+#[derive(Clone)]
+struct Replay(Rc<Vec<u8>>);
+
+struct ReplayStream {
+    answer: Rc<Vec<u8>>,
+    pos: usize,
+}
+
+impl Connect for Replay {
+    type Stream = ReplayStream;
+    fn connect(&mut self) -> io::Result<ReplayStream> {
+        Ok(ReplayStream {
+            pos: self.0.len(),
+            answer: Rc::clone(&self.0),
+        })
+    }
+}
+
+impl Read for ReplayStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.answer.len() - self.pos);
+        buf[..n].copy_from_slice(&self.answer[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for ReplayStream {
+    /// A request was written: its answer can be read from the start.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pos = 0;
+        Ok(buf.len())
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.pos = 0;
+        Ok(bufs.iter().map(|b| b.len()).sum())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A scripted Runtime API in memory: `GET` gets the event (`events` times, then a `500`),
+/// `POST` gets `202`.
+#[derive(Clone)]
+struct Script {
+    event: Rc<Vec<u8>>,
+    events: u64,
+}
+
+struct ScriptStream {
+    script: Script,
+    answer: &'static [u8],
+    event_answer: bool,
+    pos: usize,
+}
+
+impl Connect for Script {
+    type Stream = ScriptStream;
+    fn connect(&mut self) -> io::Result<ScriptStream> {
+        Ok(ScriptStream {
+            script: self.clone(),
+            answer: b"",
+            event_answer: false,
+            pos: 0,
+        })
+    }
+}
+
+impl ScriptStream {
+    fn requested(&mut self, first: &[u8]) {
+        if first.starts_with(b"GET ") {
+            self.event_answer = self.script.events > 0;
+            self.script.events = self.script.events.saturating_sub(1);
+            self.answer = if self.event_answer { b"" } else { FAILED };
+            self.pos = 0;
+        } else if first.starts_with(b"POST ") {
+            (self.answer, self.event_answer, self.pos) = (ACCEPTED, false, 0);
+        } // else: the rest of a request written in several pieces
+    }
+    fn current(&self) -> &[u8] {
+        if self.event_answer {
+            &self.script.event
+        } else {
+            self.answer
+        }
+    }
+}
+
+impl Read for ScriptStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let pos = self.pos;
+        let answer = self.current();
+        let n = buf.len().min(answer.len() - pos);
+        buf[..n].copy_from_slice(&answer[pos..pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for ScriptStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.requested(buf);
+        Ok(buf.len())
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty()) {
+            self.requested(first);
+        }
+        Ok(bufs.iter().map(|b| b.len()).sum())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+// ---- the naive baseline -------------------------------------------------------------------
+
+/// What a first, naive implementation does: decode the bytes as text, split on CRLF and `:`,
+/// collect owned, lower-cased header names into a map, copy the body out.
+#[derive(Debug)]
+struct NaiveMessage {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+fn naive_parse(raw: &[u8]) -> Option<NaiveMessage> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, rest) = text.split_once("\r\n\r\n")?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v == "chunked")
+    {
+        let mut body = Vec::new();
+        let mut rest = rest;
+        loop {
+            let (line, after) = rest.split_once("\r\n")?;
+            let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(after.get(..size)?.as_bytes());
+            rest = after.get(size + 2..)?;
+        }
+        body
+    } else {
+        let len: usize = headers.get("content-length")?.parse().ok()?;
+        rest.as_bytes().get(..len)?.to_vec()
+    };
+    Some(NaiveMessage {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn naive_response_head(id: &str, len: usize) -> String {
+    format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: {HOST}\r\n\
+         Content-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
+    )
+}
+
+/// The naive loop: the same exchanges as `Runtime::run_prebuilt`, over the same transport.
+fn naive_loop(stream: &mut ScriptStream, body: &[u8]) {
+    loop {
+        stream.write_all(NEXT).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end_of_answer(&mut raw);
+        let msg = naive_parse(&raw).expect("parsable");
+        if msg.status != 200 {
+            return;
+        }
+        let id = msg.headers["lambda-runtime-aws-request-id"].clone();
+        black_box(&msg.body);
+        let head = naive_response_head(&id, body.len());
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end_of_answer(&mut raw);
+        assert_eq!(naive_parse(&raw).expect("parsable").status, 202);
+    }
+}
+
+impl ScriptStream {
+    /// The naive loop knows where an in-memory answer ends (a socket would need framing).
+    fn read_to_end_of_answer(&mut self, out: &mut Vec<u8>) {
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = self.read(&mut buf).unwrap();
+            if n == 0 {
+                return;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+}
+
+// ---- lambda-zero's side -------------------------------------------------------------------
+
+/// Writes the `/response` head like `src/runtime.rs` does: pre-built pieces and `itoa` into a
+/// buffer reused for every invocation.
+fn head_into(head: &mut Vec<u8>, prefix: &[u8], id: &[u8], suffix: &[u8], len: usize) {
+    head.clear();
+    head.extend_from_slice(prefix);
+    head.extend_from_slice(id);
+    head.extend_from_slice(suffix);
+    head.extend_from_slice(b"Content-Length: ");
+    head.extend_from_slice(itoa::Buffer::new().format(len).as_bytes());
+    head.extend_from_slice(b"\r\n\r\n");
+}
+
+fn bench_parse(c: &mut Criterion, name: &str, answer: Vec<u8>) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(answer.len() as u64));
+    let answer = Rc::new(answer);
+    let mut conn = Connection::new(Replay(Rc::clone(&answer)), 6 << 20);
+    group.bench_function(BenchmarkId::from_parameter("lambda-zero"), |b| {
+        b.iter(|| {
+            conn.request(&[NEXT], Wait::Forever).expect("head");
+            conn.read_body().expect("body");
+            let msg = conn.message();
+            black_box((
+                msg.status(),
+                msg.header("Lambda-Runtime-Aws-Request-Id"),
+                msg.header("Lambda-Runtime-Deadline-Ms"),
+                msg.body().len(),
+            ));
+        })
+    });
+    group.bench_function(BenchmarkId::from_parameter("naive split"), |b| {
+        b.iter(|| {
+            let msg = naive_parse(black_box(&answer)).expect("parsable");
+            black_box((
+                msg.status,
+                msg.headers.get("lambda-runtime-aws-request-id").cloned(),
+                msg.headers.get("lambda-runtime-deadline-ms").cloned(),
+                msg.body.len(),
+            ))
+        })
+    });
+    group.finish();
+}
+
+fn bench_head(c: &mut Criterion) {
+    let mut group = c.benchmark_group("response_head");
+    let prefix = b"POST /2018-06-01/runtime/invocation/";
+    let suffix =
+        format!("/response HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n");
+    let mut head = Vec::with_capacity(512);
+    group.bench_function(BenchmarkId::from_parameter("lambda-zero"), |b| {
+        b.iter(|| {
+            head_into(
+                &mut head,
+                prefix,
+                black_box(ID.as_bytes()),
+                suffix.as_bytes(),
+                black_box(104),
+            );
+            black_box(head.len())
+        })
+    });
+    group.bench_function(BenchmarkId::from_parameter("naive format!"), |b| {
+        b.iter(|| black_box(naive_response_head(black_box(ID), black_box(104)).len()))
+    });
+    group.finish();
+}
+
+fn bench_loop(c: &mut Criterion) {
+    let mut group = c.benchmark_group("invoke_in_memory");
+    let hello = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
+    let event = Rc::new(answer_with_length(&event()));
+    let endpoint = Endpoint::parse(HOST).expect("endpoint");
+    group.bench_function(BenchmarkId::from_parameter("lambda-zero"), |b| {
+        b.iter_custom(|iters| {
+            let script = Script {
+                event: Rc::clone(&event),
+                events: iters,
+            };
+            let mut rt = Runtime::with_connector(&endpoint, Config::default(), script);
+            let start = Instant::now();
+            let end = rt.run_prebuilt(&hello);
+            let elapsed = start.elapsed();
+            // The script ends with a 500 to /next; anything else is a broken bench.
+            assert!(
+                matches!(end, lambda_zero::Error::Status { status: 500, .. }),
+                "{end}"
+            );
+            elapsed
+        })
+    });
+    group.bench_function(BenchmarkId::from_parameter("naive"), |b| {
+        b.iter_custom(|iters| {
+            let mut stream = Script {
+                event: Rc::clone(&event),
+                events: iters,
+            }
+            .connect()
+            .expect("in memory");
+            let start = Instant::now();
+            naive_loop(&mut stream, &hello);
+            start.elapsed()
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    let body = event();
+    for answer in [answer_with_length(&body), answer_chunked(&body, 256)] {
+        let msg = naive_parse(&answer).expect("the baseline parses what it is compared on");
+        assert_eq!(msg.body, body);
+    }
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    bench_parse(
+        &mut c,
+        "parse_next_content_length",
+        answer_with_length(&body),
+    );
+    bench_parse(&mut c, "parse_next_chunked", answer_chunked(&body, 256));
+    bench_head(&mut c);
+    bench_loop(&mut c);
+    c.final_summary();
+}

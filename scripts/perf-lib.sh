@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Sourced by scripts/load.sh, scripts/coldstart.sh and scripts/perf-report.sh
+# (not run by itself): installing tools, building what they measure, and
+# running hyperfine in alternating rounds.
+#
+# The runtimes (names used in file names and tables):
+#   lambda-zero         `cargo build --release --bin bootstrap` (glibc, dynamic):
+#                       what `cargo lambda build --release` gives a user's own handler
+#   lambda-zero-static  the deployed default bootstrap, scripts/build.sh (musl,
+#                       static, `lambda` profile): with --static
+#   official            the same Hello World on lambda_runtime 1.x (benches/official)
+
+# ensure_tool NAME [DEBIAN_PACKAGE]: installs NAME with apt-get if missing
+# (one `apt-get update` per script run).
+ensure_tool() {
+  local tool=$1 package=${2:-$1}
+  command -v "$tool" >/dev/null && return 0
+  echo "installing $package (apt-get)" >&2
+  if [[ -z ${_perf_apt_updated:-} ]]; then
+    apt-get update -qq
+    _perf_apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+  command -v "$tool" >/dev/null
+}
+
+# build_all PROFILE WITH_STATIC WITH_OFFICIAL: builds lambda-zero's bootstrap
+# with Cargo profile PROFILE, the emulator, and when asked the deployed static
+# build (scripts/build.sh) and the official peer (scripts/build-official.sh,
+# skipped when up to date). Sets EMU and RUNTIMES (pairs: name, executable).
+build_all() {
+  local profile=$1 with_static=$2 with_official=$3 dir=$1
+  [[ $profile == dev ]] && dir=debug
+  cargo build --quiet --profile "$profile" --bin bootstrap
+  cargo build --quiet --release -p lambda-zero-emulator
+  # shellcheck disable=SC2034 # EMU and RUNTIMES are for the sourcing script
+  EMU=target/release/lz-emulator
+  RUNTIMES=()
+  if [[ $with_static == 1 ]]; then
+    scripts/build.sh --quiet >&2
+    RUNTIMES+=(lambda-zero-static target/lambda/bootstrap/bootstrap)
+  fi
+  RUNTIMES+=(lambda-zero "target/$dir/bootstrap")
+  if [[ $with_official == 1 ]]; then
+    scripts/build-official.sh >&2
+    RUNTIMES+=(official target/official/release/bootstrap)
+  fi
+}
+
+# use_realtime YES: when YES is 1 and the system allows it, makes run_rounds
+# run hyperfine (and so the emulator and the bootstraps it spawns) under
+# SCHED_FIFO priority 10 (`chrt -f 10`): on a shared machine a spawned process
+# otherwise often waits 3-7 ms for a CPU behind other people's builds, which
+# buries a 0.4-1.3 ms cold start. Every runtime gets the same priority; the
+# kernel's RT throttling still leaves 5 % of each second to everyone else.
+use_realtime() {
+  RT_PREFIX=()
+  if [[ $1 == 1 ]]; then
+    if chrt -f 10 true 2>/dev/null; then
+      RT_PREFIX=(chrt -f 10)
+      echo "(measuring under SCHED_FIFO priority 10: chrt -f 10)"
+    else
+      echo "(chrt -f not permitted here: measuring at normal priority)"
+    fi
+  fi
+}
+RT_PREFIX=()
+
+# use_cpus LIST: makes run_rounds (and pinned) run everything on the CPUs in
+# LIST (`taskset -c LIST`; "all" for no pinning). The default, one CPU, is a
+# Lambda function of up to 1,769 MB, which gets at most one vCPU, shared with
+# the Runtime API server running in the same sandbox. It also keeps every
+# hand-off between the emulator and the bootstrap on one CPU: across two
+# vCPUs of this VM a wake-up sometimes costs ~45 us more (the other vCPU was
+# halted), which buries a 6 us round trip and varies from run to run.
+use_cpus() {
+  CPU_PREFIX=()
+  if [[ $1 != all ]]; then
+    CPU_PREFIX=(taskset -c "$1")
+    echo "(pinned to CPU $1: taskset -c $1)"
+  fi
+}
+CPU_PREFIX=()
+
+# pinned CMD...: runs CMD under the CPU pinning chosen with use_cpus.
+pinned() {
+  "${CPU_PREFIX[@]}" "$@"
+}
+
+# run_rounds OUT ROUNDS RUNS WARMUP NAME CMD [NAME CMD ...]: runs hyperfine
+# ROUNDS times (RUNS timed runs per command each time; WARMUP warm-up runs,
+# first round only), rotating which command goes first, so drift on a shared
+# machine hits every runtime alike. Writes OUT-ROUND.json and OUT-ROUND.md
+# (hyperfine's --export-json / --export-markdown); its output goes to OUT.log.
+run_rounds() {
+  local out=$1 rounds=$2 runs=$3 warmup=$4
+  shift 4
+  local -a cmds=("$@") args
+  local n=$(($# / 2)) round w i k
+  : >"$out.log"
+  for ((round = 1; round <= rounds; round++)); do
+    args=()
+    for ((k = 0; k < n; k++)); do
+      i=$((((k + round - 1) % n) * 2))
+      args+=(-n "${cmds[i]}" "${cmds[i + 1]}")
+    done
+    w=0
+    ((round == 1)) && w=$warmup
+    if ! "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" hyperfine --shell=none --style basic --warmup "$w" --runs "$runs" \
+      --export-json "$out-$round.json" --export-markdown "$out-$round.md" \
+      "${args[@]}" >>"$out.log" 2>&1; then
+      cat "$out.log" >&2
+      return 1
+    fi
+    printf '  round %d/%d done\n' "$round" "$rounds"
+  done
+}
+
+# usage_of SCRIPT: prints the usage header (the comment block after the shebang).
+usage_of() {
+  sed -n '2,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'
+}
