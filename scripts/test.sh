@@ -17,6 +17,8 @@
 #      (scripts/cargo-lambda-e2e.sh)
 #   9. the fuzz targets on stable (corpus + generated inputs) and a 5 s soak
 #      (RSS flat after warm-up)
+#  10. performance, quick: cold start and load beside the official runtime
+#      (numbers printed, not asserted)
 # Every tool beyond the Rust toolchain is installed by the script that
 # needs it (apt-get, or pip into a virtualenv under target/).
 set -euo pipefail
@@ -54,5 +56,9 @@ FUZZ_STABLE=1 scripts/fuzz.sh 5
 
 step "soak: scripts/soak.sh --quick"
 scripts/soak.sh --quick
+
+step "performance, quick: scripts/coldstart.sh --quick, scripts/load.sh --quick"
+scripts/coldstart.sh --quick
+scripts/load.sh --quick
 
 printf '\nscripts/test.sh: all checks passed\n'
