@@ -20,10 +20,24 @@ where
     E: HandlerError,
 {
     let emu = Emulator::start(script).expect("emulator starts");
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
-    let err = rt.run(handler);
+    let err = runtime_for(&emu).run(handler);
     (err, emu.records(), emu)
+}
+
+/// A runtime for `emu`'s Runtime API.
+fn runtime_for(emu: &Emulator) -> Runtime {
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    Runtime::new(&endpoint, Config::default()).unwrap()
+}
+
+/// [`serve`] with the echo handler; also returns how many times it ran.
+fn serve_echo_counting(script: Script) -> (Error, Vec<Record>, usize) {
+    let mut calls = 0;
+    let (err, records, _) = serve(script, |inv, out| {
+        calls += 1;
+        echo(inv, out)
+    });
+    (err, records, calls)
 }
 
 fn echo(inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), std::convert::Infallible> {
@@ -327,8 +341,7 @@ fn catches_handler_panics_reports_them_and_goes_on() {
 #[test]
 fn reports_init_errors_to_init_error() {
     let emu = Emulator::start(Script::new()).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let mut rt = runtime_for(&emu);
     let err = rt.report_init_error(&Diagnostic {
         error_type: "Init.NoTable",
         error_message: "TABLE is not set",
@@ -394,11 +407,7 @@ fn a_5xx_or_other_status_on_a_post_stops_the_runtime() {
         let script = Script::new()
             .event(Event::new("a", "1").with_post_status(status))
             .events(events(3));
-        let mut calls = 0;
-        let (err, records, _) = serve(script, |inv, out| {
-            calls += 1;
-            echo(inv, out)
-        });
+        let (err, records, calls) = serve_echo_counting(script);
         assert!(
             matches!(err, Error::Status { during: d, status: s } if d == during && s == status),
             "{err}"
@@ -499,11 +508,7 @@ fn garbage_from_the_api_stops_the_runtime_cleanly() {
         let script = Script::new()
             .reply(Reply::Raw(raw.to_vec()))
             .events(events(1));
-        let mut calls = 0;
-        let (err, records, _) = serve(script, |inv, out| {
-            calls += 1;
-            echo(inv, out)
-        });
+        let (err, records, calls) = serve_echo_counting(script);
         assert!(
             matches!(
                 err,
@@ -596,8 +601,7 @@ fn events_up_to_six_mib_are_served_and_larger_ones_fail_alone() {
         .event(Event::new("over-chunked", vec![b'c'; six_mib + 1]).chunked(1 << 20))
         .event(Event::new("small", "{}"));
     let emu = Emulator::start(script).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let mut rt = runtime_for(&emu);
     let mut sizes = Vec::new();
     let err = rt.run(|inv, out| {
         sizes.push(inv.event.len());
@@ -641,8 +645,7 @@ fn the_receive_buffer_grows_only_for_larger_events() {
             .map(|(i, n)| Event::new(format!("e{i}"), vec![b'z'; *n])),
     );
     let emu = Emulator::start(script).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let mut rt = runtime_for(&emu);
     let mut lens = Vec::new();
     rt.run(|inv, _out| {
         lens.push(inv.event.len());
@@ -660,8 +663,7 @@ fn the_receive_buffer_grows_only_for_larger_events() {
 fn prebuilt_responses_are_sent_as_is() {
     let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
     let emu = Emulator::start(Script::new().events(events(5))).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let mut rt = runtime_for(&emu);
     assert_drained(&rt.run_prebuilt(&body));
     let records = emu.records();
     assert_eq!(records.len(), 5);
