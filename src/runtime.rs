@@ -274,10 +274,8 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         loop {
-            match self.next_event() {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => return e,
+            if let Err(e) = self.next_event() {
+                return e;
             }
             let msg = self.conn.message();
             let context = Context::from_message(&msg, &self.config);
@@ -316,10 +314,8 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         loop {
-            match self.next_event() {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => return e,
+            if let Err(e) = self.next_event() {
+                return e;
             }
             self.invocation_head(Post::Stream);
             let (msg, socket) = match self.conn.split() {
@@ -381,10 +377,18 @@ impl<C: Connect> Runtime<C> {
         }
     }
 
+    /// Asks for events until one is in the buffer with a usable request id
+    /// (an unusable one fails alone and is dealt with). `Err`: the runtime
+    /// cannot go on.
+    fn next_event(&mut self) -> Result<(), Error> {
+        while !self.try_next_event()? {}
+        Ok(())
+    }
+
     /// Asks for the next event. `Ok(true)`: it is in the buffer, with a
     /// usable request id. `Ok(false)`: that invocation failed and was dealt
     /// with; ask again. `Err`: the runtime cannot go on.
-    fn next_event(&mut self) -> Result<bool, Error> {
+    fn try_next_event(&mut self) -> Result<bool, Error> {
         let during = NEXT;
         self.conn
             .request(&[&self.next], Wait::Forever)
