@@ -166,25 +166,16 @@ impl<'a> Stream<'a> {
         let len = data.len();
         let mut size = [0u8; 18];
         let size = hex_line(&mut size, len);
-        let result = if self.started {
-            http::write_parts(&mut *self.socket, &[size, data, b"\r\n"])
-        } else {
-            http::write_parts(
-                &mut *self.socket,
-                &[
-                    self.head,
-                    b"Content-Type: ",
-                    self.content_type.as_bytes(),
-                    b"\r\n\r\n",
-                    size,
-                    data,
-                    b"\r\n",
-                ],
-            )
-        };
+        let head = self.unsent_head();
+        let result = write_after(&mut *self.socket, head, [size, data, b"\r\n"]);
         self.record(result, len)?;
         self.pending.clear();
         Ok(())
+    }
+
+    /// The request head and content type, until they have gone out.
+    fn unsent_head(&self) -> Option<(&'a [u8], &'static str)> {
+        (!self.started).then_some((self.head, self.content_type))
     }
 
     fn record(&mut self, result: Result<(), http::Error>, len: usize) -> io::Result<()> {
@@ -211,24 +202,8 @@ impl<'a> Stream<'a> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let end: [&[u8]; 3] = [b"0\r\n", trailers, b"\r\n"];
-        if self.started {
-            http::write_parts(&mut *self.socket, &end)
-        } else {
-            let ct = self.content_type.as_bytes();
-            http::write_parts(
-                &mut *self.socket,
-                &[
-                    self.head,
-                    b"Content-Type: ",
-                    ct,
-                    b"\r\n\r\n",
-                    end[0],
-                    end[1],
-                    end[2],
-                ],
-            )
-        }
+        let head = self.unsent_head();
+        write_after(&mut *self.socket, head, [b"0\r\n", trailers, b"\r\n"])
     }
 }
 
@@ -261,6 +236,23 @@ impl io::Write for Stream<'_> {
 impl fmt::Write for Stream<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.write_bytes(s.as_bytes()).map_err(|_| fmt::Error)
+    }
+}
+
+/// Writes `parts` in one `writev`, after the request head (completed with
+/// its `Content-Type` line) when it has not gone out yet.
+fn write_after(
+    socket: &mut dyn Write,
+    head: Option<(&[u8], &str)>,
+    parts: [&[u8]; 3],
+) -> Result<(), http::Error> {
+    match head {
+        None => http::write_parts(socket, &parts),
+        Some((head, content_type)) => {
+            let ct = content_type.as_bytes();
+            let [a, b, c] = parts;
+            http::write_parts(socket, &[head, b"Content-Type: ", ct, b"\r\n\r\n", a, b, c])
+        }
     }
 }
 
