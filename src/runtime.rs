@@ -400,19 +400,12 @@ impl<C: Connect> Runtime<C> {
         }
         let ids = self.capture_ids();
         match (self.conn.read_body(), ids) {
-            (Ok(()), Ok(())) => {
-                let id = self
-                    .conn
-                    .message()
-                    .header(header::REQUEST_ID)
-                    .unwrap_or_default();
-                if std::str::from_utf8(id).is_err() {
-                    self.post_error(&INVALID_REQUEST_ID)?;
-                    return Ok(false);
-                }
-                Ok(true)
+            (Ok(()), Ok(true)) => Ok(true),
+            (Ok(()), Ok(false)) => {
+                self.post_error(&INVALID_REQUEST_ID)?;
+                Ok(false)
             }
-            (Err(http::Error::BodyTooLarge { limit }), Ok(())) => {
+            (Err(http::Error::BodyTooLarge { limit }), Ok(_)) => {
                 self.post_error(&Diagnostic {
                     error_type: EVENT_TOO_LARGE_ERROR_TYPE,
                     error_message: TooLarge(limit),
@@ -432,7 +425,9 @@ impl<C: Connect> Runtime<C> {
 
     /// Copies the request id (percent-encoded) and the invocation id out of
     /// the head, so they outlive the receive buffer's reuse.
-    fn capture_ids(&mut self) -> Result<(), &'static str> {
+    /// `Ok(false)` when the request id is not UTF-8 (it can still be
+    /// posted to, percent-encoded, but not handed to a handler).
+    fn capture_ids(&mut self) -> Result<bool, &'static str> {
         let msg = self.conn.message();
         self.id_path.clear();
         self.invocation_id.clear();
@@ -452,7 +447,7 @@ impl<C: Connect> Runtime<C> {
             }
             self.invocation_id.extend_from_slice(v);
         }
-        Ok(())
+        Ok(std::str::from_utf8(id).is_ok())
     }
 
     /// Starts the head of a POST about the current invocation, up to its
