@@ -93,8 +93,18 @@ where
 /// lambda_zero::run_prebuilt(&body)
 /// ```
 pub fn run_prebuilt(body: &[u8]) -> ! {
+    run_prebuilt_per_event(|_| body)
+}
+
+/// Like [`run_prebuilt`], answering each invocation with the body `choose`
+/// picks for its event among answers built once, e.g. one per event shape
+/// (the default `bootstrap` does this). `choose` runs once per event and
+/// should be a cheap scan.
+pub fn run_prebuilt_per_event<'b>(choose: impl Fn(&[u8]) -> &'b [u8] + Sync) -> ! {
     let (runtime, workers) = start();
-    runtime::spawn_workers(workers, |_| exit(runtime.worker().run_prebuilt(body)));
+    runtime::spawn_workers(workers, |_| {
+        exit(runtime.worker().run_prebuilt_per_event(&choose))
+    });
     unreachable!("workers only stop by exiting")
 }
 

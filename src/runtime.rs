@@ -246,7 +246,15 @@ impl<C: Connect> Runtime<C> {
     /// (e.g. by [`crate::response::api_gateway`]); it is sent from where it
     /// is, in the same `writev` as the head, never copied.
     pub fn run_prebuilt(&mut self, body: &[u8]) -> Error {
-        self.serve(|_, _| Ok::<(), std::convert::Infallible>(()), Some(body))
+        self.run_prebuilt_per_event(&|_: &[u8]| body)
+    }
+
+    /// Serves invocations answering each with the body `choose` picks for
+    /// its event from answers built once (the default `bootstrap` picks
+    /// one per event shape: REST API, HTTP API / function URL, ALB). The
+    /// chosen body is sent from where it is, never copied.
+    pub fn run_prebuilt_per_event<'b>(&mut self, choose: &dyn Fn(&[u8]) -> &'b [u8]) -> Error {
+        self.serve(|_, _| Ok::<(), std::convert::Infallible>(()), Some(choose))
     }
 
     /// Reports an initialisation failure to `/init/error`; returns the
@@ -268,7 +276,11 @@ impl<C: Connect> Runtime<C> {
         }
     }
 
-    fn serve<F, E>(&mut self, mut handler: F, prebuilt: Option<&[u8]>) -> Error
+    fn serve<'b, F, E>(
+        &mut self,
+        mut handler: F,
+        prebuilt: Option<&dyn Fn(&[u8]) -> &'b [u8]>,
+    ) -> Error
     where
         F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
         E: HandlerError,
@@ -284,12 +296,13 @@ impl<C: Connect> Runtime<C> {
                 context,
                 event: msg.body(),
             };
+            let chosen = prebuilt.map(|choose| choose(invocation.event));
             let body = &mut self.body;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 handler(&invocation, &mut Response::new(body))
             }));
             let posted = match outcome {
-                Ok(Ok(())) => self.post_response(prebuilt),
+                Ok(Ok(())) => self.post_response(chosen),
                 Ok(Err(err)) => self.post_error(&err),
                 Err(payload) => self.post_error(&panic_diagnostic(&payload)),
             };
