@@ -73,39 +73,105 @@ impl Default for Context<'_> {
     }
 }
 
-impl<'a> Context<'a> {
-    /// Reads the context from a `/next` answer. A field that is absent or
-    /// not UTF-8 is empty (`None`); the runtime has made sure the request
-    /// id is there and UTF-8 before calling this.
-    pub(crate) fn from_message(msg: &Message<'a>, env_config: &'a Config) -> Self {
-        let mut ctx = Context {
-            env_config,
-            ..Context::default()
-        };
-        let mut request_id = None;
-        for (name, value) in msg.headers() {
-            let text = std::str::from_utf8(value).ok();
-            let is = |h: &str| name.eq_ignore_ascii_case(h.as_bytes());
-            if is(header::REQUEST_ID) {
-                request_id = request_id.or(text);
-            } else if is(header::DEADLINE_MS) {
-                ctx.deadline = parse_u64(value).unwrap_or(0);
-            } else if is(header::FUNCTION_ARN) {
-                ctx.invoked_function_arn = text.unwrap_or("");
-            } else if is(header::TRACE_ID) {
-                ctx.xray_trace_id = text;
-            } else if is(header::CLIENT_CONTEXT) {
-                ctx.client_context = text;
-            } else if is(header::COGNITO_IDENTITY) {
-                ctx.identity = text;
-            } else if is(header::TENANT_ID) {
-                ctx.tenant_id = text;
-            } else if is(header::INVOCATION_ID) {
-                ctx.invocation_id = text;
+/// The Lambda headers of one `/next` answer, found in one pass over its
+/// head: for each name in [`LAMBDA_HEADERS`], the index of its field.
+///
+/// The rule for a duplicated Lambda header, whichever it is: the
+/// invocation is refused (two deadlines or two request ids leave no way to
+/// tell which one Lambda meant, and the `Context` and the echoed ids must
+/// never disagree).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LambdaHeaders {
+    at: [Option<u32>; LAMBDA_HEADERS.len()],
+}
+
+/// The `/next` headers the runtime reads, in [`Lambda`] order.
+pub(crate) const LAMBDA_HEADERS: [&str; 8] = [
+    header::REQUEST_ID,
+    header::DEADLINE_MS,
+    header::FUNCTION_ARN,
+    header::TRACE_ID,
+    header::CLIENT_CONTEXT,
+    header::COGNITO_IDENTITY,
+    header::TENANT_ID,
+    header::INVOCATION_ID,
+];
+
+/// Indices into [`LAMBDA_HEADERS`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lambda {
+    RequestId,
+    DeadlineMs,
+    FunctionArn,
+    TraceId,
+    ClientContext,
+    CognitoIdentity,
+    TenantId,
+    InvocationId,
+}
+
+impl LambdaHeaders {
+    /// Finds the Lambda headers of `msg`; `Err` names the first one that
+    /// appears twice.
+    pub(crate) fn scan(msg: &Message<'_>) -> Result<Self, &'static str> {
+        const PREFIX: &[u8] = b"lambda-runtime-";
+        let mut found = LambdaHeaders::default();
+        for (i, (name, _)) in msg.headers().enumerate() {
+            if name.len() <= PREFIX.len() || !name[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+                continue;
             }
+            let Some(k) = LAMBDA_HEADERS
+                .iter()
+                .position(|h| name.eq_ignore_ascii_case(h.as_bytes()))
+            else {
+                continue;
+            };
+            if found.at[k].is_some() {
+                return Err(LAMBDA_HEADERS[k]);
+            }
+            found.at[k] = Some(i as u32);
         }
-        ctx.request_id = request_id.unwrap_or("");
-        ctx
+        Ok(found)
+    }
+
+    /// Finds header `h` alone (for a head `scan` refused: its request id
+    /// is still needed to report the refusal).
+    pub(crate) fn scan_one(msg: &Message<'_>, h: Lambda) -> Self {
+        let mut found = LambdaHeaders::default();
+        let name = LAMBDA_HEADERS[h as usize].as_bytes();
+        found.at[h as usize] = msg
+            .headers()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|i| i as u32);
+        found
+    }
+
+    /// The value of header `h` in `msg` (the message `scan` read).
+    pub(crate) fn get<'a>(&self, msg: &Message<'a>, h: Lambda) -> Option<&'a [u8]> {
+        self.at[h as usize].map(|i| msg.field(i as usize).1)
+    }
+}
+
+impl<'a> Context<'a> {
+    /// Builds the context of a `/next` answer from its Lambda headers. A
+    /// field that is absent or not UTF-8 is empty (`None`); the runtime has
+    /// made sure the request id is there and UTF-8 before calling this.
+    pub(crate) fn new(msg: &Message<'a>, found: &LambdaHeaders, env_config: &'a Config) -> Self {
+        let text = |h| found.get(msg, h).and_then(|v| std::str::from_utf8(v).ok());
+        Context {
+            request_id: text(Lambda::RequestId).unwrap_or(""),
+            deadline: found
+                .get(msg, Lambda::DeadlineMs)
+                .and_then(parse_u64)
+                .unwrap_or(0),
+            invoked_function_arn: text(Lambda::FunctionArn).unwrap_or(""),
+            xray_trace_id: text(Lambda::TraceId),
+            client_context: text(Lambda::ClientContext),
+            identity: text(Lambda::CognitoIdentity),
+            tenant_id: text(Lambda::TenantId),
+            invocation_id: text(Lambda::InvocationId),
+            env_config,
+        }
     }
 
     /// The deadline as a [`SystemTime`].

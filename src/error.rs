@@ -40,8 +40,18 @@ pub enum Error {
         /// The HTTP status received.
         status: u16,
     },
-    /// The `/next` answer carried no usable `Lambda-Runtime-Aws-Request-Id`.
-    MissingRequestId,
+    /// Several `/next` answers in a row could not be served at all (no
+    /// usable `Lambda-Runtime-Aws-Request-Id`): the endpoint is not a
+    /// Runtime API, or is a broken one.
+    NoUsableEvent {
+        /// How many answers in a row.
+        in_a_row: u32,
+        /// What was wrong with the last one.
+        reason: &'static str,
+    },
+    /// A worker thread panicked outside the handler (a bug in the runtime):
+    /// the process ends rather than serve with one worker fewer.
+    WorkerPanicked(String),
     /// Initialisation failed with this message; it was reported to
     /// `/init/error`.
     Init(String),
@@ -59,8 +69,13 @@ impl fmt::Display for Error {
                     "{during}: the Runtime API answered {status}, cannot go on"
                 )
             }
-            Error::MissingRequestId => {
-                f.write_str("GET /next: answer without Lambda-Runtime-Aws-Request-Id")
+            Error::NoUsableEvent { in_a_row, reason } => write!(
+                f,
+                "GET /next: {in_a_row} answers in a row could not be served (last: {reason}); \
+                 is AWS_LAMBDA_RUNTIME_API (and its path prefix) a Lambda Runtime API?"
+            ),
+            Error::WorkerPanicked(message) => {
+                write!(f, "a worker thread panicked: {message}")
             }
             Error::Init(message) => {
                 write!(

@@ -19,8 +19,10 @@ use std::time::Duration;
 
 /// Largest response head accepted (status line and headers).
 pub const MAX_HEAD_LEN: usize = 64 * 1024;
-/// Most header (or trailer) fields accepted in one head.
-pub const MAX_HEADERS: usize = 64;
+/// Header (or trailer) fields parsed without touching the heap; a head
+/// with more (any number that fits in [`MAX_HEAD_LEN`]) is parsed into a
+/// reused array grown to fit.
+const STACK_HEADERS: usize = 64;
 /// Largest chunk-size line (with extensions) accepted.
 pub const MAX_CHUNK_LINE: usize = 4 * 1024;
 /// The receive buffer's size at start: a whole head always fits.
@@ -29,6 +31,16 @@ const INITIAL_BUF_LEN: usize = MAX_HEAD_LEN;
 const GROW_STEP: usize = 64 * 1024;
 /// Most slices one request may be written from.
 pub const MAX_IOVECS: usize = 8;
+/// The largest body limit a connection takes ([`Connection::new`] clamps to
+/// it), so every sum of offsets, limits and slack fits in a `usize`.
+pub const MAX_BODY_LIMIT: usize = if (u32::MAX as usize) < usize::MAX / 4 {
+    u32::MAX as usize
+} else {
+    usize::MAX / 4
+};
+/// Most bytes read and dropped past the body limit so that the connection
+/// survives an oversized message; a larger one closes the connection.
+pub const MAX_DRAIN_LEN: u64 = 64 * 1024 * 1024;
 
 /// Why an exchange failed. No variant allocates except `Io`/`Connect`,
 /// whose OS errors do not either.
@@ -124,6 +136,20 @@ pub trait Connect {
     type Stream: Read + Write;
     /// Opens a new stream.
     fn connect(&mut self) -> io::Result<Self::Stream>;
+    /// Lets reads on `stream` wait without a time limit (`true`), or
+    /// bounds them again by the I/O timeout (`false`). Transports without
+    /// time-outs keep the default, which does nothing.
+    fn set_unbounded_reads(&self, stream: &Self::Stream, unbounded: bool) -> io::Result<()> {
+        let _ = (stream, unbounded);
+        Ok(())
+    }
+    /// Bounds each write on `stream` by `timeout` instead of the I/O
+    /// timeout (a streamed response may stall on back-pressure until the
+    /// invocation's deadline).
+    fn set_write_timeout(&self, stream: &Self::Stream, timeout: Duration) -> io::Result<()> {
+        let _ = (stream, timeout);
+        Ok(())
+    }
 }
 
 /// Connects over TCP with `TCP_NODELAY` and an I/O timeout (the longest the
@@ -149,11 +175,21 @@ impl Connect for TcpConnector {
         // reconnecting (after every streamed response) must not.
         let mut last = None;
         for addr in &self.addrs {
-            match TcpStream::connect_timeout(addr, self.timeout) {
+            // On loopback (where the Runtime API lives) a connect is
+            // answered at once, accepted or refused: a blocking connect
+            // costs one system call, where the time-out costs a
+            // non-blocking connect, a poll and two fcntl calls.
+            let connected = if addr.ip().is_loopback() {
+                TcpStream::connect(addr)
+            } else {
+                TcpStream::connect_timeout(addr, self.timeout)
+            };
+            match connected {
                 Ok(s) => {
                     s.set_nodelay(true)?;
-                    // A read that times out while waiting for /next is
-                    // simply retried; anywhere else it bounds the wait.
+                    // Every wait for an answer is bounded; a wait for an
+                    // event is unbounded once it has lasted this long
+                    // (see `Connection::read_more`).
                     s.set_read_timeout(Some(self.timeout))?;
                     s.set_write_timeout(Some(self.timeout))?;
                     return Ok(s);
@@ -163,13 +199,24 @@ impl Connect for TcpConnector {
         }
         Err(last.unwrap_or_else(|| io::ErrorKind::AddrNotAvailable.into()))
     }
+
+    fn set_unbounded_reads(&self, stream: &TcpStream, unbounded: bool) -> io::Result<()> {
+        stream.set_read_timeout((!unbounded).then_some(self.timeout))
+    }
+
+    fn set_write_timeout(&self, stream: &TcpStream, timeout: Duration) -> io::Result<()> {
+        stream.set_write_timeout(Some(timeout.max(self.timeout)))
+    }
 }
 
 /// How long to wait for the first byte of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
     /// Forever (`GET /next` blocks until an event arrives, possibly for
-    /// minutes with the sandbox frozen).
+    /// minutes with the sandbox frozen). The I/O timeout still applies to
+    /// the first wait, so a busy connection never changes its socket
+    /// options; once it expires the read blocks without a time limit, so
+    /// an idle worker sleeps instead of waking up every few seconds.
     Forever,
     /// At most the connector's I/O timeout of silence.
     Bounded,
@@ -206,6 +253,15 @@ pub struct Connection<C: Connect> {
     /// The stream has carried a complete exchange (so a silent close by
     /// the peer before any answer byte means "stale", not "broken").
     reused: bool,
+    /// Reads on the stream currently wait without a time limit.
+    unbounded: bool,
+    /// The last request was sent a second time on a fresh connection.
+    resent: bool,
+    /// Bytes that followed the last complete answer, dropped with the
+    /// connection they came on.
+    unsolicited: usize,
+    /// The last body was larger than the limit and was read and dropped.
+    too_large: bool,
     buf: Vec<u8>,
     /// Bytes of `buf` holding data received.
     filled: usize,
@@ -213,8 +269,11 @@ pub struct Connection<C: Connect> {
     end: usize,
     status: u16,
     head_len: usize,
-    fields: [Field; MAX_HEADERS],
-    nfields: usize,
+    fields: Vec<Field>,
+    /// httparse's header array for heads with more than
+    /// [`STACK_HEADERS`] fields, kept empty between parses so that its
+    /// allocation is reused (see [`reuse_headers`]).
+    spare_headers: Vec<httparse::Header<'static>>,
     framing: Framing,
     keep_alive: bool,
     body: (usize, usize),
@@ -223,23 +282,28 @@ pub struct Connection<C: Connect> {
 
 impl<C: Connect> Connection<C> {
     /// A connection that opens its stream on first use. Bodies longer than
-    /// `max_body_len` are refused with [`Error::BodyTooLarge`].
+    /// `max_body_len` (clamped to [`MAX_BODY_LIMIT`]) are refused with
+    /// [`Error::BodyTooLarge`].
     pub fn new(connector: C, max_body_len: usize) -> Self {
         Connection {
             connector,
             stream: None,
             reused: false,
+            unbounded: false,
+            resent: false,
+            unsolicited: 0,
+            too_large: false,
             buf: vec![0; INITIAL_BUF_LEN],
             filled: 0,
             end: 0,
             status: 0,
             head_len: 0,
-            fields: [Field::default(); MAX_HEADERS],
-            nfields: 0,
+            fields: Vec::with_capacity(STACK_HEADERS),
+            spare_headers: Vec::new(),
             framing: Framing::Empty,
             keep_alive: false,
             body: (0, 0),
-            max_body_len,
+            max_body_len: max_body_len.min(MAX_BODY_LIMIT),
         }
     }
 
@@ -259,9 +323,10 @@ impl<C: Connect> Connection<C> {
         Connection::new(self.connector.clone(), self.max_body_len)
     }
 
-    /// Refuses bodies longer than `len` from now on.
+    /// Refuses bodies longer than `len` (clamped to [`MAX_BODY_LIMIT`])
+    /// from now on.
     pub fn set_max_body_len(&mut self, len: usize) {
-        self.max_body_len = len;
+        self.max_body_len = len.min(MAX_BODY_LIMIT);
     }
 
     /// True while a stream is open.
@@ -274,11 +339,25 @@ impl<C: Connect> Connection<C> {
     pub fn close(&mut self) {
         self.stream = None;
         self.reused = false;
+        self.unbounded = false;
     }
 
     /// The receive buffer's current size (it only grows).
     pub fn buffer_len(&self) -> usize {
         self.buf.len()
+    }
+
+    /// True when the last request went out twice: the stream it was first
+    /// written to was reset before any byte of the answer came (see
+    /// [`request`](Self::request)).
+    pub fn resent(&self) -> bool {
+        self.resent
+    }
+
+    /// How many bytes followed the last complete answer. They are never
+    /// read as a next answer: they were dropped with their connection.
+    pub fn unsolicited_bytes(&self) -> usize {
+        self.unsolicited
     }
 
     fn open(&mut self) -> Result<(), Error> {
@@ -292,24 +371,31 @@ impl<C: Connect> Connection<C> {
     /// once: a request can be written while the answer just read is still
     /// borrowed (a streamed response to the event being handled). Its
     /// answer is then read with [`read_answer`](Self::read_answer).
-    pub fn split(&mut self) -> Result<(Message<'_>, &mut C::Stream), Error> {
+    /// `write_timeout` bounds each write on the stream from now on (the
+    /// connection is closed after such an exchange).
+    pub fn open_for_request(
+        &mut self,
+        write_timeout: Option<Duration>,
+    ) -> Result<(Message<'_>, &mut C::Stream), Error> {
         if self.stream.is_none() {
             self.open()?;
         }
         let stream = self.stream.as_mut().ok_or(Error::Closed)?;
-        let msg = Message::new(
-            self.status,
-            &self.buf,
-            &self.fields[..self.nfields],
-            self.body,
-        );
+        if let Some(timeout) = write_timeout {
+            self.connector
+                .set_write_timeout(stream, timeout)
+                .map_err(Error::Io)?;
+        }
+        let msg = Message::new(self.status, &self.buf, &self.fields, self.body);
         Ok((msg, stream))
     }
 
     /// Reads the head of the answer to a request written through
-    /// [`split`](Self::split) (no retry: the request cannot be replayed).
+    /// [`open_for_request`](Self::open_for_request) (no retry: the request
+    /// cannot be replayed).
     pub fn read_answer(&mut self, wait: Wait) -> Result<(), Error> {
         self.discard_message();
+        self.resent = false;
         let result = self.read_head(wait);
         if result.is_err() {
             self.close();
@@ -326,13 +412,10 @@ impl<C: Connect> Connection<C> {
     /// describe the head; call [`read_body`](Self::read_body) next.
     pub fn request(&mut self, parts: &[&[u8]], wait: Wait) -> Result<(), Error> {
         self.discard_message();
-        let mut retried = false;
+        self.resent = false;
         loop {
             let reused = self.stream.is_some() && self.reused;
             if self.stream.is_none() {
-                // Whatever a closed stream left in the buffer is stale.
-                self.filled = 0;
-                self.end = 0;
                 self.open()?;
             }
             let stream = self.stream.as_mut().ok_or(Error::Closed)?;
@@ -343,36 +426,46 @@ impl<C: Connect> Connection<C> {
             match result {
                 Ok(()) => return Ok(()),
                 Err(e) => {
-                    // `self.reused` turns false once an interim answer came:
-                    // the answer had begun, so the request is not replayed.
-                    let stale =
-                        reused && self.reused && !retried && self.filled == 0 && e.is_disconnect();
+                    // A kept-alive connection the peer closed while idle
+                    // (EOF or reset before any answer byte) is stale: send
+                    // again, once, on a fresh one. RFC 9110 §9.2.2 says a
+                    // client SHOULD NOT retry a non-idempotent request
+                    // (a POST) automatically; we depart from it because
+                    // the Runtime API makes the retry safe: a second answer
+                    // for one invocation is refused with 400, which the
+                    // runtime logs as "already answered" ([`resent`]).
+                    // `self.reused` turns false once an interim answer
+                    // came: the answer had begun, so nothing is replayed.
+                    let stale = reused
+                        && self.reused
+                        && !self.resent
+                        && self.filled == 0
+                        && e.is_disconnect();
                     self.close();
                     if !stale {
                         return Err(e);
                     }
-                    retried = true;
+                    self.resent = true;
                 }
             }
         }
     }
 
-    /// Drops the previous message, keeping any bytes received after it.
+    /// Drops the previous message. Nothing follows it in the buffer:
+    /// [`read_body`](Self::read_body) drops unsolicited bytes.
     fn discard_message(&mut self) {
-        if self.end < self.filled {
-            self.buf.copy_within(self.end..self.filled, 0);
-            self.filled -= self.end;
-        } else {
-            self.filled = 0;
-        }
+        self.filled = 0;
         self.end = 0;
-        self.nfields = 0;
+        self.fields.clear();
         self.head_len = 0;
         self.body = (0, 0);
+        self.unsolicited = 0;
+        self.too_large = false;
     }
 
     /// Reads more bytes into the buffer after `filled` (which must leave
-    /// room). `Wait::Forever` retries read time-outs.
+    /// room). `Wait::Forever` waits without a time limit once the I/O
+    /// timeout has passed once, and bounds reads again when bytes come.
     fn read_more(&mut self, wait: Wait) -> Result<(), Error> {
         let stream = self.stream.as_mut().ok_or(Error::Closed)?;
         debug_assert!(self.filled < self.buf.len());
@@ -381,10 +474,23 @@ impl<C: Connect> Connection<C> {
                 Ok(0) => return Err(Error::Closed),
                 Ok(n) => {
                     self.filled += n;
+                    if self.unbounded {
+                        self.unbounded = false;
+                        self.connector
+                            .set_unbounded_reads(stream, false)
+                            .map_err(Error::Io)?;
+                    }
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) && wait == Wait::Forever => {}
+                Err(e) if is_timeout(&e) && wait == Wait::Forever => {
+                    if !self.unbounded {
+                        self.unbounded = true;
+                        self.connector
+                            .set_unbounded_reads(stream, true)
+                            .map_err(Error::Io)?;
+                    }
+                }
                 Err(e) if is_timeout(&e) => return Err(Error::TimedOut),
                 Err(e) => return Err(Error::Io(e)),
             }
@@ -397,6 +503,17 @@ impl<C: Connect> Connection<C> {
             let len = len.div_ceil(GROW_STEP) * GROW_STEP;
             self.buf.reserve_exact(len - self.buf.len());
             self.buf.resize(len, 0);
+        }
+    }
+
+    /// Makes room for at least one more byte on the way to `target`:
+    /// geometric growth, so a body is stored as it arrives (a peer that
+    /// announces a large body and sends little costs little memory) with
+    /// few reallocations, never past `target`.
+    fn grow_towards(&mut self, target: usize) {
+        if self.filled == self.buf.len() {
+            let doubled = self.buf.len().saturating_mul(2);
+            self.reserve(doubled.min(target).max(self.filled + 1));
         }
     }
 
@@ -426,81 +543,76 @@ impl<C: Connect> Connection<C> {
         }
     }
 
-    /// Parses the head in `buf[..filled]`.
+    /// Parses the head in `buf[..filled]`: into a stack array of
+    /// [`STACK_HEADERS`] fields, or, for a head with more, into the reused
+    /// spare array, grown to the number of lines the head can hold.
     fn parse_head(&mut self) -> Result<Head, Error> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        let head_len = match resp.parse(&self.buf[..self.filled]) {
-            // The cap holds however the bytes arrived (a grown buffer can
-            // take a whole oversized head in one read).
-            Ok(httparse::Status::Complete(n)) if n > MAX_HEAD_LEN => {
-                return Err(Error::HeadTooLarge)
-            }
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => return Ok(Head::Partial),
-            Err(e) => return Err(Error::Malformed(e)),
-        };
-        let status = resp.code.unwrap_or(0);
-        if (100..200).contains(&status) && status != 101 {
-            // Interim answer (100 Continue, 103 Early Hints): skip it.
-            self.reused = false;
-            self.buf.copy_within(head_len..self.filled, 0);
-            self.filled -= head_len;
-            return Ok(Head::Interim);
-        }
-        let buf = &self.buf[..head_len];
-        let mut length: Option<u64> = None;
-        let mut chunked = false;
-        let mut keep_alive = resp.version == Some(1);
-        for (i, h) in resp.headers.iter().enumerate() {
-            self.fields[i] = Field {
-                name: span(buf, h.name.as_bytes()),
-                value: span(buf, h.value),
-            };
-            if h.name.eq_ignore_ascii_case("content-length") {
-                let n = parse_content_length(h.value).ok_or(Error::InvalidContentLength)?;
-                if length.is_some_and(|l| l != n) {
-                    return Err(Error::ConflictingFraming);
-                }
-                length = Some(n);
-            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                if chunked || !trim(h.value).eq_ignore_ascii_case(b"chunked") {
-                    return Err(Error::UnsupportedTransferEncoding);
-                }
-                chunked = true;
-            } else if h.name.eq_ignore_ascii_case("connection") {
-                for token in h.value.split(|&b| b == b',') {
-                    let token = trim(token);
-                    if token.eq_ignore_ascii_case(b"close") {
-                        keep_alive = false;
-                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
-                        keep_alive = true;
+        let received = &self.buf[..self.filled];
+        let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+        let parsed = match parse_head_into(received, &mut stack, &mut self.fields) {
+            Err(Error::Malformed(httparse::Error::TooManyHeaders)) => {
+                let lines =
+                    memchr::memchr_iter(b'\n', &received[..received.len().min(MAX_HEAD_LEN)])
+                        .count();
+                let mut headers = reuse_headers(std::mem::take(&mut self.spare_headers));
+                headers.resize(lines, httparse::EMPTY_HEADER);
+                let parsed = parse_head_into(received, &mut headers, &mut self.fields);
+                self.spare_headers = reuse_headers(headers);
+                match parsed {
+                    // Every field takes a line: more than the head cap holds.
+                    Err(Error::Malformed(httparse::Error::TooManyHeaders)) => {
+                        Err(Error::HeadTooLarge)
                     }
+                    other => other,
                 }
             }
+            other => other,
+        }?;
+        match parsed {
+            Parsed::Partial => Ok(Head::Partial),
+            Parsed::Interim(head_len) => {
+                // Interim answer (100 Continue, 103 Early Hints): skip it.
+                self.reused = false;
+                self.buf.copy_within(head_len..self.filled, 0);
+                self.filled -= head_len;
+                Ok(Head::Interim)
+            }
+            Parsed::Final {
+                head_len,
+                status,
+                framing,
+                keep_alive,
+            } => {
+                self.framing = framing;
+                self.status = status;
+                self.keep_alive = keep_alive && framing != Framing::UntilClose;
+                self.head_len = head_len;
+                self.body = (head_len, head_len);
+                self.end = head_len;
+                Ok(Head::Complete)
+            }
         }
-        self.nfields = resp.headers.len();
-        self.framing = match (length, chunked) {
-            (Some(_), true) => return Err(Error::ConflictingFraming),
-            _ if status == 204 || status == 304 => Framing::Empty,
-            (Some(n), false) => Framing::Length(n),
-            (None, true) => Framing::Chunked,
-            (None, false) => Framing::UntilClose,
-        };
-        self.status = status;
-        self.keep_alive = keep_alive && self.framing != Framing::UntilClose;
-        self.head_len = head_len;
-        self.body = (head_len, head_len);
-        self.end = head_len;
-        Ok(Head::Complete)
     }
 
     /// Reads the body of the answer whose head [`request`](Self::request)
-    /// read. On any error the connection is closed (its state is unknown),
-    /// so the next request reconnects.
+    /// read.
+    ///
+    /// A body over the limit is read and dropped (up to [`MAX_DRAIN_LEN`]
+    /// past the limit, in the memory the buffer already has), so that the
+    /// connection stays usable; that is [`Error::BodyTooLarge`] with the
+    /// connection still open, and an empty body. On any other error the
+    /// connection is closed (its state is unknown), so the next request
+    /// reconnects.
+    ///
+    /// Bytes after the complete answer are never taken for a next answer
+    /// (RFC 9112 §6.3: a client must not process extra data as a separate
+    /// response): only one request is ever outstanding, so they are
+    /// unsolicited, and the connection they came on is closed (counted in
+    /// [`unsolicited_bytes`](Self::unsolicited_bytes)).
     pub fn read_body(&mut self) -> Result<(), Error> {
         let result = match self.framing {
             Framing::Empty => Ok(self.head_len),
+            Framing::Length(n) if n > self.max_body_len as u64 => self.drain_length(n),
             Framing::Length(n) => self.read_length(n),
             Framing::Chunked => self.read_chunked(),
             Framing::UntilClose => self.read_until_close(),
@@ -508,12 +620,20 @@ impl<C: Connect> Connection<C> {
         match result {
             Ok(end) => {
                 self.end = end;
-                if self.keep_alive {
+                self.unsolicited = self.filled - end;
+                // Leftovers never cross a request, nor a connection.
+                self.filled = end;
+                if self.keep_alive && self.unsolicited == 0 {
                     self.reused = true;
                 } else {
                     // Keep the buffer (the message lives in it), drop the stream.
-                    self.stream = None;
-                    self.reused = false;
+                    self.close();
+                }
+                if self.too_large {
+                    self.body = (self.head_len, self.head_len);
+                    return Err(Error::BodyTooLarge {
+                        limit: self.max_body_len,
+                    });
                 }
                 Ok(())
             }
@@ -525,31 +645,47 @@ impl<C: Connect> Connection<C> {
     }
 
     fn read_length(&mut self, n: u64) -> Result<usize, Error> {
-        if n > self.max_body_len as u64 {
-            return Err(Error::BodyTooLarge {
-                limit: self.max_body_len,
-            });
-        }
+        // n <= max_body_len <= MAX_BODY_LIMIT: the sum cannot overflow.
         let end = self.head_len + n as usize;
-        self.reserve(end);
         while self.filled < end {
+            self.grow_towards(end);
             self.read_more(Wait::Bounded)?;
         }
         self.body = (self.head_len, end);
         Ok(end)
     }
 
+    /// Reads and drops a `Content-Length` body over the limit, reusing the
+    /// buffer's room after the head. Returns where the message ends in the
+    /// buffer (after any dropping, so that what follows is unsolicited).
+    fn drain_length(&mut self, n: u64) -> Result<usize, Error> {
+        let limit = self.max_body_len;
+        if n - limit as u64 > MAX_DRAIN_LEN {
+            return Err(Error::BodyTooLarge { limit });
+        }
+        self.reserve(self.head_len + GROW_STEP);
+        let mut left = n;
+        loop {
+            let have = (self.filled - self.head_len) as u64;
+            if have >= left {
+                self.too_large = true;
+                return Ok(self.head_len + left as usize);
+            }
+            left -= have;
+            self.filled = self.head_len;
+            self.read_more(Wait::Bounded)?;
+        }
+    }
+
     fn read_until_close(&mut self) -> Result<usize, Error> {
         let limit = self.head_len + self.max_body_len;
         loop {
-            if self.filled == self.buf.len() {
-                if self.filled > limit {
-                    return Err(Error::BodyTooLarge {
-                        limit: self.max_body_len,
-                    });
-                }
-                self.reserve(self.filled + 1);
+            if self.filled > limit {
+                return Err(Error::BodyTooLarge {
+                    limit: self.max_body_len,
+                });
             }
+            self.grow_towards(limit + 1);
             match self.read_more(Wait::Bounded) {
                 Ok(()) => {}
                 Err(Error::Closed) => break,
@@ -567,6 +703,8 @@ impl<C: Connect> Connection<C> {
 
     /// Decodes a chunked body in place: chunk data is moved down over the
     /// size lines, so the body ends up contiguous right after the head.
+    /// Past the limit, chunk data is dropped as it comes (up to
+    /// [`MAX_DRAIN_LEN`] of it) and the body is reported too large.
     ///
     /// ```text
     /// chunked-body = *chunk last-chunk trailer-section CRLF
@@ -577,6 +715,7 @@ impl<C: Connect> Connection<C> {
         let start = self.head_len;
         let mut out = start; // end of the decoded body
         let mut at = start; // next byte to decode
+        let mut dropped: u64 = 0; // chunk data dropped past the limit
         loop {
             let (used, size) = loop {
                 let line = &self.buf[at..self.filled];
@@ -600,26 +739,41 @@ impl<C: Connect> Connection<C> {
             if size == 0 {
                 break;
             }
-            if size > (self.max_body_len - (out - start)) as u64 {
-                return Err(Error::BodyTooLarge {
-                    limit: self.max_body_len,
-                });
+            // out - start <= max_body_len: no underflow.
+            if self.too_large || size > (self.max_body_len - (out - start)) as u64 {
+                self.too_large = true;
+                dropped = dropped.saturating_add(size);
+                if dropped > MAX_DRAIN_LEN {
+                    return Err(Error::BodyTooLarge {
+                        limit: self.max_body_len,
+                    });
+                }
             }
+            let keep = !self.too_large;
+            // size <= max_body_len, or <= MAX_DRAIN_LEN: fits a usize.
             let mut remaining = size as usize;
             while remaining > 0 {
                 if at == self.filled {
                     // Everything received is decoded: read the rest of the
-                    // chunk straight into place.
+                    // chunk straight into place (or into the room past the
+                    // body, when dropping).
                     at = out;
                     self.filled = out;
-                    self.grow_for(out + remaining + 2, start);
+                    let want = if keep {
+                        remaining
+                    } else {
+                        remaining.min(GROW_STEP)
+                    };
+                    self.grow_for(out + want + 2, start);
                     self.read_more(Wait::Bounded)?;
                 }
                 let n = remaining.min(self.filled - at);
-                if at != out {
-                    self.buf.copy_within(at..at + n, out);
+                if keep {
+                    if at != out {
+                        self.buf.copy_within(at..at + n, out);
+                    }
+                    out += n;
                 }
-                out += n;
                 at += n;
                 remaining -= n;
             }
@@ -633,12 +787,11 @@ impl<C: Connect> Connection<C> {
         }
         // trailer-section = *( field-line CRLF ), then the final CRLF.
         loop {
-            let mut trailers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            match httparse::parse_headers(&self.buf[at..self.filled], &mut trailers) {
-                Ok(httparse::Status::Complete((n, _))) if n > MAX_HEAD_LEN => {
+            match parse_trailers(&self.buf[at..self.filled], &mut self.spare_headers) {
+                Ok(httparse::Status::Complete(n)) if n > MAX_HEAD_LEN => {
                     return Err(Error::HeadTooLarge)
                 }
-                Ok(httparse::Status::Complete((n, _))) => {
+                Ok(httparse::Status::Complete(n)) => {
                     at += n;
                     break;
                 }
@@ -673,8 +826,9 @@ impl<C: Connect> Connection<C> {
     fn grow_for(&mut self, needed: usize, start: usize) {
         if needed > self.buf.len() {
             // Room for the body, then a chunk-size line or the trailers.
+            // Every term is bounded (MAX_BODY_LIMIT): no overflow.
             let cap = start + self.max_body_len + MAX_HEAD_LEN.max(MAX_CHUNK_LINE) + GROW_STEP;
-            let doubled = (self.buf.len() * 2).min(cap);
+            let doubled = self.buf.len().saturating_mul(2).min(cap);
             self.reserve(needed.max(doubled));
         }
     }
@@ -687,12 +841,7 @@ impl<C: Connect> Connection<C> {
     /// The answer just read: head, and body once [`read_body`](Self::read_body)
     /// succeeded (empty before).
     pub fn message(&self) -> Message<'_> {
-        Message::new(
-            self.status,
-            &self.buf,
-            &self.fields[..self.nfields],
-            self.body,
-        )
+        Message::new(self.status, &self.buf, &self.fields, self.body)
     }
 }
 
@@ -743,15 +892,23 @@ impl<'a> Message<'a> {
             .map(|(_, v)| v)
     }
 
+    /// Header `i` (in order of arrival) as (name, value) bytes.
+    ///
+    /// # Panics
+    /// When `i` is not below the number of headers.
+    pub(crate) fn field(&self, i: usize) -> (&'a [u8], &'a [u8]) {
+        let f = self.fields[i];
+        let buf = self.buf;
+        (
+            &buf[f.name.0 as usize..f.name.1 as usize],
+            &buf[f.value.0 as usize..f.value.1 as usize],
+        )
+    }
+
     /// Every header, in order, as (name, value) bytes.
     pub fn headers(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
-        let buf = self.buf;
-        self.fields.iter().map(move |f| {
-            (
-                &buf[f.name.0 as usize..f.name.1 as usize],
-                &buf[f.value.0 as usize..f.value.1 as usize],
-            )
-        })
+        let msg = *self;
+        (0..msg.fields.len()).map(move |i| msg.field(i))
     }
 }
 
@@ -791,6 +948,122 @@ pub fn write_parts<W: Write + ?Sized>(stream: &mut W, parts: &[&[u8]]) -> Result
         }
     }
     Ok(())
+}
+
+/// What parsing a head found.
+enum Parsed {
+    Partial,
+    /// A 1xx answer of this length.
+    Interim(usize),
+    Final {
+        head_len: usize,
+        status: u16,
+        framing: Framing,
+        keep_alive: bool,
+    },
+}
+
+/// Parses the head at the start of `received` into `headers`, recording
+/// each field's offsets in `fields`, and reads its framing.
+fn parse_head_into<'b>(
+    received: &'b [u8],
+    headers: &mut [httparse::Header<'b>],
+    fields: &mut Vec<Field>,
+) -> Result<Parsed, Error> {
+    let mut resp = httparse::Response::new(headers);
+    let head_len = match resp.parse(received) {
+        // The cap holds however the bytes arrived (a grown buffer can take
+        // a whole oversized head in one read).
+        Ok(httparse::Status::Complete(n)) if n > MAX_HEAD_LEN => return Err(Error::HeadTooLarge),
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
+        Err(e) => return Err(Error::Malformed(e)),
+    };
+    let status = resp.code.unwrap_or(0);
+    if (100..200).contains(&status) && status != 101 {
+        return Ok(Parsed::Interim(head_len));
+    }
+    let buf = &received[..head_len];
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut keep_alive = resp.version == Some(1);
+    fields.clear();
+    for h in resp.headers.iter() {
+        fields.push(Field {
+            name: span(buf, h.name.as_bytes()),
+            value: span(buf, h.value),
+        });
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let n = parse_content_length(h.value).ok_or(Error::InvalidContentLength)?;
+            if length.is_some_and(|l| l != n) {
+                return Err(Error::ConflictingFraming);
+            }
+            length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            if chunked || !trim(h.value).eq_ignore_ascii_case(b"chunked") {
+                return Err(Error::UnsupportedTransferEncoding);
+            }
+            chunked = true;
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            for token in h.value.split(|&b| b == b',') {
+                let token = trim(token);
+                if token.eq_ignore_ascii_case(b"close") {
+                    keep_alive = false;
+                } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                    keep_alive = true;
+                }
+            }
+        }
+    }
+    let framing = match (length, chunked) {
+        (Some(_), true) => return Err(Error::ConflictingFraming),
+        _ if status == 204 || status == 304 => Framing::Empty,
+        (Some(n), false) => Framing::Length(n),
+        (None, true) => Framing::Chunked,
+        (None, false) => Framing::UntilClose,
+    };
+    Ok(Parsed::Final {
+        head_len,
+        status,
+        framing,
+        keep_alive,
+    })
+}
+
+/// An empty header array of any lifetime with the allocation of `v`:
+/// httparse's headers borrow the buffer they were parsed from, so the
+/// array kept between parses is emptied and re-typed, which reuses its
+/// allocation (the element types differ only in lifetime; the counting
+/// allocator tests hold this to zero allocations).
+fn reuse_headers<'a>(mut v: Vec<httparse::Header<'_>>) -> Vec<httparse::Header<'a>> {
+    v.clear();
+    v.into_iter().map(|_| httparse::EMPTY_HEADER).collect()
+}
+
+/// Parses a trailer section: on the stack for the usual few fields, in the
+/// reused `spare` array (grown to the lines the bytes hold) beyond.
+fn parse_trailers(
+    bytes: &[u8],
+    spare: &mut Vec<httparse::Header<'static>>,
+) -> Result<httparse::Status<usize>, httparse::Error> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    match httparse::parse_headers(bytes, &mut stack) {
+        Err(httparse::Error::TooManyHeaders) => {}
+        other => return other.map(status_len),
+    }
+    let lines = memchr::memchr_iter(b'\n', &bytes[..bytes.len().min(MAX_HEAD_LEN + 1)]).count();
+    let mut headers = reuse_headers(std::mem::take(spare));
+    headers.resize(lines, httparse::EMPTY_HEADER);
+    let result = httparse::parse_headers(bytes, &mut headers).map(status_len);
+    *spare = reuse_headers(headers);
+    result
+}
+
+fn status_len<T>(status: httparse::Status<(usize, T)>) -> httparse::Status<usize> {
+    match status {
+        httparse::Status::Complete((n, _)) => httparse::Status::Complete(n),
+        httparse::Status::Partial => httparse::Status::Partial,
+    }
 }
 
 /// Where `part` (a slice httparse returned) lies within `buf`, as offsets;

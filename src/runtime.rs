@@ -9,7 +9,7 @@
 
 use crate::base64;
 use crate::config::{self, Config, Endpoint};
-use crate::context::{header, Context, Invocation};
+use crate::context::{header, parse_u64, Context, Invocation, Lambda, LambdaHeaders};
 use crate::error::{Diagnostic, Error, HandlerError};
 use crate::http::{self, Connect, Connection, TcpConnector, Wait};
 use crate::log::{self, Level};
@@ -18,7 +18,7 @@ use crate::stream::Stream;
 use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Largest event accepted: Lambda's 6 MiB synchronous payload limit
 /// (6,291,456 bytes). A larger one fails that invocation.
@@ -42,6 +42,17 @@ pub const EVENT_TOO_LARGE_ERROR_TYPE: &str = "Runtime.EventTooLarge";
 pub const INVALID_CONFIG_ERROR_TYPE: &str = "Runtime.InvalidConfig";
 /// `errorType` of a request id that is not UTF-8.
 pub const INVALID_REQUEST_ID_ERROR_TYPE: &str = "Runtime.InvalidRequestId";
+/// `errorType` of an event whose head repeats a Lambda header.
+pub const INVALID_HEADERS_ERROR_TYPE: &str = "Runtime.InvalidHeaders";
+/// `errorType` of a streamed response whose connection failed while the
+/// handler was writing it (the handler itself returned `Ok`).
+pub const STREAM_FAILED_ERROR_TYPE: &str = "Runtime.StreamFailed";
+/// `/next` answers in a row with no request id to answer to after which
+/// the runtime stops: one is a hostile answer, a run of them a broken
+/// environment (a wrong path prefix, a server that is not a Runtime API).
+pub const MAX_SKIPPED_IN_A_ROW: u32 = 5;
+/// Lines logged at most about each kind of odd answer.
+const MAX_LOGGED: u32 = 3;
 
 const API_VERSION: &str = "/2018-06-01/runtime";
 const NEXT: &str = "GET /next";
@@ -58,6 +69,34 @@ const STREAM: &str = "POST /response (streamed)";
 pub struct Runtime<C: Connect = TcpConnector> {
     conn: Connection<C>,
     config: Config,
+    heads: Heads,
+    /// The current POST's head.
+    head: Vec<u8>,
+    /// The current POST's body (the handler's response or an error report).
+    body: Vec<u8>,
+    /// The current request id, percent-encoded for the path.
+    id_path: Vec<u8>,
+    /// The current `Lambda-Runtime-Invocation-Id`, empty when absent.
+    invocation_id: Vec<u8>,
+    /// Where the current event's Lambda headers are in its head.
+    lambda: LambdaHeaders,
+    /// Error trailers of a failed stream, and the JSON they encode.
+    trailers: Vec<u8>,
+    scratch: Vec<u8>,
+    /// `/next` answers in a row that could not be served at all.
+    skipped_in_a_row: u32,
+    /// Lines logged about answers that could not be served, or about
+    /// unsolicited bytes (each capped, so a hostile peer cannot flood the
+    /// log).
+    skips_logged: u32,
+    unsolicited_logged: u32,
+    /// Set `_X_AMZN_TRACE_ID` in the environment for each invocation.
+    xray_env: bool,
+}
+
+/// The request heads that never change, built once and shared by workers.
+#[derive(Debug, Clone)]
+struct Heads {
     /// The whole `GET /next` request.
     next: Vec<u8>,
     /// `POST {prefix}/2018-06-01/runtime/invocation/`
@@ -70,19 +109,44 @@ pub struct Runtime<C: Connect = TcpConnector> {
     stream_suffix: Vec<u8>,
     /// `POST …/init/error HTTP/1.1\r\nHost: …\r\n…Lambda-Runtime-Function-Error-Type: `
     init_error_head: Vec<u8>,
-    /// The current POST's head.
-    head: Vec<u8>,
-    /// The current POST's body (the handler's response or an error report).
-    body: Vec<u8>,
-    /// The current request id, percent-encoded for the path.
-    id_path: Vec<u8>,
-    /// The current `Lambda-Runtime-Invocation-Id`, empty when absent.
-    invocation_id: Vec<u8>,
-    /// Error trailers of a failed stream, and the JSON they encode.
-    trailers: Vec<u8>,
-    scratch: Vec<u8>,
-    /// Set `_X_AMZN_TRACE_ID` in the environment for each invocation.
-    xray_env: bool,
+}
+
+impl Heads {
+    fn new(endpoint: &Endpoint) -> Heads {
+        let host = format!("Host: {}:{}\r\n", endpoint.host, endpoint.port);
+        let base = format!("{}{API_VERSION}", endpoint.prefix);
+        let json = "Content-Type: application/json\r\n";
+        let error_type = "Lambda-Runtime-Function-Error-Type: ";
+        Heads {
+            next: format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n").into_bytes(),
+            post_prefix: format!("POST {base}/invocation/").into_bytes(),
+            response_suffix: format!("/response HTTP/1.1\r\n{host}{json}").into_bytes(),
+            error_suffix: format!("/error HTTP/1.1\r\n{host}{json}{error_type}").into_bytes(),
+            stream_suffix: format!(
+                "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: streaming\r\n\
+                 Transfer-Encoding: chunked\r\n\
+                 Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+            )
+            .into_bytes(),
+            init_error_head: format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
+                .into_bytes(),
+        }
+    }
+
+    /// Room for the longest POST head ever built, so building one never
+    /// reallocates: prefix, encoded id, suffix, error type, invocation id.
+    fn longest_post(&self) -> usize {
+        self.post_prefix.len()
+            + 3 * MAX_REQUEST_ID_LEN
+            + self
+                .error_suffix
+                .len()
+                .max(self.response_suffix.len())
+                .max(self.stream_suffix.len())
+            + MAX_ERROR_TYPE_HEADER_LEN
+            + MAX_REQUEST_ID_LEN
+            + 128
+    }
 }
 
 impl<C: Connect> fmt::Debug for Runtime<C> {
@@ -113,46 +177,28 @@ impl Runtime<TcpConnector> {
 impl<C: Connect> Runtime<C> {
     /// A runtime that opens its connections with `connector`.
     pub fn with_connector(endpoint: &Endpoint, config: Config, connector: C) -> Self {
-        let host = format!("Host: {}:{}\r\n", endpoint.host, endpoint.port);
-        let base = format!("{}{API_VERSION}", endpoint.prefix);
-        let json = "Content-Type: application/json\r\n";
-        let error_type = "Lambda-Runtime-Function-Error-Type: ";
-        let post_prefix = format!("POST {base}/invocation/").into_bytes();
-        let response_suffix = format!("/response HTTP/1.1\r\n{host}{json}").into_bytes();
-        let error_suffix = format!("/error HTTP/1.1\r\n{host}{json}{error_type}").into_bytes();
-        let stream_suffix = format!(
-            "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: streaming\r\n\
-             Transfer-Encoding: chunked\r\n\
-             Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
-        )
-        .into_bytes();
-        // Room for the longest head ever built, so building one never
-        // reallocates: prefix, encoded id, suffix, error type, invocation id.
-        let head_cap = post_prefix.len()
-            + 3 * MAX_REQUEST_ID_LEN
-            + error_suffix
-                .len()
-                .max(response_suffix.len())
-                .max(stream_suffix.len())
-            + MAX_ERROR_TYPE_HEADER_LEN
-            + MAX_REQUEST_ID_LEN
-            + 128;
-        Runtime {
-            conn: Connection::new(connector, MAX_EVENT_LEN),
+        Runtime::assemble(
+            Connection::new(connector, MAX_EVENT_LEN),
             config,
-            next: format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n").into_bytes(),
-            init_error_head: format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
-                .into_bytes(),
-            post_prefix,
-            response_suffix,
-            error_suffix,
-            stream_suffix,
-            head: Vec::with_capacity(head_cap),
+            Heads::new(endpoint),
+        )
+    }
+
+    fn assemble(conn: Connection<C>, config: Config, heads: Heads) -> Self {
+        Runtime {
+            conn,
+            config,
+            head: Vec::with_capacity(heads.longest_post()),
+            heads,
             body: Vec::with_capacity(4096),
             id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
             invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
+            lambda: LambdaHeaders::default(),
             trailers: Vec::new(),
             scratch: Vec::new(),
+            skipped_in_a_row: 0,
+            skips_logged: 0,
+            unsolicited_logged: 0,
             xray_env: false,
         }
     }
@@ -163,23 +209,7 @@ impl<C: Connect> Runtime<C> {
     where
         C: Clone,
     {
-        Runtime {
-            conn: self.conn.sibling(),
-            config: self.config.clone(),
-            next: self.next.clone(),
-            post_prefix: self.post_prefix.clone(),
-            response_suffix: self.response_suffix.clone(),
-            error_suffix: self.error_suffix.clone(),
-            stream_suffix: self.stream_suffix.clone(),
-            init_error_head: self.init_error_head.clone(),
-            head: Vec::with_capacity(self.head.capacity()),
-            body: Vec::with_capacity(4096),
-            id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
-            invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
-            trailers: Vec::new(),
-            scratch: Vec::new(),
-            xray_env: false,
-        }
+        Runtime::assemble(self.conn.sibling(), self.config.clone(), self.heads.clone())
     }
 
     /// Serves invocations on `workers` threads at once (Lambda Managed
@@ -262,7 +292,7 @@ impl<C: Connect> Runtime<C> {
     pub fn report_init_error(&mut self, err: &dyn HandlerError) -> Error {
         write_error_body(&mut self.body, err.error_type(), err);
         self.head.clear();
-        self.head.extend_from_slice(&self.init_error_head);
+        self.head.extend_from_slice(&self.heads.init_error_head);
         push_header_value(&mut self.head, err.error_type());
         self.head.extend_from_slice(b"\r\n");
         finish_head(&mut self.head, self.body.len());
@@ -276,10 +306,10 @@ impl<C: Connect> Runtime<C> {
         }
     }
 
-    fn serve<'b, F, E>(
+    fn serve<'b, 'f, F, E>(
         &mut self,
         mut handler: F,
-        prebuilt: Option<&dyn Fn(&[u8]) -> &'b [u8]>,
+        prebuilt: Option<&'f ChooseBody<'b, 'f>>,
     ) -> Error
     where
         F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
@@ -290,7 +320,7 @@ impl<C: Connect> Runtime<C> {
                 return e;
             }
             let msg = self.conn.message();
-            let context = Context::from_message(&msg, &self.config);
+            let context = Context::new(&msg, &self.lambda, &self.config);
             let _serving = Serving::begin(&context, self.xray_env);
             let invocation = Invocation {
                 context,
@@ -321,6 +351,11 @@ impl<C: Connect> Runtime<C> {
     /// went out is reported in the error trailers; before, as a plain
     /// `/error` POST. After each streamed response the connection is closed
     /// (as AWS asks) and the next `/next` opens a fresh one.
+    ///
+    /// A streamed POST that the server closes or resets (a function URL
+    /// client that went away, a time-out), or that stalls past the
+    /// invocation's deadline, fails that invocation only: it is logged,
+    /// reported to `/error` on a fresh connection, and the loop goes on.
     pub fn run_streaming<F, E>(&mut self, mut handler: F) -> Error
     where
         F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
@@ -331,7 +366,17 @@ impl<C: Connect> Runtime<C> {
                 return e;
             }
             self.invocation_head(Post::Stream);
-            let (msg, socket) = match self.conn.split() {
+            // Back-pressure may hold a write until the deadline, not
+            // merely for the I/O timeout.
+            let deadline = self
+                .lambda
+                .get(&self.conn.message(), Lambda::DeadlineMs)
+                .and_then(parse_u64)
+                .unwrap_or(0);
+            let until_deadline = (UNIX_EPOCH + Duration::from_millis(deadline))
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            let (msg, socket) = match self.conn.open_for_request(Some(until_deadline)) {
                 Ok(parts) => parts,
                 Err(source) => {
                     return Error::Http {
@@ -340,7 +385,7 @@ impl<C: Connect> Runtime<C> {
                     }
                 }
             };
-            let context = Context::from_message(&msg, &self.config);
+            let context = Context::new(&msg, &self.lambda, &self.config);
             let _serving = Serving::begin(&context, self.xray_env);
             let invocation = Invocation {
                 context,
@@ -358,6 +403,7 @@ impl<C: Connect> Runtime<C> {
                 }
             };
             let sent = match failure {
+                _ if stream.is_broken() => stream.finish(&[]),
                 None => stream.finish(&[]),
                 Some(err) if stream.started() => {
                     write_error_trailers(&mut self.trailers, &mut self.scratch, err);
@@ -372,39 +418,84 @@ impl<C: Connect> Runtime<C> {
                     continue;
                 }
             };
-            let answered = sent
-                .and_then(|()| self.conn.read_answer(Wait::Bounded))
-                .and_then(|()| self.conn.read_body());
-            if let Err(source) = answered {
+            if let Err(source) = sent {
+                // A write failed, perhaps in the middle of a chunk: the
+                // POST is cut and the connection unusable. Report on a
+                // fresh one.
                 self.conn.close();
-                return Error::Http {
-                    during: STREAM,
-                    source,
+                self.log_invocation_failed(STREAM, &source);
+                let report = match failure {
+                    Some(err) => self.post_error(err),
+                    None => self.post_error(&Diagnostic {
+                        error_type: STREAM_FAILED_ERROR_TYPE,
+                        error_message: StreamFailed(&source),
+                    }),
                 };
+                if let Err(e) = report {
+                    return e;
+                }
+                continue;
             }
-            let checked = self.check_post(STREAM, self.conn.status());
+            let answered = self
+                .conn
+                .read_answer(Wait::Bounded)
+                .and_then(|()| self.conn.read_body());
             self.conn.close();
-            if let Err(e) = checked {
-                return e;
+            match answered {
+                Ok(()) => {
+                    if let Err(e) = self.check_post(STREAM, self.conn.status()) {
+                        return e;
+                    }
+                }
+                // The whole POST went out; its answer was lost. Whether
+                // Lambda took it is unknown: nothing more to report.
+                Err(source) => self.log_invocation_failed(STREAM, &source),
             }
         }
     }
 
     /// Asks for events until one is in the buffer with a usable request id
     /// (an unusable one fails alone and is dealt with). `Err`: the runtime
-    /// cannot go on.
+    /// cannot go on, or [`MAX_SKIPPED_IN_A_ROW`] answers in a row could not
+    /// be served at all.
     fn next_event(&mut self) -> Result<(), Error> {
-        while !self.try_next_event()? {}
-        Ok(())
+        loop {
+            match self.try_next_event()? {
+                Next::Event => {
+                    self.skipped_in_a_row = 0;
+                    return Ok(());
+                }
+                Next::Answered => self.skipped_in_a_row = 0,
+                Next::Skipped(reason) => {
+                    self.skipped_in_a_row += 1;
+                    if self.skipped_in_a_row >= MAX_SKIPPED_IN_A_ROW {
+                        return Err(Error::NoUsableEvent {
+                            in_a_row: self.skipped_in_a_row,
+                            reason,
+                        });
+                    }
+                    if self.skips_logged < MAX_LOGGED {
+                        self.skips_logged += 1;
+                        let more = if self.skips_logged == MAX_LOGGED {
+                            " (further ones are not logged)"
+                        } else {
+                            ""
+                        };
+                        log::write(
+                            Level::Warn,
+                            format_args!("lambda-zero: {NEXT}: {reason}; invocation skipped{more}"),
+                        );
+                    }
+                }
+            }
+        }
     }
 
-    /// Asks for the next event. `Ok(true)`: it is in the buffer, with a
-    /// usable request id. `Ok(false)`: that invocation failed and was dealt
-    /// with; ask again. `Err`: the runtime cannot go on.
-    fn try_next_event(&mut self) -> Result<bool, Error> {
+    /// Asks for the next event. `Err`: the runtime cannot go on.
+    fn try_next_event(&mut self) -> Result<Next, Error> {
         let during = NEXT;
         self.conn
-            .request(&[&self.next], Wait::Forever)
+            .request(&[&self.heads.next], Wait::Forever)
             .map_err(|source| Error::Http { during, source })?;
         let status = self.conn.status();
         if !(200..300).contains(&status) {
@@ -412,40 +503,52 @@ impl<C: Connect> Runtime<C> {
             return Err(Error::Status { during, status });
         }
         let ids = self.capture_ids();
-        match (self.conn.read_body(), ids) {
-            (Ok(()), Ok(true)) => Ok(true),
-            (Ok(()), Ok(false)) => {
-                self.post_error(&INVALID_REQUEST_ID)?;
-                Ok(false)
-            }
+        let read = self.conn.read_body();
+        self.note_unsolicited(during);
+        match (read, ids) {
+            (Ok(()), Ok(Ids::Usable)) => Ok(Next::Event),
             (Err(http::Error::BodyTooLarge { limit }), Ok(_)) => {
                 self.post_error(&Diagnostic {
                     error_type: EVENT_TOO_LARGE_ERROR_TYPE,
                     error_message: TooLarge(limit),
                 })?;
-                Ok(false)
+                Ok(Next::Answered)
             }
             (Err(source), _) => Err(Error::Http { during, source }),
-            (Ok(()), Err(why)) => {
-                log::write(
-                    Level::Warn,
-                    format_args!("lambda-zero: {during}: {why}; invocation skipped"),
-                );
-                Ok(false)
+            (Ok(()), Ok(Ids::NotUtf8)) => {
+                self.post_error(&INVALID_REQUEST_ID)?;
+                Ok(Next::Answered)
             }
+            (Ok(()), Ok(Ids::Duplicated(name))) => {
+                self.post_error(&Diagnostic {
+                    error_type: INVALID_HEADERS_ERROR_TYPE,
+                    error_message: Duplicated(name),
+                })?;
+                Ok(Next::Answered)
+            }
+            (Ok(()), Err(why)) => Ok(Next::Skipped(why)),
         }
     }
 
-    /// Copies the request id (percent-encoded) and the invocation id out of
-    /// the head, so they outlive the receive buffer's reuse.
-    /// `Ok(false)` when the request id is not UTF-8 (it can still be
-    /// posted to, percent-encoded, but not handed to a handler).
-    fn capture_ids(&mut self) -> Result<bool, &'static str> {
+    /// Finds the Lambda headers of the `/next` head (one pass) and copies
+    /// the request id (percent-encoded) and the invocation id out of it,
+    /// so they outlive the receive buffer's reuse. `Err`: there is no id
+    /// to answer to.
+    fn capture_ids(&mut self) -> Result<Ids, &'static str> {
         let msg = self.conn.message();
         self.id_path.clear();
         self.invocation_id.clear();
-        let id = msg
-            .header(header::REQUEST_ID)
+        self.lambda = LambdaHeaders::default();
+        let found = LambdaHeaders::scan(&msg);
+        // A duplicated request id leaves nobody to answer to; any other
+        // duplicated header fails the invocation (reported to `/error`).
+        let (found, duplicated) = match found {
+            Ok(found) => (found, None),
+            Err(header::REQUEST_ID) => return Err("Lambda-Runtime-Aws-Request-Id appears twice"),
+            Err(name) => (LambdaHeaders::scan_one(&msg, Lambda::RequestId), Some(name)),
+        };
+        let id = found
+            .get(&msg, Lambda::RequestId)
             .ok_or("answer without Lambda-Runtime-Aws-Request-Id")?;
         if id.is_empty() {
             return Err("empty request id");
@@ -454,13 +557,47 @@ impl<C: Connect> Runtime<C> {
             return Err("request id longer than 256 bytes");
         }
         push_path_segment(&mut self.id_path, id);
-        if let Some(v) = msg.header(header::INVOCATION_ID) {
+        if let Some(name) = duplicated {
+            return Ok(Ids::Duplicated(name));
+        }
+        if let Some(v) = found.get(&msg, Lambda::InvocationId) {
             if v.len() > MAX_REQUEST_ID_LEN {
                 return Err("invocation id longer than 256 bytes");
             }
             self.invocation_id.extend_from_slice(v);
         }
-        Ok(std::str::from_utf8(id).is_ok())
+        self.lambda = found;
+        Ok(if std::str::from_utf8(id).is_ok() {
+            Ids::Usable
+        } else {
+            Ids::NotUtf8
+        })
+    }
+
+    /// Logs (a few times at most) that an answer was followed by bytes
+    /// nobody asked for, which were dropped with the connection.
+    fn note_unsolicited(&mut self, during: &'static str) {
+        let n = self.conn.unsolicited_bytes();
+        if n > 0 && self.unsolicited_logged < MAX_LOGGED {
+            self.unsolicited_logged += 1;
+            log::write(
+                Level::Warn,
+                format_args!(
+                    "lambda-zero: {during}: {n} bytes followed the complete answer; \
+                     dropped with the connection (RFC 9112 §6.3), reconnecting"
+                ),
+            );
+        }
+    }
+
+    fn log_invocation_failed(&self, during: &'static str, source: &http::Error) {
+        let id = std::str::from_utf8(&self.id_path).unwrap_or("?");
+        log::write(
+            Level::Warn,
+            format_args!(
+                "lambda-zero: {during} for request {id}: {source}; invocation failed, going on"
+            ),
+        );
     }
 
     /// Starts the head of a POST about the current invocation, up to its
@@ -468,13 +605,13 @@ impl<C: Connect> Runtime<C> {
     /// the error type of an `/error`, the invocation id.
     fn invocation_head(&mut self, post: Post<'_>) {
         self.head.clear();
-        self.head.extend_from_slice(&self.post_prefix);
+        self.head.extend_from_slice(&self.heads.post_prefix);
         self.head.extend_from_slice(&self.id_path);
         match post {
-            Post::Response => self.head.extend_from_slice(&self.response_suffix),
-            Post::Stream => self.head.extend_from_slice(&self.stream_suffix),
+            Post::Response => self.head.extend_from_slice(&self.heads.response_suffix),
+            Post::Stream => self.head.extend_from_slice(&self.heads.stream_suffix),
             Post::Error(error_type) => {
-                self.head.extend_from_slice(&self.error_suffix);
+                self.head.extend_from_slice(&self.heads.error_suffix);
                 push_header_value(&mut self.head, error_type);
                 self.head.extend_from_slice(b"\r\n");
             }
@@ -487,6 +624,7 @@ impl<C: Connect> Runtime<C> {
         let body = prebuilt.unwrap_or(&self.body);
         finish_head(&mut self.head, body.len());
         let status = exchange(&mut self.conn, &[&self.head, body], RESPONSE)?;
+        self.note_unsolicited(RESPONSE);
         self.check_post(RESPONSE, status)
     }
 
@@ -496,6 +634,7 @@ impl<C: Connect> Runtime<C> {
         self.invocation_head(Post::Error(error_type));
         finish_head(&mut self.head, self.body.len());
         let status = exchange(&mut self.conn, &[&self.head, &self.body], ERROR)?;
+        self.note_unsolicited(ERROR);
         self.check_post(ERROR, status)
     }
 
@@ -508,10 +647,17 @@ impl<C: Connect> Runtime<C> {
                 let id = std::str::from_utf8(&self.id_path).unwrap_or("?");
                 let body = self.conn.message().body();
                 let body = String::from_utf8_lossy(&body[..body.len().min(200)]);
+                let verdict = if status == 400 && self.conn.resent() {
+                    // The first send had arrived before its connection was
+                    // reset: the invocation is answered.
+                    "sent twice after a reset, already answered, going on"
+                } else {
+                    "invocation failed, going on"
+                };
                 log::write(
                     Level::Warn,
                     format_args!(
-                        "lambda-zero: {during} for request {id} answered {status} ({}): invocation failed, going on",
+                        "lambda-zero: {during} for request {id} answered {status} ({}): {verdict}",
                         body.trim()
                     ),
                 );
@@ -520,6 +666,25 @@ impl<C: Connect> Runtime<C> {
             _ => Err(Error::Status { during, status }),
         }
     }
+}
+
+/// What one `GET /next` came to.
+enum Next {
+    /// An event, in the buffer, with a usable request id.
+    Event,
+    /// An invocation that failed alone and was answered to `/error`.
+    Answered,
+    /// An answer with no id to answer to: skipped, for this reason.
+    Skipped(&'static str),
+}
+
+/// The request id of a `/next` answer.
+enum Ids {
+    Usable,
+    /// Posted to (percent-encoded), but not handed to a handler.
+    NotUtf8,
+    /// This Lambda header appears twice.
+    Duplicated(&'static str),
 }
 
 /// An invocation being served, from the handler's start until it is
@@ -556,11 +721,22 @@ pub const XRAY_ENV_VAR: &str = "_X_AMZN_TRACE_ID";
 
 /// Runs `body(i)` for i in `0..workers`, worker 0 on the current thread
 /// and each other on a thread of its own; returns the results in order.
+///
+/// A worker that panics (handler panics are caught inside the loop, so
+/// this is a runtime bug) ends the process with the one-line diagnostic:
+/// losing a worker silently would lose capacity unnoticed.
 pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let guarded = |i: usize| {
+        catch_unwind(AssertUnwindSafe(|| body(i))).unwrap_or_else(|payload| {
+            crate::exit(Error::WorkerPanicked(panic_text(&payload).to_owned()))
+        })
+    };
     std::thread::scope(|scope| {
-        let body = &body;
-        let others: Vec<_> = (1..workers).map(|i| scope.spawn(move || body(i))).collect();
-        let mut results = vec![body(0)];
+        let guarded = &guarded;
+        let others: Vec<_> = (1..workers)
+            .map(|i| scope.spawn(move || guarded(i)))
+            .collect();
+        let mut results = vec![guarded(0)];
         for worker in others {
             results.push(
                 worker
@@ -571,6 +747,10 @@ pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T +
         results
     })
 }
+
+/// Picks the pre-built answer to an event (see
+/// [`Runtime::run_prebuilt_per_event`]).
+type ChooseBody<'b, 'f> = dyn Fn(&[u8]) -> &'b [u8] + 'f;
 
 /// Which POST about an invocation.
 enum Post<'a> {
@@ -666,15 +846,19 @@ const INVALID_REQUEST_ID: Diagnostic = Diagnostic {
 
 /// The report of a handler panic, with its message when it has one.
 fn panic_diagnostic(payload: &Box<dyn Any + Send>) -> Diagnostic<PanicMessage<'_>> {
-    let message = payload
+    Diagnostic {
+        error_type: PANIC_ERROR_TYPE,
+        error_message: PanicMessage(panic_text(payload)),
+    }
+}
+
+/// A panic's message, when it has one.
+fn panic_text(payload: &Box<dyn Any + Send>) -> &str {
+    payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)");
-    Diagnostic {
-        error_type: PANIC_ERROR_TYPE,
-        error_message: PanicMessage(message),
-    }
+        .unwrap_or("(no message)")
 }
 
 struct PanicMessage<'a>(&'a str);
@@ -682,6 +866,22 @@ struct PanicMessage<'a>(&'a str);
 impl fmt::Display for PanicMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "handler panicked: {}", self.0)
+    }
+}
+
+struct Duplicated(&'static str);
+
+impl fmt::Display for Duplicated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the {} header appears twice", self.0)
+    }
+}
+
+struct StreamFailed<'a>(&'a http::Error);
+
+impl fmt::Display for StreamFailed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the response stream failed: {}", self.0)
     }
 }
 

@@ -149,6 +149,12 @@ impl<'a> Stream<'a> {
         self.started
     }
 
+    /// True once a write failed: the request may be cut anywhere, even
+    /// inside a chunk, so the connection is unusable.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.failed.is_some()
+    }
+
     fn check(&self) -> io::Result<()> {
         match &self.failed {
             Some(_) => Err(io::Error::new(

@@ -20,7 +20,7 @@ mod fault_server;
 
 use fault_server::{accepted, drained, event, FaultServer, Step};
 use lambda_zero::config::Endpoint;
-use lambda_zero::http::{self, Connect, TcpConnector, MAX_HEADERS, MAX_HEAD_LEN};
+use lambda_zero::http::{self, Connect, TcpConnector, MAX_HEAD_LEN};
 use lambda_zero::runtime::{EVENT_TOO_LARGE_ERROR_TYPE, MAX_EVENT_LEN};
 use lambda_zero::{Config, Error, Invocation, Response, Runtime};
 use lambda_zero_emulator::{Emulator, Event, Kind, Record, Reply, Script};
@@ -80,9 +80,11 @@ fn head_too_large() -> Vec<u8> {
     v
 }
 
-fn too_many_headers() -> Vec<u8> {
+/// A head with more fields than any real one (200, about 2 KB): only the
+/// head cap bounds the count.
+fn many_headers() -> Vec<u8> {
     let mut v = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: many\r\n".to_vec();
-    for i in 0..MAX_HEADERS {
+    for i in 0..200 {
         v.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
     }
     v.extend_from_slice(b"Content-Length: 2\r\n\r\n{}");
@@ -131,9 +133,6 @@ fn garbage_heads_and_framing_stop_the_runtime_and_never_reach_the_handler() {
         }),
         ("head one byte over the cap", head_too_large(), |e| {
             matches!(e, http::Error::HeadTooLarge)
-        }),
-        ("65 headers", too_many_headers(), |e| {
-            matches!(e, http::Error::Malformed(httparse::Error::TooManyHeaders))
         }),
         (
             "conflicting Content-Length",
@@ -234,12 +233,8 @@ fn garbage_heads_and_framing_stop_the_runtime_and_never_reach_the_handler() {
 }
 
 #[test]
-fn identical_duplicate_content_lengths_and_sixty_four_headers_are_accepted() {
-    let mut many = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: many\r\n".to_vec();
-    for i in 0..MAX_HEADERS - 2 {
-        many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
-    }
-    many.extend_from_slice(b"Content-Length: 2\r\n\r\n{}");
+fn identical_duplicate_content_lengths_and_two_hundred_headers_are_accepted() {
+    let many = many_headers();
     let emu = Emulator::start(
         Script::new()
             .reply(Reply::Raw(with_id(

@@ -23,7 +23,7 @@
 
 use lambda_zero::config::Endpoint;
 use lambda_zero::http::{
-    self, Connect, Connection, Wait, MAX_CHUNK_LINE, MAX_HEADERS, MAX_HEAD_LEN,
+    self, Connect, Connection, Wait, MAX_CHUNK_LINE, MAX_DRAIN_LEN, MAX_HEAD_LEN,
 };
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -34,17 +34,33 @@ use std::rc::Rc;
 
 /// A stream that returns `data` in reads of at most `per_read` bytes, never
 /// crossing a cut point, then EOF. Writes are kept in `written`.
+///
+/// Like a strict server, it answers request `k` only once it is written:
+/// reads stop at `releases[k]` (the end of answer `k`) until request `k + 1`
+/// comes; past the last release everything is there. A read at a release
+/// point fails with `WouldBlock` (a time-out): the client asked for bytes
+/// the server has no reason to send yet.
 pub struct Scripted {
     data: Vec<u8>,
     pos: usize,
     cuts: Vec<usize>,
     per_read: usize,
+    releases: Vec<usize>,
+    writes: usize,
     written: Rc<RefCell<Vec<u8>>>,
 }
 
 impl Read for Scripted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut end = self.data.len().min(self.pos.saturating_add(self.per_read));
+        let released = self
+            .releases
+            .get(self.writes.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.data.len());
+        if self.pos >= released && released < self.data.len() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let mut end = released.min(self.pos.saturating_add(self.per_read));
         if let Some(&cut) = self.cuts.iter().find(|&&c| c > self.pos) {
             end = end.min(cut);
         }
@@ -57,6 +73,7 @@ impl Read for Scripted {
 
 impl Write for Scripted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writes += 1;
         self.written.borrow_mut().extend_from_slice(buf);
         Ok(buf.len())
     }
@@ -72,8 +89,15 @@ pub struct OneStream {
 }
 
 impl OneStream {
-    /// `data` served in reads of at most `per_read` bytes, split at `cuts`.
+    /// `data` served in reads of at most `per_read` bytes, split at `cuts`,
+    /// everything at once (no request gating).
     pub fn new(data: &[u8], per_read: usize, cuts: &[usize]) -> OneStream {
+        OneStream::gated(data, per_read, cuts, Vec::new())
+    }
+
+    /// The same, answer `k` released only once request `k` is written
+    /// (`releases`: see [`Scripted`]).
+    pub fn gated(data: &[u8], per_read: usize, cuts: &[usize], releases: Vec<usize>) -> OneStream {
         let written = Rc::new(RefCell::new(Vec::new()));
         let mut cuts = cuts.to_vec();
         cuts.sort_unstable();
@@ -83,6 +107,8 @@ impl OneStream {
                 pos: 0,
                 cuts,
                 per_read: per_read.max(1),
+                releases,
+                writes: 0,
                 written: written.clone(),
             }),
             written,
@@ -177,8 +203,9 @@ fn classify(e: &http::Error) -> Fail {
 const REQUEST: &[u8] = b"GET /next HTTP/1.1\r\nHost: fuzz\r\n\r\n";
 
 /// Runs up to `max` exchanges of the real client over `data` (one stream,
-/// read as `per_read` bytes at a time and split at `cuts`); stops after the
-/// first failure.
+/// read as `per_read` bytes at a time and split at `cuts`, each answer
+/// released when its request is written, where the reference says it
+/// ends); stops after the first failure.
 pub fn real_exchanges(
     data: &[u8],
     per_read: usize,
@@ -186,7 +213,9 @@ pub fn real_exchanges(
     max_body: usize,
     max: usize,
 ) -> Vec<Outcome> {
-    let mut conn = Connection::new(OneStream::new(data, per_read, cuts), max_body);
+    let releases = reference::releases(data, max_body, max);
+    let stream = OneStream::gated(data, per_read, cuts, releases);
+    let mut conn = Connection::new(stream, max_body);
     let mut out = Vec::new();
     for _ in 0..max {
         let result = conn
@@ -217,11 +246,22 @@ pub fn real_exchanges(
 // soon as that many bytes have arrived without a decision.
 
 pub mod reference {
-    use super::{Fail, Outcome, MAX_CHUNK_LINE, MAX_HEADERS, MAX_HEAD_LEN};
+    use super::{Fail, Outcome, MAX_CHUNK_LINE, MAX_DRAIN_LEN, MAX_HEAD_LEN};
 
     /// Runs up to `max` exchanges over the byte stream `data`.
     pub fn exchanges(data: &[u8], max_body: usize, max: usize) -> Vec<Outcome> {
+        run(data, max_body, max).0
+    }
+
+    /// Where each answer that leaves the stream open for another ends in
+    /// `data`: what a strict server has sent once that many requests came.
+    pub fn releases(data: &[u8], max_body: usize, max: usize) -> Vec<usize> {
+        run(data, max_body, max).1
+    }
+
+    fn run(data: &[u8], max_body: usize, max: usize) -> (Vec<Outcome>, Vec<usize>) {
         let mut out = Vec::new();
+        let mut releases = Vec::new();
         let mut rest = data;
         let mut reused = false;
         let mut open = true;
@@ -242,6 +282,9 @@ pub mod reference {
                     rest = &rest[used..];
                     reused = keep_alive;
                     open = keep_alive;
+                    if keep_alive {
+                        releases.push(data.len() - rest.len());
+                    }
                 }
                 Err(f) => {
                     out.push(Outcome::Failed(f));
@@ -249,7 +292,7 @@ pub mod reference {
                 }
             }
         }
-        out
+        (out, releases)
     }
 
     type Header = (Vec<u8>, Vec<u8>);
@@ -399,11 +442,8 @@ pub mod reference {
                     len: *end,
                 }));
             }
-            let h = header_line(content, true)?.ok_or(())?;
-            if headers.len() == MAX_HEADERS {
-                return Err(()); // httparse: TooManyHeaders
-            }
-            headers.push(h);
+            // Any number of fields: the head cap is the bound.
+            headers.push(header_line(content, true)?.ok_or(())?);
         }
         Err(())
     }
@@ -491,7 +531,11 @@ pub mod reference {
             (Vec::new(), 0)
         } else if let Some(n) = length {
             if n > max_body as u64 {
-                return Err(Fail::BodyTooLarge);
+                // Read to its end and dropped, when that is worth it.
+                if n - max_body as u64 > MAX_DRAIN_LEN || (rest.len() as u64) >= n {
+                    return Err(Fail::BodyTooLarge);
+                }
+                return Err(Fail::Closed);
             }
             let n = n as usize;
             if rest.len() < n {
@@ -527,20 +571,30 @@ pub mod reference {
     pub fn dechunk(data: &[u8], max_body: usize) -> Result<(Vec<u8>, usize), Fail> {
         let mut body = Vec::new();
         let mut p = 0;
+        // Past the limit, chunks are read and dropped (up to
+        // MAX_DRAIN_LEN of them), then the body is refused.
+        let mut too_large = false;
+        let mut dropped: u64 = 0;
         loop {
             let (size, used) = chunk_line(&data[p..])?;
             p += used;
             if size == 0 {
                 break;
             }
-            if size > (max_body - body.len()) as u64 {
-                return Err(Fail::BodyTooLarge);
+            if too_large || size > (max_body - body.len()) as u64 {
+                too_large = true;
+                dropped = dropped.saturating_add(size);
+                if dropped > MAX_DRAIN_LEN {
+                    return Err(Fail::BodyTooLarge);
+                }
             }
             let size = size as usize;
             if data.len() - p < size {
                 return Err(Fail::Closed);
             }
-            body.extend_from_slice(&data[p..p + size]);
+            if !too_large {
+                body.extend_from_slice(&data[p..p + size]);
+            }
             p += size;
             match data.get(p..p + 2) {
                 None => return Err(Fail::Closed),
@@ -549,6 +603,9 @@ pub mod reference {
             }
         }
         p += trailers(&data[p..])?;
+        if too_large {
+            return Err(Fail::BodyTooLarge);
+        }
         Ok((body, p))
     }
 
@@ -595,16 +652,12 @@ pub mod reference {
     fn trailers(data: &[u8]) -> Result<usize, Fail> {
         let window = &data[..data.len().min(MAX_HEAD_LEN)];
         let lines = lines(window, true).map_err(|()| Fail::Malformed)?;
-        let mut count = 0;
         for (content, end, complete) in &lines {
             if *complete && content.is_empty() {
                 return Ok(*end);
             }
-            match header_line(content, *complete) {
-                Err(()) => return Err(Fail::Malformed),
-                Ok(None) => {}
-                Ok(Some(_)) if count == MAX_HEADERS => return Err(Fail::Malformed),
-                Ok(Some(_)) => count += 1,
+            if header_line(content, *complete).is_err() {
+                return Err(Fail::Malformed);
             }
         }
         Err(if window.len() >= MAX_HEAD_LEN {
@@ -850,8 +903,10 @@ fn request_id_through_the_runtime(id: &[u8]) {
     let mut answer = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: ".to_vec();
     answer.extend_from_slice(id);
     answer.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n{}");
+    let event_len = answer.len();
     answer.extend_from_slice(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
-    let connector = OneStream::new(&answer, usize::MAX, &[]);
+    // The 202 comes once the POST is written, as a server sends it.
+    let connector = OneStream::gated(&answer, usize::MAX, &[], vec![event_len]);
     let written = connector.written.clone();
     let endpoint = Endpoint::parse("127.0.0.1:9001").unwrap();
     let mut rt =

@@ -21,6 +21,8 @@ struct Log {
     written: Vec<u8>,
     write_calls: usize,
     connects: usize,
+    /// Every `set_unbounded_reads` call, in order.
+    unbounded: Vec<bool>,
 }
 
 struct MockStream {
@@ -94,6 +96,11 @@ impl Connect for MockConnector {
             per_read: self.per_read,
             log: self.log.clone(),
         })
+    }
+
+    fn set_unbounded_reads(&self, _: &MockStream, unbounded: bool) -> io::Result<()> {
+        self.log.borrow_mut().unbounded.push(unbounded);
+        Ok(())
     }
 }
 
@@ -260,13 +267,54 @@ fn keeps_one_connection_for_many_exchanges() {
     }
 }
 
+/// Every framing, each followed by bytes nobody asked for, arriving in the
+/// same read as the answer's last byte.
+const FRAMED_ANSWERS: [&[u8]; 4] = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: 1\r\n\r\n",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+];
+
 #[test]
-fn keeps_bytes_that_arrive_together_for_the_next_answer() {
-    let both: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
-    let (mut c, log) = conn(vec![vec![data(both)]], usize::MAX);
+fn drops_bytes_after_a_complete_answer_with_their_connection() {
+    let extra: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nX";
+    let next: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
+    for first in FRAMED_ANSWERS {
+        let (last, before) = first.split_last().unwrap();
+        let tail = [&[*last][..], extra].concat();
+        for per_read in PER_READ {
+            let (mut c, log) = conn(
+                vec![vec![data(before), data(&tail)], vec![data(next)]],
+                per_read.max(tail.len()),
+            );
+            let a = exchange(&mut c).unwrap();
+            assert_eq!(a.body, &b"a"[..a.body.len()]);
+            assert_eq!(c.unsolicited_bytes(), extra.len());
+            assert!(!c.is_open(), "the connection that carried them is closed");
+            // The next answer is the next stream's, never the extra bytes.
+            assert_eq!(exchange(&mut c).unwrap().body, b"b");
+            assert_eq!(c.unsolicited_bytes(), 0);
+            assert_eq!(log.borrow().connects, 2);
+        }
+    }
+}
+
+#[test]
+fn leftovers_never_cross_a_reconnect() {
+    let close: &[u8] =
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nX";
+    let next: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
+    let (mut c, log) = conn(vec![vec![data(close)], vec![data(next)]], usize::MAX);
     assert_eq!(exchange(&mut c).unwrap().body, b"a");
-    assert_eq!(exchange(&mut c).unwrap().body, b"b");
-    assert_eq!(log.borrow().connects, 1);
+    // A request written on the stream the message borrows (as a streamed
+    // response does) reads its answer from the new stream only.
+    let (_, stream) = c.open_for_request(None).unwrap();
+    write_parts(stream, &[b"POST / HTTP/1.1\r\n\r\n"]).unwrap();
+    c.read_answer(Wait::Bounded).unwrap();
+    c.read_body().unwrap();
+    assert_eq!(c.message().body(), b"b");
+    assert_eq!(log.borrow().connects, 2);
 }
 
 #[test]
@@ -316,7 +364,12 @@ fn retries_once_on_a_stale_kept_alive_connection() {
     let ok: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
     let (mut c, log) = conn(vec![vec![data(ok)], vec![data(ok)]], 1);
     exchange(&mut c).unwrap();
+    assert!(!c.resent());
     assert_eq!(exchange(&mut c).unwrap().body, b"a");
+    assert!(
+        c.resent(),
+        "the runtime is told, to read a 400 as a duplicate"
+    );
     assert_eq!(log.borrow().connects, 2);
     let req: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     assert_eq!(log.borrow().written, [req, req, req].concat());
@@ -379,8 +432,13 @@ fn refuses_malformed_framing() {
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n", |e| matches!(e, Error::InvalidChunk)),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", |e| matches!(e, Error::InvalidChunk)),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nbad trailer\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n", |e| matches!(e, Error::BodyTooLarge { limit: 1_048_576 })),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n", |e| matches!(e, Error::BodyTooLarge { .. })),
+        // Past the limit, the body is read to be dropped: lost midway,
+        // that is a closed connection.
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n", |e| matches!(e, Error::Closed)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n", |e| matches!(e, Error::Closed)),
+        // Past what is worth draining, refused at once.
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 9999999999999999999\r\n\r\n", |e| matches!(e, Error::BodyTooLarge { limit: 1_048_576 })),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n", |e| matches!(e, Error::BodyTooLarge { .. })),
         (b"SMTP ready\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
         (b"HTTP/1.1 2000 OK\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
         (b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", |e| matches!(e, Error::Malformed(_))),
@@ -411,21 +469,154 @@ fn chunked_bodies_past_the_limit_are_refused_whatever_the_chunking() {
     assert!(c.buffer_len() <= (1 << 20) + MAX_HEAD_LEN + MAX_CHUNK_LINE + 2 * GROW_STEP);
 }
 
+/// An answer with a body of `len` bytes, framed by length or chunked.
+fn answer_of_len(len: usize, chunked: bool) -> Vec<u8> {
+    if !chunked {
+        let mut a = format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n\r\n").into_bytes();
+        a.resize(a.len() + len, b'x');
+        return a;
+    }
+    let mut a = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(0x3001);
+        a.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+        a.resize(a.len() + n, b'x');
+        a.extend_from_slice(b"\r\n");
+        left -= n;
+    }
+    a.extend_from_slice(b"0\r\n\r\n");
+    a
+}
+
+#[test]
+fn a_body_past_the_limit_is_dropped_and_the_connection_kept() {
+    let ok: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    // (limit, body length, reads): split at every byte on a small limit,
+    // and a large one read as it comes, for the memory bound.
+    let cases = [
+        (1000, 1500, &PER_READ[..]),
+        (1 << 20, (1 << 20) + 100_000, &[usize::MAX][..]),
+    ];
+    for (limit, len, per_reads) in cases {
+        for chunked in [false, true] {
+            let big = answer_of_len(len, chunked);
+            for &per_read in per_reads {
+                let (mut c, log) = conn(vec![vec![data(&big), data(ok)]], per_read);
+                c.set_max_body_len(limit);
+                assert!(
+                    matches!(exchange(&mut c), Err(Error::BodyTooLarge { limit: l }) if l == limit)
+                );
+                assert!(c.is_open(), "kept: the body was read to its end");
+                assert!(c.message().body().is_empty(), "nothing of it is handed on");
+                // Constant memory: at most the room a body under the limit
+                // takes, however large the dropped one.
+                assert!(
+                    c.buffer_len()
+                        <= limit.max(INITIAL_BUF_LEN)
+                            + MAX_HEAD_LEN
+                            + MAX_CHUNK_LINE
+                            + 2 * GROW_STEP
+                );
+                assert_eq!(exchange(&mut c).unwrap().body, b"ok");
+                assert_eq!(log.borrow().connects, 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn limit_arithmetic_never_overflows() {
+    for limit in [usize::MAX, usize::MAX - 1, MAX_BODY_LIMIT + 1] {
+        for bytes in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 9999999999999999999\r\n\r\nabc"[..],
+            b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\nabc",
+            b"HTTP/1.1 200 OK\r\n\r\nuntil close",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\nab",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\nT: v\r\n\r\n",
+        ] {
+            let (mut c, _) = conn(vec![vec![data(bytes)]], usize::MAX);
+            c.set_max_body_len(limit);
+            let _ = exchange(&mut c); // an error or an answer, never a panic
+            let log = Rc::new(RefCell::new(Log::default()));
+            let connector = MockConnector {
+                streams: vec![vec![data(bytes)]].into(),
+                per_read: 1,
+                log,
+            };
+            let _ = exchange(&mut Connection::new(connector, limit));
+        }
+    }
+}
+
+#[test]
+fn a_peer_announcing_a_large_body_costs_only_what_it_sends() {
+    let (mut c, _) = conn(
+        vec![vec![data(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n0123456789",
+        )]],
+        usize::MAX,
+    );
+    assert!(matches!(exchange(&mut c), Err(Error::Closed)));
+    assert_eq!(
+        c.buffer_len(),
+        INITIAL_BUF_LEN,
+        "nothing reserved ahead of the bytes"
+    );
+}
+
 #[test]
 fn refuses_heads_past_the_limit_and_too_many_headers() {
     let mut long = b"HTTP/1.1 200 OK\r\nX-Big: ".to_vec();
     long.extend(std::iter::repeat(b'a').take(MAX_HEAD_LEN));
     long.extend_from_slice(b"\r\n\r\n");
     assert!(matches!(answer(&long), Err(Error::HeadTooLarge)));
+    // Any number of fields that fits in the head cap...
     let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
-    for i in 0..=MAX_HEADERS {
+    for i in 0..200 {
         many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
     }
-    many.extend_from_slice(b"\r\n");
-    assert!(matches!(
-        answer(&many),
-        Err(Error::Malformed(httparse::Error::TooManyHeaders))
-    ));
+    many.extend_from_slice(b"Content-Length: 2\r\n\r\nok");
+    let a = answer(&many).unwrap();
+    assert_eq!((a.headers.len(), a.headers[199].0.as_str()), (201, "X-199"));
+    assert_eq!(a.body, b"ok");
+    // ...and the cap, not a count, refuses the rest.
+    let mut too_many = b"HTTP/1.1 200 OK\r\n".to_vec();
+    while too_many.len() <= MAX_HEAD_LEN {
+        too_many.extend_from_slice(b"a:\r\n");
+    }
+    too_many.extend_from_slice(b"\r\n");
+    assert!(matches!(answer(&too_many), Err(Error::HeadTooLarge)));
+}
+
+#[test]
+fn many_trailer_fields_are_read_like_header_fields() {
+    let mut a = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n".to_vec();
+    for i in 0..200 {
+        a.extend_from_slice(format!("T-{i}: v\r\n").as_bytes());
+    }
+    a.extend_from_slice(b"\r\n");
+    assert_eq!(body_of(&a), b"ok");
+}
+
+#[test]
+fn a_head_with_many_fields_reuses_one_grown_array() {
+    let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..100 {
+        many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"Content-Length: 1\r\n\r\na");
+    let (mut c, _) = conn(vec![vec![data(&many)]; 3], usize::MAX);
+    let (mut c2, _) = conn(vec![vec![data(&many); 3]], 1);
+    for c in [&mut c, &mut c2] {
+        exchange(c).unwrap();
+        let grown = c.spare_headers.capacity();
+        assert!(grown > STACK_HEADERS);
+        for _ in 0..2 {
+            assert_eq!(exchange(c).unwrap().headers.len(), 101);
+            assert_eq!(c.spare_headers.capacity(), grown, "reused, not reallocated");
+        }
+    }
 }
 
 #[test]
@@ -453,11 +644,20 @@ fn reads_unframed_bodies_until_close() {
 fn waits_forever_for_next_but_bounds_everything_else() {
     let ok: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     // Silence before the first byte: retried when waiting forever...
-    let (mut c, _) = conn(
+    let (mut c, log) = conn(
         vec![vec![Step::Timeout, Step::Timeout, data(ok)]],
         usize::MAX,
     );
     assert_eq!(exchange(&mut c).unwrap().body, b"ok");
+    // ...by blocking without a time limit after the first timeout (an idle
+    // worker does not wake up every few seconds), bounded again once bytes
+    // come...
+    assert_eq!(log.borrow().unbounded, [true, false]);
+    // ...while a connection whose events come in time never changes it.
+    let (mut c, log) = conn(vec![vec![data(ok), data(ok)]], usize::MAX);
+    exchange(&mut c).unwrap();
+    exchange(&mut c).unwrap();
+    assert!(log.borrow().unbounded.is_empty());
     // ...a timeout error when the wait is bounded...
     let (mut c, _) = conn(vec![vec![Step::Timeout, data(ok)]], usize::MAX);
     let err = c
