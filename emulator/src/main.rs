@@ -650,7 +650,7 @@ mod tests {
         assert_eq!((a.json_body, a.bootstrap.as_str()), (Some(4096), "b"));
         assert_eq!(
             (a.bootstrap_args, a.events),
-            (vec!["--events".to_string(), "-x".into()], 1000)
+            (vec!["--events".to_string(), "2".into(), "-x".into()], 1000)
         );
         for bad in [
             "--events 0",
