@@ -291,7 +291,7 @@ mod tests {
             |k, v| {
                 got.push(match v {
                     Value::Str(s) | Value::Num(s) => format!("{k}={s}"),
-                    Value::Other => format!("{k}"),
+                    Value::Other => k.to_string(),
                 })
             },
         );

@@ -251,7 +251,8 @@ impl Script {
     /// When `yes`, the emulator refuses pipelined requests, as a server that cannot serve
     /// them would: after answering a `POST`, if bytes of a further request have already
     /// arrived (in its read buffer or waiting in the socket), it closes the connection without
-    /// answering them (counted by [`Emulator::refused_pipelined`]). For testing a runtime's
+    /// answering them (counted by [`Emulator::refused_pipelined`]). It looks before answering
+    /// the `POST`, so a request sent after its answer is never refused. For testing a runtime's
     /// fallback from pipelining. Default `false`: pipelined requests are read one after
     /// another from the connection's buffer and answered in order.
     pub fn refuse_pipelining(mut self, yes: bool) -> Script {
@@ -684,16 +685,19 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
         let mut req = Request::default();
         match c.read_request(&mut req) {
             Ok(()) => {
-                let post = req.method == "POST";
+                // Looked at before the POST is answered: a request there now was sent
+                // without waiting for the answer, so it is pipelined.
+                let refuse =
+                    req.method == "POST" && c.shared.cfg.refuse_pipelining && c.more_arrived();
                 if !c.handle(req, Instant::now()) {
+                    break;
+                }
+                if refuse {
+                    c.shared.lock().refused_pipelined += 1;
                     break;
                 }
                 if c.pos < c.end {
                     c.shared.lock().pipelined += 1;
-                }
-                if post && c.shared.cfg.refuse_pipelining && c.more_arrived() {
-                    c.shared.lock().refused_pipelined += 1;
-                    break;
                 }
             }
             Err(Fail::Closed(partial)) => {

@@ -20,7 +20,7 @@
 //! ```
 
 use crate::{Drained, Emulator, Event, Kind, Record, Script};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -139,6 +139,7 @@ impl Load {
             .map_err(|e| format!("cannot spawn {program}: {e}"))?;
 
         let (mut records, mut answered, mut last_next) = (Vec::<Record>::new(), 0, 0);
+        let mut unanswered: HashSet<&str> = ids.iter().map(String::as_str).collect();
         let mut progress_at = Instant::now();
         let failure = loop {
             if answered >= self.events {
@@ -152,10 +153,15 @@ impl Load {
             if !new.is_empty() {
                 progress_at = Instant::now();
             }
-            answered += new
-                .iter()
-                .filter(|r| matches!(r.kind, Kind::Response | Kind::Error))
-                .count();
+            // Done when every id handed out has an answer: duplicates and answers to ids
+            // never handed out do not count (the audit reports them).
+            for r in &new {
+                if matches!(r.kind, Kind::Response | Kind::Error)
+                    && unanswered.remove(r.request_id.as_str())
+                {
+                    answered += 1;
+                }
+            }
             records.extend(new);
             let nexts = emu.next_requests();
             if nexts != last_next {
