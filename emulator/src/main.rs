@@ -209,7 +209,7 @@ fn run(a: &Args) -> Result<(), String> {
     let summary = Summary::new(&report);
     if let Some(reason) = &report.failure {
         if !a.quiet && !a.json {
-            summary.print(a, size, &report);
+            print(&summary.text(a, size, &report));
         }
         return Err(reason.clone());
     }
@@ -224,9 +224,9 @@ fn run(a: &Args) -> Result<(), String> {
     }
     if !a.quiet {
         if a.json {
-            println!("{json}");
+            print(&format!("{json}\n"));
         } else {
-            summary.print(a, size, &report);
+            print(&summary.text(a, size, &report));
         }
     }
     summary.verdict(a.events, &report)
@@ -301,112 +301,126 @@ impl Summary {
         }
     }
 
-    /// `200 ×998, 502 ×2` (`none` for answers without a `statusCode`).
-    fn status_line(&self) -> String {
+    /// The status code histogram, each entry `fmt(code, count)` (code `none` for answers
+    /// without a `statusCode`), joined by `sep`.
+    fn status_codes(&self, fmt: fn(&str, usize) -> String, sep: &str) -> String {
         let parts: Vec<String> = self
             .status_codes
             .iter()
-            .map(|(code, n)| match code {
-                Some(c) => format!("{c} ×{n}"),
-                None => format!("none ×{n}"),
-            })
+            .map(|(code, &n)| fmt(&code.map_or("none".into(), |c| c.to_string()), n))
             .collect();
-        parts.join(", ")
+        parts.join(sep)
     }
 
-    fn print(&self, a: &Args, size: usize, r: &LoadReport) {
+    /// The text summary.
+    fn text(&self, a: &Args, size: usize, r: &LoadReport) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        macro_rules! say {
+            ($($t:tt)*) => {{
+                let _ = writeln!(out, $($t)*);
+            }};
+        }
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         let args = if a.bootstrap_args.is_empty() {
             String::new()
         } else {
             format!(" {}", a.bootstrap_args.join(" "))
         };
-        println!(
+        say!(
             "lz-emulator: served {} events of {size} B to {}{args}",
-            a.events, a.bootstrap
+            a.events,
+            a.bootstrap
         );
-        println!(
+        say!(
             "  spawn -> first /next   {:.2} ms",
             r.spawn_to_first_next.as_secs_f64() * 1e3
         );
-        println!(
+        say!(
             "  spawn -> 1st response  {:.2} ms",
             r.spawn_to_first_response.as_secs_f64() * 1e3
         );
-        println!(
+        say!(
             "  responses              {} (2xx answered: {})",
-            self.responses, self.responses_2xx
+            self.responses,
+            self.responses_2xx
         );
         if !self.status_codes.is_empty() {
-            println!("  HTTP status codes      {}", self.status_line());
+            say!(
+                "  HTTP status codes      {}",
+                self.status_codes(|c, n| format!("{c} ×{n}"), ", ")
+            );
         }
-        println!("  errors                 {}", self.errors);
-        println!("  init errors            {}", self.init_errors);
+        say!("  errors                 {}", self.errors);
+        say!("  init errors            {}", self.init_errors);
         for ((ty, msg), n) in self.error_groups.iter().take(ERROR_GROUPS) {
-            println!("    {n:>6} × {ty}: {}", clip(msg, SHOW_CHARS));
+            say!("    {n:>6} × {ty}: {}", clip(msg, SHOW_CHARS));
         }
         if self.error_groups.len() > ERROR_GROUPS {
             let rest: usize = self.error_groups[ERROR_GROUPS..].iter().map(|g| g.1).sum();
-            println!(
+            say!(
                 "    {rest:>6} × ({} more kinds)",
                 self.error_groups.len() - ERROR_GROUPS
             );
         }
-        println!("  invalid requests       {}", self.invalid);
+        say!("  invalid requests       {}", self.invalid);
         if self.unknown > 0 {
-            println!("  unknown paths          {}", self.unknown);
+            say!("  unknown paths          {}", self.unknown);
         }
-        println!("  latency median         {:.1} µs", us(r.latency.median));
-        println!("  latency p99            {:.1} µs", us(r.latency.p99));
+        say!("  latency median         {:.1} µs", us(r.latency.median));
+        say!("  latency p99            {:.1} µs", us(r.latency.p99));
         if let Some(c) = r.caller_latency {
-            println!(
+            say!(
                 "  caller latency median  {:.1} µs (held until the next /next)",
                 us(c.median)
             );
-            println!("  caller latency p99     {:.1} µs", us(c.p99));
+            say!("  caller latency p99     {:.1} µs", us(c.p99));
         }
-        println!(
+        say!(
             "  throughput             {} invokes/s (wall {:.1} ms)",
             thousands(r.invokes_per_sec().round() as u64),
             r.wall.as_secs_f64() * 1e3
         );
         if let Some(n) = a.concurrency {
-            println!(
+            say!(
                 "  in flight              peak {} (AWS_LAMBDA_MAX_CONCURRENCY={n}), {} connections",
-                r.peak_in_flight, r.connections
+                r.peak_in_flight,
+                r.connections
             );
         }
         if r.pipelined > 0 || a.refuse_pipelining {
-            println!(
+            say!(
                 "  pipelined requests     {} (refused: {})",
-                r.pipelined, r.refused_pipelined
+                r.pipelined,
+                r.refused_pipelined
             );
         }
         match (r.usage.peak_rss_kib, r.usage.rss_anon_kib) {
-            (Some(peak), Some(anon)) => println!(
+            (Some(peak), Some(anon)) => say!(
                 "  peak RSS               {:.2} MiB (anonymous now: {:.2} MiB)",
                 peak as f64 / 1024.0,
                 anon as f64 / 1024.0
             ),
-            _ => println!("  peak RSS               ?"),
+            _ => say!("  peak RSS               ?"),
         }
         match r.usage.cpu_us {
-            Some(us) => println!(
+            Some(us) => say!(
                 "  CPU                    {:.0} ms, {:.1} µs per invoke (start-up included)",
                 us / 1e3,
                 us / a.events as f64
             ),
-            None => println!("  CPU                    ?"),
+            None => say!("  CPU                    ?"),
         }
         let audit = &r.audit;
         if audit.is_clean() {
-            println!("  audit                  every id answered exactly once");
+            say!("  audit                  every id answered exactly once");
         } else {
             let first = |v: &[String]| {
                 v.first()
                     .map_or(String::new(), |id| format!(" (first {id})"))
             };
-            println!(
+            say!(
                 "  audit                  VIOLATIONS: {} lost{}, {} answered twice or more{}, {} unknown ids{}",
                 audit.lost.len(),
                 first(&audit.lost),
@@ -424,32 +438,26 @@ impl Summary {
         match a.show {
             Some(n) => {
                 for (i, rec) in answers.iter().take(n).enumerate() {
-                    println!("  answer {:<15} {}", i + 1, describe(rec));
+                    say!("  answer {:<15} {}", i + 1, describe(rec));
                 }
             }
             None => {
                 let first = answers.first().map_or(String::new(), |r| describe(r));
-                println!("  first response         {first}");
+                say!("  first response         {first}");
                 if answers.len() > 1 {
                     let last = answers.last().map_or(String::new(), |r| describe(r));
-                    println!("  last response          {last}");
+                    say!("  last response          {last}");
                 }
             }
         }
+        out
     }
 
     fn json(&self, a: &Args, size: usize, r: &LoadReport) -> String {
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         let or_null = |v: Option<String>| v.unwrap_or_else(|| "null".into());
         let events = a.events;
-        let codes: Vec<String> = self
-            .status_codes
-            .iter()
-            .map(|(c, n)| match c {
-                Some(c) => format!("\"{c}\":{n}"),
-                None => format!("\"none\":{n}"),
-            })
-            .collect();
+        let codes = self.status_codes(|c, n| format!("\"{c}\":{n}"), ",");
         let mut types: BTreeMap<&str, usize> = BTreeMap::new();
         for ((ty, _), n) in &self.error_groups {
             *types.entry(ty).or_default() += n;
@@ -501,7 +509,7 @@ impl Summary {
             r.audit.lost.len(),
             r.audit.duplicated.len(),
             r.audit.unknown.len(),
-            codes.join(","),
+            codes,
             types.join(","),
         )
     }
@@ -530,6 +538,11 @@ impl Summary {
         }
         Ok(())
     }
+}
+
+/// Writes `text` to stdout; a closed stdout (`| head`) is not an error worth a panic.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// One answer in a line: its id, kind, the function's status code or error, the body's start.

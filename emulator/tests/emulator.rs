@@ -451,6 +451,15 @@ fn post_bytes(id: &str, body: &[u8]) -> Vec<u8> {
     req
 }
 
+/// Posts a response for `id` (not pipelined) and expects `202`.
+fn respond(c: &mut Client, id: &str) {
+    let a = c.post(
+        &format!("/2018-06-01/runtime/invocation/{id}/response"),
+        "r",
+    );
+    assert_eq!(a.status, 202);
+}
+
 fn next_bytes() -> Vec<u8> {
     format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes()
 }
@@ -549,11 +558,7 @@ fn refused_pipelining_answers_the_post_then_closes() {
     let mut c = Client::connect(&emu);
     assert_eq!(c.get(NEXT).status, 200);
     // Not pipelined (the GET is sent after the POST's answer): served as usual.
-    assert_eq!(
-        c.post("/2018-06-01/runtime/invocation/1/response", "r")
-            .status,
-        202
-    );
+    respond(&mut c, "1");
     assert_eq!(
         c.get(NEXT).header("Lambda-Runtime-Aws-Request-Id"),
         Some("2")
@@ -595,11 +600,7 @@ fn hold_until_next_records_the_answer_when_the_next_get_arrives() {
     );
     let mut c = Client::connect(&emu);
     assert_eq!(c.get(NEXT).status, 200);
-    assert_eq!(
-        c.post("/2018-06-01/runtime/invocation/1/response", "r")
-            .status,
-        202
-    );
+    respond(&mut c, "1");
     // Answered, but its caller has not got it yet: the runtime has not asked for more.
     assert_eq!(emu.record_count(), 0);
     assert_eq!(
