@@ -17,6 +17,19 @@
 //! [`Kind::Invalid`] with [`Record::problem`] set, and the connection is closed.
 //! `Expect: 100-continue` is not honoured (the body is simply read).
 //!
+//! Pipelining: requests on one connection are read one after another from its buffer and
+//! answered in order, so a runtime may write `POST .../response` and `GET /next` in one
+//! `send()` ([`Emulator::pipelined`] counts them); [`Script::refuse_pipelining`] closes the
+//! connection instead, to test a runtime's fallback, and [`Script::hold_until_next`] holds each
+//! answer until the next `GET /next`, as AWS's Runtime Interface Emulator holds the invoke's
+//! answer to its caller ([`Record::caller_latency`]).
+//!
+//! Concurrency: every connection is served by its own thread, so N workers can each block in
+//! `GET /next` until an event is there ([`Emulator::in_flight`], [`Emulator::peak_in_flight`]).
+//! [`Load`] runs a runtime process under a fixed number of events with N in flight and reports
+//! latency, throughput, CPU, peak RSS and an [`Audit`] of every answer; `lz-emulator` is its
+//! command line.
+//!
 //! ```no_run
 //! use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 //! use std::time::Duration;
