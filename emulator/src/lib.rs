@@ -17,6 +17,19 @@
 //! [`Kind::Invalid`] with [`Record::problem`] set, and the connection is closed.
 //! `Expect: 100-continue` is not honoured (the body is simply read).
 //!
+//! Pipelining: requests on one connection are read one after another from its buffer and
+//! answered in order, so a runtime may write `POST .../response` and `GET /next` in one
+//! `send()` ([`Emulator::pipelined`] counts them); [`Script::refuse_pipelining`] closes the
+//! connection instead, to test a runtime's fallback, and [`Script::hold_until_next`] holds each
+//! answer until the next `GET /next`, as AWS's Runtime Interface Emulator holds the invoke's
+//! answer to its caller ([`Record::caller_latency`]).
+//!
+//! Concurrency: every connection is served by its own thread, so N workers can each block in
+//! `GET /next` until an event is there ([`Emulator::in_flight`], [`Emulator::peak_in_flight`]).
+//! [`Load`] runs a runtime process under a fixed number of events with N in flight and reports
+//! latency, throughput, CPU, peak RSS and an [`Audit`] of every answer; `lz-emulator` is its
+//! command line.
+//!
 //! ```no_run
 //! use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 //! use std::time::Duration;
@@ -29,6 +42,12 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod inspect;
+mod load;
+
+pub use inspect::{error_of, status_code_of};
+pub use load::{request_id, Audit, Load, LoadReport, Percentiles, Usage};
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{self, IoSlice, Read, Write};
@@ -177,6 +196,8 @@ struct Config {
     split: usize,
     drained: Drained,
     post_status: u16,
+    refuse_pipelining: bool,
+    hold_until_next: bool,
 }
 
 impl Default for Script {
@@ -196,6 +217,8 @@ impl Script {
                 split: 0,
                 drained: Drained::Status(500),
                 post_status: 202,
+                refuse_pipelining: false,
+                hold_until_next: false,
             },
         }
     }
@@ -238,6 +261,27 @@ impl Script {
         self.cfg.post_status = status;
         self
     }
+    /// When `yes`, the emulator refuses pipelined requests, as a server that cannot serve
+    /// them would: after answering a `POST`, if bytes of a further request have already
+    /// arrived (in its read buffer or waiting in the socket), it closes the connection without
+    /// answering them (counted by [`Emulator::refused_pipelined`]). It looks before answering
+    /// the `POST`, so a request sent after its answer is never refused. For testing a runtime's
+    /// fallback from pipelining. Default `false`: pipelined requests are read one after
+    /// another from the connection's buffer and answered in order.
+    pub fn refuse_pipelining(mut self, yes: bool) -> Script {
+        self.cfg.refuse_pipelining = yes;
+        self
+    }
+    /// When `yes`, a `2xx`-answered `/response` or `/error` is held back, as AWS's Runtime
+    /// Interface Emulator holds the invoke's answer to its caller: its [`Record`] is only
+    /// added (and [`Record::caller_latency`] set) when the runtime's next `GET /next` arrives
+    /// on that connection (or, if the connection closed first, on any connection). So
+    /// [`Emulator::wait_record`] returns when a caller of that emulator would get its answer,
+    /// and a runtime that sends `GET /next` sooner (pipelined) shows a shorter caller latency.
+    pub fn hold_until_next(mut self, yes: bool) -> Script {
+        self.cfg.hold_until_next = yes;
+        self
+    }
 }
 
 /// What kind of request a [`Record`] is.
@@ -276,6 +320,9 @@ pub struct Record {
     pub connection: usize,
     /// From handing the event out on `/next` to this POST being fully received (zero when unknown).
     pub latency: Duration,
+    /// Under [`Script::hold_until_next`]: from handing the event out to the runtime's next
+    /// `GET /next` after this POST (the invoke latency its caller would see); `None` otherwise.
+    pub caller_latency: Option<Duration>,
     /// When the request was fully received.
     pub received_at: Instant,
     /// For [`Kind::Invalid`]: what was wrong with the request.
@@ -308,6 +355,15 @@ struct State {
     queue: VecDeque<Queued>,
     records: Vec<Record>,
     handed: HashMap<String, (Instant, Option<u16>)>,
+    /// Most invocations handed out and not yet answered at once.
+    peak_in_flight: usize,
+    /// Requests found already buffered when the request before them had been answered.
+    pipelined: usize,
+    /// Pipelined requests refused under [`Script::refuse_pipelining`].
+    refused_pipelined: usize,
+    /// Held records of closed connections (under [`Script::hold_until_next`]), released by
+    /// the next `GET /next` on any connection.
+    orphans: Vec<Record>,
     streams: HashMap<usize, TcpStream>,
     next_requests: usize,
     connections: usize,
@@ -352,8 +408,11 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
     fn record(&self, rec: Record) {
+        self.record_all(std::iter::once(rec));
+    }
+    fn record_all(&self, recs: impl IntoIterator<Item = Record>) {
         let mut st = self.lock();
-        st.records.push(rec);
+        st.records.extend(recs);
         let due = st
             .record_waits
             .keys()
@@ -423,7 +482,9 @@ impl Emulator {
     /// Appends a reply to the script while running (wakes a blocked `/next`).
     pub fn push(&self, r: Reply) {
         self.shared.lock().queue.push_back(Queued::Reply(r));
-        self.shared.work.notify_all();
+        // One reply serves one `/next`: waking one waiter (not all N of a concurrent runtime)
+        // is enough, and a woken waiter that finds the queue empty again just waits again.
+        self.shared.work.notify_one();
     }
     /// Appends `event` to the script under the request id `request_id` (which replaces
     /// [`Event::request_id`]; everything else is served as is), sharing its body instead of
@@ -432,7 +493,7 @@ impl Emulator {
     pub fn push_shared(&self, request_id: impl Into<String>, event: &Arc<Event>) {
         let queued = Queued::Shared(request_id.into(), Arc::clone(event));
         self.shared.lock().queue.push_back(queued);
-        self.shared.work.notify_all();
+        self.shared.work.notify_one();
     }
     /// How many replies are still waiting to be handed out.
     pub fn pending(&self) -> usize {
@@ -506,6 +567,26 @@ impl Emulator {
     /// When the first `GET /next` arrived (cold-start measurement).
     pub fn first_next_at(&self) -> Option<Instant> {
         self.shared.lock().first_next_at
+    }
+    /// How many invocations are handed out and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.shared.lock().handed.len()
+    }
+    /// The most invocations that were ever handed out and not yet answered at once (how many
+    /// a concurrent runtime really kept in flight).
+    pub fn peak_in_flight(&self) -> usize {
+        self.shared.lock().peak_in_flight
+    }
+    /// How many requests had already arrived in the emulator's read buffer when the request
+    /// before them on their connection was answered: pipelined requests (a runtime that writes
+    /// `POST .../response` and `GET /next` in one `send()` makes one per invocation).
+    pub fn pipelined(&self) -> usize {
+        self.shared.lock().pipelined
+    }
+    /// How many connections were closed under [`Script::refuse_pipelining`] because a further
+    /// request had arrived behind a `POST`.
+    pub fn refused_pipelined(&self) -> usize {
+        self.shared.lock().refused_pipelined
     }
     /// Stops accepting, closes every connection and joins every thread.
     pub fn shutdown(self) {
@@ -598,6 +679,8 @@ struct Conn {
     end: usize,
     /// Answer being built.
     out: Vec<u8>,
+    /// Records held until this connection's next `GET /next` ([`Script::hold_until_next`]).
+    held: Vec<Record>,
 }
 
 fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
@@ -609,13 +692,25 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
         pos: 0,
         end: 0,
         out: Vec::new(),
+        held: Vec::new(),
     };
     loop {
         let mut req = Request::default();
         match c.read_request(&mut req) {
             Ok(()) => {
+                // Looked at before the POST is answered: a request there now was sent
+                // without waiting for the answer, so it is pipelined.
+                let refuse =
+                    req.method == "POST" && c.shared.cfg.refuse_pipelining && c.more_arrived();
                 if !c.handle(req, Instant::now()) {
                     break;
+                }
+                if refuse {
+                    c.shared.lock().refused_pipelined += 1;
+                    break;
+                }
+                if c.pos < c.end {
+                    c.shared.lock().pipelined += 1;
                 }
             }
             Err(Fail::Closed(partial)) => {
@@ -637,8 +732,12 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
             }
         }
     }
+    let held = std::mem::take(&mut c.held);
+    let mut st = c.shared.lock();
+    st.orphans.extend(held);
+    st.streams.remove(&c.id);
+    drop(st);
     c.linger_close();
-    c.shared.lock().streams.remove(&c.id);
 }
 
 enum Route {
@@ -678,6 +777,18 @@ fn route(method: &str, target: &str, prefix: &str) -> Route {
 }
 
 impl Conn {
+    /// Whether bytes of a further request arrived: in the buffer, or waiting in the socket.
+    fn more_arrived(&self) -> bool {
+        if self.pos < self.end {
+            return true;
+        }
+        let mut byte = [0u8];
+        let waiting = self.stream.set_nonblocking(true).is_ok()
+            && matches!(self.stream.peek(&mut byte), Ok(n) if n > 0);
+        let _ = self.stream.set_nonblocking(false);
+        waiting
+    }
+
     /// Reads more bytes into the buffer (compacting it first when full).
     fn fill(&mut self) -> Result<(), Fail> {
         if self.pos == self.end {
@@ -866,6 +977,7 @@ impl Conn {
             status_sent: status,
             connection: self.id,
             latency: Duration::ZERO,
+            caller_latency: None,
             received_at: Instant::now(),
             problem: Some(problem),
         });
@@ -911,9 +1023,10 @@ impl Conn {
             _ => status_error_json(status),
         };
         simple_answer(&mut self.out, status, &body, close);
-        // Record before answering: a runtime that stops on this answer (a
-        // 5xx) must find the record there when its caller looks.
-        self.shared.record(Record {
+        let hold = self.shared.cfg.hold_until_next
+            && matches!(kind, Kind::Response | Kind::Error)
+            && (200..300).contains(&status);
+        let rec = Record {
             kind,
             request_id,
             target: req.target,
@@ -923,17 +1036,40 @@ impl Conn {
             status_sent: status,
             connection: self.id,
             latency,
+            caller_latency: None,
             received_at,
             problem: None,
-        });
+        };
+        if hold {
+            self.held.push(rec);
+        } else {
+            // Record before answering: a runtime that stops on this answer (a
+            // 5xx) must find the record there when its caller looks.
+            self.shared.record(rec);
+        }
         self.send() && !close
     }
 
     /// Answers `GET /next` with the next reply; returns whether to keep the connection open.
     fn next(&mut self, close: bool) -> bool {
         let shared = Arc::clone(&self.shared);
+        let arrived = Instant::now();
+        let mut held = std::mem::take(&mut self.held);
         let reply = {
             let mut st = shared.lock();
+            if shared.cfg.hold_until_next {
+                held.append(&mut st.orphans);
+            }
+            if !held.is_empty() {
+                for r in &mut held {
+                    let handed_at = r.received_at.checked_sub(r.latency);
+                    r.caller_latency =
+                        Some(handed_at.map_or(Duration::ZERO, |t| arrived.duration_since(t)));
+                }
+                drop(st);
+                shared.record_all(held);
+                st = shared.lock();
+            }
             st.next_requests += 1;
             if st.first_next_at.is_none() {
                 st.first_next_at = Some(Instant::now());
@@ -955,6 +1091,7 @@ impl Conn {
                     };
                     if let Some((id, post_status)) = handed {
                         st.handed.insert(id, (Instant::now(), post_status));
+                        st.peak_in_flight = st.peak_in_flight.max(st.handed.len());
                     }
                     break q;
                 }
@@ -1159,6 +1296,36 @@ pub fn api_gateway_v2_event(id: &str, size: usize) -> Vec<u8> {
     body.resize(head.len() + pad, b'x');
     body.extend_from_slice(tail.as_bytes());
     body
+}
+
+/// An API Gateway HTTP API (v2) `POST` event whose `body` is a JSON document of about
+/// `json_size` bytes (at least `json_size`, one item more at most): `{"items":[{"id":0,
+/// "name":"item-0","price":0.25,"tags":["a","b"],"active":true},...]}`, escaped into the
+/// event's `body` string, `content-type: application/json`. For a CPU-bound handler that
+/// parses the body and answers from it (a 4 KB body makes tens of microseconds of work).
+pub fn api_gateway_v2_json_event(id: &str, json_size: usize) -> Vec<u8> {
+    let mut doc = String::from(r#"{"items":["#);
+    let mut n = 0;
+    while doc.len() + 2 < json_size || n == 0 {
+        if n > 0 {
+            doc.push(',');
+        }
+        let _ = std::fmt::Write::write_fmt(
+            &mut doc,
+            format_args!(
+                r#"{{"id":{n},"name":"item-{n}","price":{n}.25,"tags":["a","b"],"active":{}}}"#,
+                n % 2 == 0
+            ),
+        );
+        n += 1;
+    }
+    doc.push_str("]}");
+    let mut body = format!(
+        r#"{{"version":"2.0","routeKey":"POST /items","rawPath":"/items","rawQueryString":"","headers":{{"content-type":"application/json","host":"localhost"}},"requestContext":{{"http":{{"method":"POST","path":"/items"}},"requestId":"{id}"}},"body":""#
+    );
+    json_escape(&doc, &mut body);
+    body.push_str(r#"","isBase64Encoded":false}"#);
+    body.into_bytes()
 }
 
 fn reason(status: u16) -> &'static str {

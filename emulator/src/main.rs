@@ -1,21 +1,41 @@
 //! `lz-emulator`: spawns a `bootstrap` against the emulated Lambda Runtime API, serves it N
-//! events as fast as it asks for them and prints what happened: answers, cold start, latency,
+//! events as fast as it asks for them (with `--concurrency N`, N at a time) and prints what
+//! happened: answers, the function's HTTP status codes and error types, cold start, latency,
 //! throughput, and the bootstrap's peak RSS and CPU time (from `/proc`).
 #![forbid(unsafe_code)]
 
-use lambda_zero_emulator::{api_gateway_v2_event, Drained, Emulator, Event, Kind, Record, Script};
+use lambda_zero_emulator::{
+    api_gateway_v2_event, api_gateway_v2_json_event, error_of, request_id, status_code_of, Event,
+    Kind, Load, LoadReport, Record, Script,
+};
+use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::process::{Child, Command, ExitCode};
+use std::process::{Command, ExitCode};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const USAGE: &str =
-    "usage: lz-emulator [--bootstrap PATH] [--events N] [--size BYTES] [--file PATH] \
-                     [--prefix P] [--quiet] [--json] [--json-append FILE] [--wait-exit]";
-const HELP: &str = "  --bootstrap PATH  runtime executable to spawn (default target/release/bootstrap)
+    "usage: lz-emulator [--bootstrap PATH] [--events N] [--size BYTES | --json-body BYTES | \
+     --file PATH] [--concurrency N] [--random-ids] [--hold-until-next] [--refuse-pipelining] \
+     [--show N] [--prefix P] [--quiet] [--json] [--json-append FILE] [--wait-exit] \
+     [-- BOOTSTRAP ARGS...]";
+const HELP: &str =
+    "  --bootstrap PATH  runtime executable to spawn (default target/release/bootstrap)
+  -- ARGS...        everything after `--` is passed to the bootstrap as its arguments
   --events N        events to serve (default 1000)
   --size BYTES      size of each generated API Gateway v2 event (default 100)
+  --json-body BYTES serve an API Gateway v2 POST event whose body is a JSON document of
+                    about BYTES bytes (e.g. 4096, for a CPU-bound handler)
   --file PATH       serve this file's bytes as every event instead
+  --concurrency N   set AWS_LAMBDA_MAX_CONCURRENCY=N for the bootstrap (Lambda Managed
+                    Instances): the emulator serves every GET /next at once, each blocking
+                    until an event is there, so up to N invocations are in flight
+  --random-ids      random UUID v4 request ids instead of counted ones
+  --hold-until-next hold each invoke's answer until the runtime's next GET /next (as AWS's
+                    Runtime Interface Emulator does) and report that caller latency too
+  --refuse-pipelining  after answering a POST, close the connection if another request
+                    is already waiting behind it (tests a runtime's pipelining fallback)
+  --show N          print the first N answers (default: the first and the last)
   --prefix P        path prefix of the API, e.g. /.rt (default none)
   --quiet           print nothing but failures
   --json            print the summary as one JSON object
@@ -23,21 +43,31 @@ const HELP: &str = "  --bootstrap PATH  runtime executable to spawn (default tar
   --wait-exit       when done, close the API and let the bootstrap exit by itself (at most
                     5 s, then kill it) instead of killing it: for wrappers such as
                     `perf stat` or `strace` that must see their child exit
+Every error's type and message is printed (grouped, with counts), and the HTTP status codes
+the function answered with (statusCode of API Gateway, function URL and ALB answers).
+Latency is per invocation, from handing the event out to its /response or /error arriving.
+The audit checks that every event got exactly one answer, posted to its own id.
 The bootstrap's peak RSS (VmHWM) and CPU time (utime + stime of all its threads, in clock
 ticks) are read from /proc right before it is stopped.
-Exit status: 0 if every event got a /response and no request was malformed, 1 otherwise, 2 on bad arguments.";
-/// How often the waiting main thread checks whether the bootstrap exited or stalled.
-const CHECK_EVERY: Duration = Duration::from_millis(20);
-/// Give up when nothing arrives for this long.
-const STALL: Duration = Duration::from_secs(30);
-/// How long `--wait-exit` lets the bootstrap take to exit once the API is closed.
-const EXIT_GRACE: Duration = Duration::from_secs(5);
+Exit status: 0 if every event got exactly one answer, a /response, and no request was
+malformed, 1 otherwise, 2 on bad arguments.";
+/// Error groups printed in full; the rest are summed up in one line.
+const ERROR_GROUPS: usize = 10;
+/// Characters of an answer's body printed.
+const SHOW_CHARS: usize = 200;
 
 struct Args {
     bootstrap: String,
+    bootstrap_args: Vec<String>,
     events: usize,
     size: usize,
+    json_body: Option<usize>,
     file: Option<String>,
+    concurrency: Option<usize>,
+    random_ids: bool,
+    hold: bool,
+    refuse_pipelining: bool,
+    show: Option<usize>,
     prefix: String,
     quiet: bool,
     json: bool,
@@ -48,9 +78,16 @@ struct Args {
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut a = Args {
         bootstrap: "target/release/bootstrap".into(),
+        bootstrap_args: Vec::new(),
         events: 1000,
         size: 100,
+        json_body: None,
         file: None,
+        concurrency: None,
+        random_ids: false,
+        hold: false,
+        refuse_pipelining: false,
+        show: None,
         prefix: String::new(),
         quiet: false,
         json: false,
@@ -58,6 +95,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         wait_exit: false,
     };
     while let Some(arg) = it.next() {
+        if arg == "--" {
+            a.bootstrap_args = it.by_ref().collect();
+            break;
+        }
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg, None),
@@ -77,7 +118,15 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--bootstrap" => a.bootstrap = value("--bootstrap")?,
             "--events" => a.events = number("--events", value("--events")?)?,
             "--size" => a.size = number("--size", value("--size")?)?,
+            "--json-body" => a.json_body = Some(number("--json-body", value("--json-body")?)?),
             "--file" => a.file = Some(value("--file")?),
+            "--concurrency" => {
+                a.concurrency = Some(number("--concurrency", value("--concurrency")?)?)
+            }
+            "--random-ids" => a.random_ids = true,
+            "--hold-until-next" => a.hold = true,
+            "--refuse-pipelining" => a.refuse_pipelining = true,
+            "--show" => a.show = Some(number("--show", value("--show")?)?),
             "--prefix" => a.prefix = value("--prefix")?,
             "--quiet" => a.quiet = true,
             "--json" => a.json = true,
@@ -88,6 +137,12 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
     }
     if a.events == 0 {
         return Err("--events must be at least 1".into());
+    }
+    if a.concurrency == Some(0) {
+        return Err("--concurrency must be at least 1".into());
+    }
+    if a.file.is_some() && a.json_body.is_some() {
+        return Err("--file and --json-body exclude each other".into());
     }
     if !a.prefix.is_empty()
         && (!a.prefix.starts_with('/') || a.prefix.bytes().any(|b| !(0x21..=0x7e).contains(&b)))
@@ -120,17 +175,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn request_id(n: usize) -> String {
-    format!("00000000-0000-4000-8000-{n:012x}")
-}
-
 fn run(a: &Args) -> Result<(), String> {
-    let body = match &a.file {
-        Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?,
-        None => api_gateway_v2_event(&request_id(0), a.size),
+    let body = match (&a.file, a.json_body) {
+        (Some(path), _) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?,
+        (None, Some(n)) => api_gateway_v2_json_event(&request_id(0), n),
+        (None, None) => api_gateway_v2_event(&request_id(0), a.size),
     };
     let size = body.len();
-    if a.file.is_none() && size > a.size && !a.quiet {
+    if a.file.is_none() && a.json_body.is_none() && size > a.size && !a.quiet {
         eprintln!(
             "lz-emulator: --size {} is below the minimal event; serving {size} B events",
             a.size
@@ -140,77 +192,28 @@ fn run(a: &Args) -> Result<(), String> {
     // generated body keeps the first id inside it): the emulator copies nothing per event, so
     // serving 1 MiB events costs it little more than the kernel's copy.
     let event = Arc::new(Event::new(request_id(0), body));
-    let emu = Emulator::start(Script::new().prefix(&a.prefix).drained(Drained::Block))
-        .map_err(|e| format!("cannot start the emulator: {e}"))?;
-    for n in 1..=a.events {
-        emu.push_shared(request_id(n), &event);
+    let script = Script::new()
+        .prefix(&a.prefix)
+        .hold_until_next(a.hold)
+        .refuse_pipelining(a.refuse_pipelining);
+    let mut load = Load::new(a.events, event)
+        .script(script)
+        .random_ids(a.random_ids)
+        .wait_exit(a.wait_exit);
+    if let Some(n) = a.concurrency {
+        load = load.concurrency(n);
     }
-    let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
-    let spawned_at = Instant::now();
-    let mut child = Command::new(&a.bootstrap)
-        .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "lambda-zero")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_REGION", "us-east-1")
-        .env("_HANDLER", "bootstrap")
-        .env("LAMBDA_TASK_ROOT", &cwd)
-        .spawn()
-        .map_err(|e| format!("cannot spawn {}: {e}", a.bootstrap))?;
-
-    let (mut records, mut answered, mut last_next) = (Vec::<Record>::new(), 0, 0);
-    let mut progress_at = Instant::now();
-    let failure = loop {
-        if answered >= a.events {
-            break None;
+    let mut cmd = Command::new(&a.bootstrap);
+    cmd.args(&a.bootstrap_args);
+    let report = load.run(cmd)?;
+    let summary = Summary::new(&report);
+    if let Some(reason) = &report.failure {
+        if !a.quiet && !a.json {
+            print(&summary.text(a, size, &report));
         }
-        // Wakes when every remaining event could be answered, or to check on the bootstrap:
-        // not on every record, which would cost CPU the bootstrap under test is measured with.
-        emu.wait_count(records.len() + (a.events - answered), CHECK_EVERY);
-        let exited = child.try_wait().ok().flatten();
-        for r in emu.records_since(records.len()) {
-            if matches!(r.kind, Kind::Response | Kind::Error) {
-                answered += 1;
-            }
-            records.push(r);
-            progress_at = Instant::now();
-        }
-        let nexts = emu.next_requests();
-        if nexts != last_next {
-            (last_next, progress_at) = (nexts, Instant::now());
-        }
-        if answered >= a.events {
-            break None;
-        }
-        if let Some(status) = exited {
-            break Some(format!(
-                "{} exited ({status}) after {answered} of {} answers",
-                a.bootstrap, a.events
-            ));
-        }
-        if progress_at.elapsed() >= STALL {
-            break Some(format!(
-                "nothing arrived for {} s after {answered} of {} answers",
-                STALL.as_secs(),
-                a.events
-            ));
-        }
-    };
-    let usage = Usage::read(child.id());
-    let first_next = emu.first_next_at();
-    if a.wait_exit {
-        emu.shutdown();
-        stop_gracefully(&mut child);
-    } else {
-        let _ = child.kill();
-        let _ = child.wait();
-        emu.shutdown();
+        return Err(reason.clone());
     }
-    if let Some(reason) = failure {
-        return Err(reason);
-    }
-    let summary = Summary::new(a.events, &records, spawned_at, first_next, usage);
-    let json = summary.json(a.events, size);
+    let json = summary.json(a, size, &report);
     if let Some(path) = &a.json_append {
         std::fs::OpenOptions::new()
             .create(true)
@@ -221,156 +224,70 @@ fn run(a: &Args) -> Result<(), String> {
     }
     if !a.quiet {
         if a.json {
-            println!("{json}");
+            print(&format!("{json}\n"));
         } else {
-            summary.print(a, size);
+            print(&summary.text(a, size, &report));
         }
     }
-    summary.verdict(a.events)
+    summary.verdict(a.events, &report)
 }
 
-/// Lets `child` exit by itself (the API is closed) for at most [`EXIT_GRACE`], then kills it.
-/// std has no timed wait, so this checks every 2 ms; it runs once, after the measurement.
-fn stop_gracefully(child: &mut Child) {
-    let since = Instant::now();
-    while since.elapsed() < EXIT_GRACE {
-        match child.try_wait() {
-            Ok(Some(_)) | Err(_) => return,
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// A process's resource use, read from `/proc` while it is still running.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Usage {
-    /// Peak resident set size (`VmHWM`), KiB: anonymous memory plus the pages of the
-    /// executable and shared libraries it touched.
-    peak_rss_kib: Option<u64>,
-    /// Resident anonymous memory (`RssAnon`, heap and stacks) when read, KiB.
-    rss_anon_kib: Option<u64>,
-    /// User + system CPU time of all its threads, µs (clock-tick resolution).
-    cpu_us: Option<f64>,
-}
-
-impl Usage {
-    fn read(pid: u32) -> Usage {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        Usage {
-            peak_rss_kib: status_kib(&status, "VmHWM:"),
-            rss_anon_kib: status_kib(&status, "RssAnon:"),
-            cpu_us: cpu_ticks(&stat).map(|t| t as f64 * 1e6 / clock_ticks_per_sec() as f64),
-        }
-    }
-}
-
-/// The `field` line of `/proc/PID/status`: `VmHWM:      1234 kB` -> 1234.
-fn status_kib(status: &str, field: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line[field.len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// utime + stime (fields 14 and 15 of `/proc/PID/stat`; the command name, field 2, may hold
-/// spaces and parentheses, so count from the last `)`).
-fn cpu_ticks(stat: &str) -> Option<u64> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace().skip(11); // field 3 is the first after ')'
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
-/// `sysconf(_SC_CLK_TCK)` without libc: the kernel passes it in the auxiliary vector
-/// (`AT_CLKTCK`, 17), readable from `/proc/self/auxv`; else Linux's usual 100.
-fn clock_ticks_per_sec() -> u64 {
-    const AT_CLKTCK: u64 = 17;
-    let auxv = std::fs::read("/proc/self/auxv").unwrap_or_default();
-    let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]));
-    auxv.chunks_exact(16)
-        .find(|pair| word(&pair[..8]) == AT_CLKTCK)
-        .map(|pair| word(&pair[8..]))
-        .filter(|&t| t > 0)
-        .unwrap_or(100)
-}
-
+/// What the answers said, beyond the Runtime API's own statuses.
 struct Summary {
-    spawn_to_first_next: Duration,
-    spawn_to_first_response: Duration,
-    usage: Usage,
     responses: usize,
     responses_2xx: usize,
+    /// Ids that got a `/response`.
     ok_ids: usize,
     errors: usize,
     init_errors: usize,
     invalid: usize,
     unknown: usize,
-    median: Duration,
-    p99: Duration,
-    wall: Duration,
-    first_response: String,
+    /// `(errorType, errorMessage)` -> count, `/error` and `/init/error` alike.
+    error_groups: Vec<((String, String), usize)>,
+    /// The function's HTTP status codes (`None`: a response without `statusCode`).
+    status_codes: BTreeMap<Option<u16>, usize>,
     first_problem: Option<String>,
 }
 
 impl Summary {
-    fn new(
-        events: usize,
-        records: &[Record],
-        spawned_at: Instant,
-        first_next: Option<Instant>,
-        usage: Usage,
-    ) -> Summary {
-        let count = |k: Kind| records.iter().filter(|r| r.kind == k).count();
-        let responses: Vec<&Record> = records
-            .iter()
-            .filter(|r| r.kind == Kind::Response)
+    fn new(r: &LoadReport) -> Summary {
+        let count = |k: Kind| r.of_kind(k).count();
+        let mut ids: Vec<&str> = r
+            .of_kind(Kind::Response)
+            .map(|r| r.request_id.as_str())
             .collect();
-        let mut ids: Vec<&str> = responses.iter().map(|r| r.request_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
-        let ok_ids = (1..=events)
-            .filter(|&n| ids.binary_search(&request_id(n).as_str()).is_ok())
-            .count();
-        let answers: Vec<&Record> = records
+        let ok_ids = r
+            .ids
             .iter()
-            .filter(|r| matches!(r.kind, Kind::Response | Kind::Error))
-            .collect();
-        let mut lat: Vec<Duration> = answers.iter().map(|r| r.latency).collect();
-        lat.sort_unstable();
-        let pct = |p: f64| {
-            lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1))
-                .copied()
-                .unwrap_or_default()
-        };
-        let wall = match (first_next, answers.last()) {
-            (Some(t0), Some(last)) => last.received_at.saturating_duration_since(t0),
-            _ => Duration::ZERO,
-        };
-        let first_response = responses.first().map_or(String::new(), |r| {
-            let text = String::from_utf8_lossy(&r.body);
-            let mut end = text.len().min(200);
-            while !text.is_char_boundary(end) {
-                end -= 1;
+            .filter(|id| ids.binary_search(&id.as_str()).is_ok())
+            .count();
+        let mut groups: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for rec in &r.records {
+            let err = match rec.kind {
+                Kind::Error => error_of(rec),
+                Kind::InitError => error_of(&Record {
+                    kind: Kind::Error,
+                    ..rec.clone()
+                })
+                .map(|(t, m)| (format!("(init) {t}"), m)),
+                _ => None,
+            };
+            if let Some(e) = err {
+                *groups.entry(e).or_default() += 1;
             }
-            text[..end].to_string()
-        });
+        }
+        let mut error_groups: Vec<_> = groups.into_iter().collect();
+        error_groups.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        let mut status_codes = BTreeMap::new();
+        for rec in r.of_kind(Kind::Response) {
+            *status_codes.entry(status_code_of(&rec.body)).or_default() += 1;
+        }
         Summary {
-            spawn_to_first_next: first_next
-                .map_or(Duration::ZERO, |t| t.saturating_duration_since(spawned_at)),
-            spawn_to_first_response: answers.first().map_or(Duration::ZERO, |r| {
-                r.received_at.saturating_duration_since(spawned_at)
-            }),
-            usage,
-            responses: responses.len(),
-            responses_2xx: responses
-                .iter()
+            responses: count(Kind::Response),
+            responses_2xx: r
+                .of_kind(Kind::Response)
                 .filter(|r| (200..300).contains(&r.status_sent))
                 .count(),
             ok_ids,
@@ -378,103 +295,239 @@ impl Summary {
             init_errors: count(Kind::InitError),
             invalid: count(Kind::Invalid),
             unknown: count(Kind::Unknown),
-            median: pct(0.5),
-            p99: pct(0.99),
-            wall,
-            first_response,
-            first_problem: records.iter().find_map(|r| r.problem.clone()),
+            error_groups,
+            status_codes,
+            first_problem: r.records.iter().find_map(|r| r.problem.clone()),
         }
     }
 
-    fn invokes_per_sec(&self, events: usize) -> f64 {
-        match self.wall.as_secs_f64() {
-            w if w > 0.0 => events as f64 / w,
-            _ => 0.0,
-        }
+    /// The status code histogram, each entry `fmt(code, count)` (code `none` for answers
+    /// without a `statusCode`), joined by `sep`.
+    fn status_codes(&self, fmt: fn(&str, usize) -> String, sep: &str) -> String {
+        let parts: Vec<String> = self
+            .status_codes
+            .iter()
+            .map(|(code, &n)| fmt(&code.map_or("none".into(), |c| c.to_string()), n))
+            .collect();
+        parts.join(sep)
     }
 
-    fn print(&self, a: &Args, size: usize) {
+    /// The text summary.
+    fn text(&self, a: &Args, size: usize, r: &LoadReport) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        macro_rules! say {
+            ($($t:tt)*) => {{
+                let _ = writeln!(out, $($t)*);
+            }};
+        }
         let us = |d: Duration| d.as_secs_f64() * 1e6;
-        println!(
-            "lz-emulator: served {} events of {size} B to {}",
-            a.events, a.bootstrap
+        let args = if a.bootstrap_args.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", a.bootstrap_args.join(" "))
+        };
+        say!(
+            "lz-emulator: served {} events of {size} B to {}{args}",
+            a.events,
+            a.bootstrap
         );
-        println!(
+        say!(
             "  spawn -> first /next   {:.2} ms",
-            self.spawn_to_first_next.as_secs_f64() * 1e3
+            r.spawn_to_first_next.as_secs_f64() * 1e3
         );
-        println!(
+        say!(
             "  spawn -> 1st response  {:.2} ms",
-            self.spawn_to_first_response.as_secs_f64() * 1e3
+            r.spawn_to_first_response.as_secs_f64() * 1e3
         );
-        println!(
+        say!(
             "  responses              {} (2xx answered: {})",
-            self.responses, self.responses_2xx
+            self.responses,
+            self.responses_2xx
         );
-        println!("  errors                 {}", self.errors);
-        println!("  init errors            {}", self.init_errors);
-        println!("  invalid requests       {}", self.invalid);
-        if self.unknown > 0 {
-            println!("  unknown paths          {}", self.unknown);
+        if !self.status_codes.is_empty() {
+            say!(
+                "  HTTP status codes      {}",
+                self.status_codes(|c, n| format!("{c} ×{n}"), ", ")
+            );
         }
-        println!("  latency median         {:.1} µs", us(self.median));
-        println!("  latency p99            {:.1} µs", us(self.p99));
-        println!(
+        say!("  errors                 {}", self.errors);
+        say!("  init errors            {}", self.init_errors);
+        for ((ty, msg), n) in self.error_groups.iter().take(ERROR_GROUPS) {
+            say!("    {n:>6} × {ty}: {}", clip(msg, SHOW_CHARS));
+        }
+        if self.error_groups.len() > ERROR_GROUPS {
+            let rest: usize = self.error_groups[ERROR_GROUPS..].iter().map(|g| g.1).sum();
+            say!(
+                "    {rest:>6} × ({} more kinds)",
+                self.error_groups.len() - ERROR_GROUPS
+            );
+        }
+        say!("  invalid requests       {}", self.invalid);
+        if self.unknown > 0 {
+            say!("  unknown paths          {}", self.unknown);
+        }
+        say!("  latency median         {:.1} µs", us(r.latency.median));
+        say!("  latency p99            {:.1} µs", us(r.latency.p99));
+        if let Some(c) = r.caller_latency {
+            say!(
+                "  caller latency median  {:.1} µs (held until the next /next)",
+                us(c.median)
+            );
+            say!("  caller latency p99     {:.1} µs", us(c.p99));
+        }
+        say!(
             "  throughput             {} invokes/s (wall {:.1} ms)",
-            thousands(self.invokes_per_sec(a.events).round() as u64),
-            self.wall.as_secs_f64() * 1e3
+            thousands(r.invokes_per_sec().round() as u64),
+            r.wall.as_secs_f64() * 1e3
         );
-        match (self.usage.peak_rss_kib, self.usage.rss_anon_kib) {
-            (Some(peak), Some(anon)) => println!(
+        if let Some(n) = a.concurrency {
+            say!(
+                "  in flight              peak {} (AWS_LAMBDA_MAX_CONCURRENCY={n}), {} connections",
+                r.peak_in_flight,
+                r.connections
+            );
+        }
+        if r.pipelined > 0 || a.refuse_pipelining {
+            say!(
+                "  pipelined requests     {} (refused: {})",
+                r.pipelined,
+                r.refused_pipelined
+            );
+        }
+        match (r.usage.peak_rss_kib, r.usage.rss_anon_kib) {
+            (Some(peak), Some(anon)) => say!(
                 "  peak RSS               {:.2} MiB (anonymous now: {:.2} MiB)",
                 peak as f64 / 1024.0,
                 anon as f64 / 1024.0
             ),
-            _ => println!("  peak RSS               ?"),
+            _ => say!("  peak RSS               ?"),
         }
-        match self.usage.cpu_us {
-            Some(us) => println!(
+        match r.usage.cpu_us {
+            Some(us) => say!(
                 "  CPU                    {:.0} ms, {:.1} µs per invoke (start-up included)",
                 us / 1e3,
                 us / a.events as f64
             ),
-            None => println!("  CPU                    ?"),
+            None => say!("  CPU                    ?"),
         }
-        println!("  first response         {}", self.first_response);
+        let audit = &r.audit;
+        if audit.is_clean() {
+            say!("  audit                  every id answered exactly once");
+        } else {
+            let first = |v: &[String]| {
+                v.first()
+                    .map_or(String::new(), |id| format!(" (first {id})"))
+            };
+            say!(
+                "  audit                  VIOLATIONS: {} lost{}, {} answered twice or more{}, {} unknown ids{}",
+                audit.lost.len(),
+                first(&audit.lost),
+                audit.duplicated.len(),
+                first(&audit.duplicated),
+                audit.unknown.len(),
+                first(&audit.unknown)
+            );
+        }
+        let answers: Vec<&Record> = r
+            .records
+            .iter()
+            .filter(|r| matches!(r.kind, Kind::Response | Kind::Error))
+            .collect();
+        match a.show {
+            Some(n) => {
+                for (i, rec) in answers.iter().take(n).enumerate() {
+                    say!("  answer {:<15} {}", i + 1, describe(rec));
+                }
+            }
+            None => {
+                let first = answers.first().map_or(String::new(), |r| describe(r));
+                say!("  first response         {first}");
+                if answers.len() > 1 {
+                    let last = answers.last().map_or(String::new(), |r| describe(r));
+                    say!("  last response          {last}");
+                }
+            }
+        }
+        out
     }
 
-    fn json(&self, events: usize, size: usize) -> String {
+    fn json(&self, a: &Args, size: usize, r: &LoadReport) -> String {
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         let or_null = |v: Option<String>| v.unwrap_or_else(|| "null".into());
+        let events = a.events;
+        let codes = self.status_codes(|c, n| format!("\"{c}\":{n}"), ",");
+        let mut types: BTreeMap<&str, usize> = BTreeMap::new();
+        for ((ty, _), n) in &self.error_groups {
+            *types.entry(ty).or_default() += n;
+        }
+        let types: Vec<String> = types
+            .iter()
+            .map(|(t, n)| format!("\"{}\":{n}", json_escape(t)))
+            .collect();
+        let caller = |f: fn(&lambda_zero_emulator::Percentiles) -> Duration| {
+            or_null(
+                r.caller_latency
+                    .as_ref()
+                    .map(|c| format!("{:.1}", us(f(c)))),
+            )
+        };
         format!(
             "{{\"events\":{events},\"size\":{size},\"spawn_to_first_next_us\":{:.1},\
              \"spawn_to_first_response_us\":{:.1},\"responses\":{},\"errors\":{},\
              \"init_errors\":{},\"invalid\":{},\"latency_median_us\":{:.1},\"latency_p99_us\":{:.1},\
              \"invokes_per_sec\":{:.0},\"wall_ms\":{:.3},\"peak_rss_kib\":{},\"rss_anon_kib\":{},\
-             \"cpu_us\":{},\"cpu_per_invoke_us\":{}}}",
-            us(self.spawn_to_first_next),
-            us(self.spawn_to_first_response),
+             \"cpu_us\":{},\"cpu_per_invoke_us\":{},\"latency_max_us\":{:.1},\
+             \"caller_latency_median_us\":{},\"caller_latency_p99_us\":{},\"concurrency\":{},\
+             \"peak_in_flight\":{},\"connections\":{},\"pipelined\":{},\"refused_pipelined\":{},\
+             \"threads\":{},\"lost\":{},\"duplicated\":{},\"unknown_ids\":{},\
+             \"status_codes\":{{{}}},\"error_types\":{{{}}}}}",
+            us(r.spawn_to_first_next),
+            us(r.spawn_to_first_response),
             self.responses,
             self.errors,
             self.init_errors,
             self.invalid,
-            us(self.median),
-            us(self.p99),
-            self.invokes_per_sec(events),
-            self.wall.as_secs_f64() * 1e3,
-            or_null(self.usage.peak_rss_kib.map(|k| k.to_string())),
-            or_null(self.usage.rss_anon_kib.map(|k| k.to_string())),
-            or_null(self.usage.cpu_us.map(|c| format!("{c:.0}"))),
-            or_null(self.usage.cpu_us.map(|c| format!("{:.2}", c / events as f64))),
+            us(r.latency.median),
+            us(r.latency.p99),
+            r.invokes_per_sec(),
+            r.wall.as_secs_f64() * 1e3,
+            or_null(r.usage.peak_rss_kib.map(|k| k.to_string())),
+            or_null(r.usage.rss_anon_kib.map(|k| k.to_string())),
+            or_null(r.usage.cpu_us.map(|c| format!("{c:.0}"))),
+            or_null(r.usage.cpu_us.map(|c| format!("{:.2}", c / events as f64))),
+            us(r.latency.max),
+            caller(|c| c.median),
+            caller(|c| c.p99),
+            a.concurrency.unwrap_or(1),
+            r.peak_in_flight,
+            r.connections,
+            r.pipelined,
+            r.refused_pipelined,
+            or_null(r.usage.threads.map(|t| t.to_string())),
+            r.audit.lost.len(),
+            r.audit.duplicated.len(),
+            r.audit.unknown.len(),
+            codes,
+            types.join(","),
         )
     }
 
-    fn verdict(&self, events: usize) -> Result<(), String> {
+    fn verdict(&self, events: usize, r: &LoadReport) -> Result<(), String> {
         if self.invalid > 0 {
             let problem = self.first_problem.as_deref().unwrap_or("?");
             return Err(format!(
                 "{} invalid request(s), first: {problem}",
                 self.invalid
+            ));
+        }
+        if !r.audit.is_clean() {
+            return Err(format!(
+                "audit: {} ids lost, {} answered more than once, {} unknown ids answered",
+                r.audit.lost.len(),
+                r.audit.duplicated.len(),
+                r.audit.unknown.len()
             ));
         }
         if self.ok_ids < events {
@@ -485,6 +538,59 @@ impl Summary {
         }
         Ok(())
     }
+}
+
+/// Writes `text` to stdout; a closed stdout (`| head`) is not an error worth a panic.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// One answer in a line: its id, kind, the function's status code or error, the body's start.
+fn describe(r: &Record) -> String {
+    match r.kind {
+        Kind::Error => {
+            let (ty, msg) = error_of(r).unwrap_or_default();
+            format!("[{}] error {ty}: {}", r.request_id, clip(&msg, SHOW_CHARS))
+        }
+        _ => {
+            let code = status_code_of(&r.body).map_or(String::new(), |c| format!("{c} "));
+            let text = String::from_utf8_lossy(&r.body);
+            format!("[{}] {code}{}", r.request_id, clip(&text, SHOW_CHARS))
+        }
+    }
+}
+
+/// The first `n` bytes of `s` (at a character boundary), control characters shown escaped.
+fn clip(s: &str, n: usize) -> String {
+    let mut end = s.len().min(n);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + 1);
+    for c in s[..end].chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if end < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn json_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `38112` -> `"38,112"`.
@@ -513,28 +619,11 @@ mod tests {
             assert!(text.starts_with(r#"{"version":"2.0","#) && text.contains(r#""method":"GET""#));
         }
         assert!(api_gateway_v2_event(&request_id(7), 10).len() > 10);
-        assert_eq!(request_id(255), "00000000-0000-4000-8000-0000000000ff");
         assert_eq!(thousands(38112), "38,112");
         assert_eq!(thousands(999), "999");
-    }
-
-    #[test]
-    fn proc_files_are_parsed() {
-        let status =
-            "Name:\tbootstrap\nVmPeak:\t    9000 kB\nVmHWM:\t     812 kB\nRssAnon:\t 48 kB\n";
-        assert_eq!(status_kib(status, "VmHWM:"), Some(812));
-        assert_eq!(status_kib(status, "RssAnon:"), Some(48));
-        assert_eq!(status_kib("Name: x\n", "VmHWM:"), None);
-        let stat = "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 150 0 0 0 37 5 0 0 20 0 3 0";
-        assert_eq!(cpu_ticks(stat), Some(42));
-        assert_eq!(cpu_ticks("garbage"), None);
-        let own = Usage::read(std::process::id());
-        assert!(own.peak_rss_kib.is_some_and(|k| k > 0) && own.cpu_us.is_some());
-        assert_eq!(
-            clock_ticks_per_sec(),
-            100,
-            "x86_64 Linux; update if a kernel differs"
-        );
+        assert_eq!(clip("héllo\n", 2), "h…");
+        assert_eq!(clip("a\nb", 10), "a\\nb");
+        assert_eq!(json_escape("a\"b\\c\u{1}"), "a\\\"b\\\\c\\u0001");
     }
 
     #[test]
@@ -555,12 +644,36 @@ mod tests {
             (a.json_append.as_deref(), a.wait_exit, a.events),
             (Some("out.jsonl"), true, 1000)
         );
+        let a = parse(
+            "--concurrency 8 --random-ids --hold-until-next --refuse-pipelining --show 3 \
+             --json-body 4096 --bootstrap b -- --events 2 -x",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (
+                a.concurrency,
+                a.random_ids,
+                a.hold,
+                a.refuse_pipelining,
+                a.show
+            ),
+            (Some(8), true, true, true, Some(3))
+        );
+        assert_eq!((a.json_body, a.bootstrap.as_str()), (Some(4096), "b"));
+        assert_eq!(
+            (a.bootstrap_args, a.events),
+            (vec!["--events".to_string(), "2".into(), "-x".into()], 1000)
+        );
         for bad in [
             "--events 0",
             "--size",
             "--prefix .rt",
             "--nope",
             "--json-append",
+            "--concurrency 0",
+            "--show x",
+            "--file f --json-body 10",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
