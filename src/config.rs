@@ -21,6 +21,18 @@ use std::net::{Ipv6Addr, SocketAddr, ToSocketAddrs};
 
 /// The environment variable naming the Runtime API endpoint.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
+/// `0` turns off pipelining `GET /next` behind each POST
+/// ([`Runtime::set_pipelining`](crate::Runtime::set_pipelining)).
+pub const PIPELINE_VAR: &str = "LAMBDA_ZERO_PIPELINE";
+
+/// Whether to pipeline `GET /next`: unless [`PIPELINE_VAR`] is `0` (or
+/// `false`, `off`, `no`).
+pub fn pipelining_from_env() -> bool {
+    !matches!(
+        env::var(PIPELINE_VAR).as_deref().map(str::trim),
+        Ok("0" | "false" | "off" | "no")
+    )
+}
 
 /// Where the Runtime API is, parsed from `AWS_LAMBDA_RUNTIME_API`.
 #[derive(Debug, Clone, PartialEq, Eq)]

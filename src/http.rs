@@ -33,8 +33,10 @@ const GROW_STEP: usize = 64 * 1024;
 pub const MAX_IOVECS: usize = 8;
 /// The largest body limit a connection takes ([`Connection::new`] clamps to
 /// it), so every sum of offsets, limits and slack fits in a `usize`.
-pub const MAX_BODY_LIMIT: usize = if (u32::MAX as usize) < usize::MAX / 4 {
-    u32::MAX as usize
+/// Half of `u32::MAX`, so that header offsets (kept as `u32`, after at
+/// most one such body on a pipelined stream) always fit.
+pub const MAX_BODY_LIMIT: usize = if ((u32::MAX / 2) as usize) < usize::MAX / 4 {
+    (u32::MAX / 2) as usize
 } else {
     usize::MAX / 4
 };
@@ -209,6 +211,19 @@ impl Connect for TcpConnector {
     }
 }
 
+/// Whether the answer to a pipelined request came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pipelined {
+    /// Its head is read; [`Connection::read_body`] next.
+    Answered,
+    /// It will not come; send the request again.
+    NotAnswered {
+        /// The first answer kept the connection open, yet the peer closed
+        /// it before answering: it does not serve pipelined requests.
+        kept_alive: bool,
+    },
+}
+
 /// How long to wait for the first byte of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
@@ -262,6 +277,12 @@ pub struct Connection<C: Connect> {
     unsolicited: usize,
     /// The last body was larger than the limit and was read and dropped.
     too_large: bool,
+    /// Answers still due on the stream: 2 after a pipelined request pair
+    /// until the first is read, else at most 1.
+    outstanding: u8,
+    /// Where the current message starts in `buf`: 0, or the end of the
+    /// answer before it when two came on one pipelined stream.
+    start: usize,
     buf: Vec<u8>,
     /// Bytes of `buf` holding data received.
     filled: usize,
@@ -293,6 +314,8 @@ impl<C: Connect> Connection<C> {
             resent: false,
             unsolicited: 0,
             too_large: false,
+            outstanding: 0,
+            start: 0,
             buf: vec![0; INITIAL_BUF_LEN],
             filled: 0,
             end: 0,
@@ -411,8 +434,62 @@ impl<C: Connect> Connection<C> {
     /// After `Ok`, [`status`](Self::status) and [`message`](Self::message)
     /// describe the head; call [`read_body`](Self::read_body) next.
     pub fn request(&mut self, parts: &[&[u8]], wait: Wait) -> Result<(), Error> {
+        self.send(parts, wait, 1)
+    }
+
+    /// Like [`request`](Self::request), with a second request, `next`,
+    /// pipelined behind the first in the same vectored write (RFC 9112
+    /// §9.3.2). The first answer is read as usual; bytes after it are kept
+    /// for the second, which [`read_pipelined`](Self::read_pipelined)
+    /// reads. Only one further answer is expected: whatever follows it is
+    /// unsolicited, as ever.
+    pub fn request_pipelined(&mut self, parts: &[&[u8]], next: &[u8]) -> Result<(), Error> {
+        let mut all: [&[u8]; MAX_IOVECS] = [&[]; MAX_IOVECS];
+        if parts.len() >= MAX_IOVECS {
+            return Err(Error::Io(io::ErrorKind::InvalidInput.into()));
+        }
+        all[..parts.len()].copy_from_slice(parts);
+        all[parts.len()] = next;
+        self.send(&all[..=parts.len()], Wait::Bounded, 2)
+    }
+
+    /// Reads the head of the answer to the request pipelined by
+    /// [`request_pipelined`](Self::request_pipelined), once the first
+    /// answer's body is read. [`Pipelined::NotAnswered`] when it will not
+    /// come: the first answer closed the connection, or the peer closed or
+    /// reset it before any byte of the second (a server that does not
+    /// serve pipelined requests); the request must then be sent again.
+    pub fn read_pipelined(&mut self, wait: Wait) -> Result<Pipelined, Error> {
+        if self.outstanding != 2 || self.stream.is_none() {
+            self.close();
+            return Ok(Pipelined::NotAnswered { kept_alive: false });
+        }
+        self.outstanding = 1;
+        // The first answer is done with: its bytes stay where they are and
+        // the second is read after them (no copy of what has arrived).
+        self.start = self.end;
+        self.fields.clear();
+        self.body = (self.start, self.start);
+        self.head_len = self.start;
+        self.unsolicited = 0;
+        self.too_large = false;
+        match self.read_head(wait) {
+            Ok(()) => Ok(Pipelined::Answered),
+            Err(e) if e.is_disconnect() && self.filled == self.start => {
+                self.close();
+                Ok(Pipelined::NotAnswered { kept_alive: true })
+            }
+            Err(e) => {
+                self.close();
+                Err(e)
+            }
+        }
+    }
+
+    fn send(&mut self, parts: &[&[u8]], wait: Wait, answers: u8) -> Result<(), Error> {
         self.discard_message();
         self.resent = false;
+        self.outstanding = answers;
         loop {
             let reused = self.stream.is_some() && self.reused;
             if self.stream.is_none() {
@@ -455,6 +532,7 @@ impl<C: Connect> Connection<C> {
     /// [`read_body`](Self::read_body) drops unsolicited bytes.
     fn discard_message(&mut self) {
         self.filled = 0;
+        self.start = 0;
         self.end = 0;
         self.fields.clear();
         self.head_len = 0;
@@ -520,7 +598,7 @@ impl<C: Connect> Connection<C> {
     fn read_head(&mut self, wait: Wait) -> Result<(), Error> {
         let mut scanned = 0;
         loop {
-            if head_may_be_complete(&self.buf[..self.filled], scanned) {
+            if head_may_be_complete(&self.buf[self.start..self.filled], scanned) {
                 match self.parse_head()? {
                     Head::Complete => return Ok(()),
                     Head::Partial => {}
@@ -530,15 +608,12 @@ impl<C: Connect> Connection<C> {
                     }
                 }
             }
-            scanned = self.filled;
-            if self.filled >= MAX_HEAD_LEN {
+            scanned = self.filled - self.start;
+            if scanned >= MAX_HEAD_LEN {
                 return Err(Error::HeadTooLarge);
             }
-            let wait = if self.filled == 0 {
-                wait
-            } else {
-                Wait::Bounded
-            };
+            let wait = if scanned == 0 { wait } else { Wait::Bounded };
+            self.grow_towards(self.start + MAX_HEAD_LEN);
             self.read_more(wait)?;
         }
     }
@@ -547,16 +622,17 @@ impl<C: Connect> Connection<C> {
     /// [`STACK_HEADERS`] fields, or, for a head with more, into the reused
     /// spare array, grown to the number of lines the head can hold.
     fn parse_head(&mut self) -> Result<Head, Error> {
-        let received = &self.buf[..self.filled];
+        let start = self.start;
+        let received = &self.buf[start..self.filled];
         let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-        let parsed = match parse_head_into(received, &mut stack, &mut self.fields) {
+        let parsed = match parse_head_into(received, start, &mut stack, &mut self.fields) {
             Err(Error::Malformed(httparse::Error::TooManyHeaders)) => {
                 let lines =
                     memchr::memchr_iter(b'\n', &received[..received.len().min(MAX_HEAD_LEN)])
                         .count();
                 let mut headers = reuse_headers(std::mem::take(&mut self.spare_headers));
                 headers.resize(lines, httparse::EMPTY_HEADER);
-                let parsed = parse_head_into(received, &mut headers, &mut self.fields);
+                let parsed = parse_head_into(received, start, &mut headers, &mut self.fields);
                 self.spare_headers = reuse_headers(headers);
                 match parsed {
                     // Every field takes a line: more than the head cap holds.
@@ -573,7 +649,7 @@ impl<C: Connect> Connection<C> {
             Parsed::Interim(head_len) => {
                 // Interim answer (100 Continue, 103 Early Hints): skip it.
                 self.reused = false;
-                self.buf.copy_within(head_len..self.filled, 0);
+                self.buf.copy_within(start + head_len..self.filled, start);
                 self.filled -= head_len;
                 Ok(Head::Interim)
             }
@@ -583,12 +659,13 @@ impl<C: Connect> Connection<C> {
                 framing,
                 keep_alive,
             } => {
+                let head_end = start + head_len;
                 self.framing = framing;
                 self.status = status;
                 self.keep_alive = keep_alive && framing != Framing::UntilClose;
-                self.head_len = head_len;
-                self.body = (head_len, head_len);
-                self.end = head_len;
+                self.head_len = head_end;
+                self.body = (head_end, head_end);
+                self.end = head_end;
                 Ok(Head::Complete)
             }
         }
@@ -620,9 +697,14 @@ impl<C: Connect> Connection<C> {
         match result {
             Ok(end) => {
                 self.end = end;
-                self.unsolicited = self.filled - end;
-                // Leftovers never cross a request, nor a connection.
-                self.filled = end;
+                if self.outstanding == 2 && self.keep_alive {
+                    // The start of the pipelined answer, if anything.
+                    self.unsolicited = 0;
+                } else {
+                    self.unsolicited = self.filled - end;
+                    // Leftovers never cross a request, nor a connection.
+                    self.filled = end;
+                }
                 if self.keep_alive && self.unsolicited == 0 {
                     self.reused = true;
                 } else {
@@ -967,6 +1049,7 @@ enum Parsed {
 /// each field's offsets in `fields`, and reads its framing.
 fn parse_head_into<'b>(
     received: &'b [u8],
+    offset: usize,
     headers: &mut [httparse::Header<'b>],
     fields: &mut Vec<Field>,
 ) -> Result<Parsed, Error> {
@@ -990,8 +1073,8 @@ fn parse_head_into<'b>(
     fields.clear();
     for h in resp.headers.iter() {
         fields.push(Field {
-            name: span(buf, h.name.as_bytes()),
-            value: span(buf, h.value),
+            name: span(buf, h.name.as_bytes(), offset),
+            value: span(buf, h.value, offset),
         });
         if h.name.eq_ignore_ascii_case("content-length") {
             let n = parse_content_length(h.value).ok_or(Error::InvalidContentLength)?;
@@ -1068,10 +1151,12 @@ fn status_len<T>(status: httparse::Status<(usize, T)>) -> httparse::Status<usize
 
 /// Where `part` (a slice httparse returned) lies within `buf`, as offsets;
 /// `(0, 0)` for a slice from elsewhere (httparse's empty constants).
-fn span(buf: &[u8], part: &[u8]) -> (u32, u32) {
+fn span(buf: &[u8], part: &[u8], offset: usize) -> (u32, u32) {
     let start = (part.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
     match start.checked_add(part.len()) {
-        Some(end) if end <= buf.len() => (start as u32, end as u32),
+        // Offsets fit: the head is within the first MAX_HEAD_LEN bytes
+        // after `offset`, which is below MAX_BODY_LIMIT + MAX_HEAD_LEN.
+        Some(end) if end <= buf.len() => ((offset + start) as u32, (offset + end) as u32),
         _ => (0, 0),
     }
 }

@@ -11,7 +11,7 @@ use crate::base64;
 use crate::config::{self, Config, Endpoint};
 use crate::context::{header, parse_u64, Context, Invocation, Lambda, LambdaHeaders};
 use crate::error::{Diagnostic, Error, HandlerError};
-use crate::http::{self, Connect, Connection, TcpConnector, Wait};
+use crate::http::{self, Connect, Connection, Pipelined, TcpConnector, Wait};
 use crate::log::{self, Level};
 use crate::response::{escape_json, JsonEscaper, Response};
 use crate::stream::Stream;
@@ -92,6 +92,10 @@ pub struct Runtime<C: Connect = TcpConnector> {
     unsolicited_logged: u32,
     /// Set `_X_AMZN_TRACE_ID` in the environment for each invocation.
     xray_env: bool,
+    /// Send `GET /next` behind each response or error POST.
+    pipeline: bool,
+    /// A pipelined `GET /next` is on the wire, its answer due.
+    next_sent: bool,
 }
 
 /// The request heads that never change, built once and shared by workers.
@@ -163,7 +167,9 @@ impl Runtime<TcpConnector> {
     /// the environment.
     pub fn from_env() -> Result<Self, Error> {
         let endpoint = config::endpoint_from_env()?;
-        Runtime::new(&endpoint, Config::from_env())
+        let mut runtime = Runtime::new(&endpoint, Config::from_env())?;
+        runtime.set_pipelining(config::pipelining_from_env());
+        Ok(runtime)
     }
 
     /// A runtime for `endpoint` (resolved now, once) with the default I/O
@@ -200,6 +206,8 @@ impl<C: Connect> Runtime<C> {
             skips_logged: 0,
             unsolicited_logged: 0,
             xray_env: false,
+            pipeline: true,
+            next_sent: false,
         }
     }
 
@@ -209,7 +217,22 @@ impl<C: Connect> Runtime<C> {
     where
         C: Clone,
     {
-        Runtime::assemble(self.conn.sibling(), self.config.clone(), self.heads.clone())
+        let mut worker =
+            Runtime::assemble(self.conn.sibling(), self.config.clone(), self.heads.clone());
+        worker.pipeline = self.pipeline;
+        worker
+    }
+
+    /// Sends `GET /next` in the same write as each response or error POST
+    /// (on by default; `LAMBDA_ZERO_PIPELINE=0` turns it off for
+    /// [`from_env`](Runtime::from_env)), then reads the two answers in
+    /// order: one system call, one wake-up and one round trip fewer per
+    /// invocation. A server that closes the connection instead of
+    /// answering the pipelined `GET` is asked again on a fresh connection,
+    /// and pipelining stays off for the life of the runtime. Streamed
+    /// responses never pipeline (their connection closes after each).
+    pub fn set_pipelining(&mut self, on: bool) {
+        self.pipeline = on;
     }
 
     /// Serves invocations on `workers` threads at once (Lambda Managed
@@ -296,7 +319,7 @@ impl<C: Connect> Runtime<C> {
         push_header_value(&mut self.head, err.error_type());
         self.head.extend_from_slice(b"\r\n");
         finish_head(&mut self.head, self.body.len());
-        match exchange(&mut self.conn, &[&self.head, &self.body], INIT_ERROR) {
+        match exchange(&mut self.conn, &[&self.head, &self.body], None, INIT_ERROR) {
             Ok(status) if (200..300).contains(&status) => Error::Init(err.to_string()),
             Ok(status) => Error::Status {
                 during: INIT_ERROR,
@@ -491,12 +514,34 @@ impl<C: Connect> Runtime<C> {
         }
     }
 
-    /// Asks for the next event. `Err`: the runtime cannot go on.
+    /// Asks for the next event (or reads the answer to the one pipelined
+    /// behind the last POST). `Err`: the runtime cannot go on.
     fn try_next_event(&mut self) -> Result<Next, Error> {
         let during = NEXT;
-        self.conn
-            .request(&[&self.heads.next], Wait::Forever)
-            .map_err(|source| Error::Http { during, source })?;
+        let answered = self.next_sent
+            && match self.conn.read_pipelined(Wait::Forever) {
+                Ok(Pipelined::Answered) => true,
+                Ok(Pipelined::NotAnswered { kept_alive }) => {
+                    if kept_alive {
+                        self.pipeline = false;
+                        log::write(
+                            Level::Warn,
+                            format_args!(
+                                "lambda-zero: the Runtime API closed the connection instead of \
+                                 answering a pipelined GET /next; asking again, pipelining off"
+                            ),
+                        );
+                    }
+                    false
+                }
+                Err(source) => return Err(Error::Http { during, source }),
+            };
+        self.next_sent = false;
+        if !answered {
+            self.conn
+                .request(&[&self.heads.next], Wait::Forever)
+                .map_err(|source| Error::Http { during, source })?;
+        }
         let status = self.conn.status();
         if !(200..300).contains(&status) {
             self.conn.close();
@@ -623,7 +668,9 @@ impl<C: Connect> Runtime<C> {
         self.invocation_head(Post::Response);
         let body = prebuilt.unwrap_or(&self.body);
         finish_head(&mut self.head, body.len());
-        let status = exchange(&mut self.conn, &[&self.head, body], RESPONSE)?;
+        let next = self.pipeline.then_some(&self.heads.next[..]);
+        let status = exchange(&mut self.conn, &[&self.head, body], next, RESPONSE)?;
+        self.next_sent = next.is_some();
         self.note_unsolicited(RESPONSE);
         self.check_post(RESPONSE, status)
     }
@@ -633,7 +680,9 @@ impl<C: Connect> Runtime<C> {
         write_error_body(&mut self.body, error_type, err);
         self.invocation_head(Post::Error(error_type));
         finish_head(&mut self.head, self.body.len());
-        let status = exchange(&mut self.conn, &[&self.head, &self.body], ERROR)?;
+        let next = self.pipeline.then_some(&self.heads.next[..]);
+        let status = exchange(&mut self.conn, &[&self.head, &self.body], next, ERROR)?;
+        self.next_sent = next.is_some();
         self.note_unsolicited(ERROR);
         self.check_post(ERROR, status)
     }
@@ -759,15 +808,20 @@ enum Post<'a> {
     Error(&'a str),
 }
 
-/// One request and its whole answer; returns the status.
+/// One request and its whole answer, with `next` pipelined behind it when
+/// given (its answer is read later); returns the status.
 fn exchange<C: Connect>(
     conn: &mut Connection<C>,
     parts: &[&[u8]],
+    next: Option<&[u8]>,
     during: &'static str,
 ) -> Result<u16, Error> {
-    conn.request(parts, Wait::Bounded)
-        .and_then(|()| conn.read_body())
-        .map_err(|source| Error::Http { during, source })?;
+    match next {
+        Some(next) => conn.request_pipelined(parts, next),
+        None => conn.request(parts, Wait::Bounded),
+    }
+    .and_then(|()| conn.read_body())
+    .map_err(|source| Error::Http { during, source })?;
     Ok(conn.status())
 }
 

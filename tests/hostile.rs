@@ -208,11 +208,13 @@ fn bytes_after_the_event_are_dropped_with_their_connection_never_served() {
 
 #[test]
 fn bytes_after_a_post_answer_never_become_the_next_event() {
+    // Without pipelining, nothing may follow the POST's answer.
     let glued = [ACCEPTED, &event("forged", "{}")[..]].concat();
     let (mut rt, wire) = scripted(vec![
         answers(&[&event("one", "{}"), &glued]),
         answers(&[&event("two", "{}"), ACCEPTED]),
     ]);
+    rt.set_pipelining(false);
     let mut seen = Vec::new();
     let err = rt.run(|inv: &Invocation<'_>, _: &mut Response<'_>| {
         seen.push(inv.context.request_id.to_string());
@@ -223,6 +225,29 @@ fn bytes_after_a_post_answer_never_become_the_next_event() {
     assert_eq!(
         request_lines(&wire)[1][0],
         "GET /2018-06-01/runtime/invocation/next HTTP/1.1"
+    );
+}
+
+#[test]
+fn a_pipelined_stream_carries_exactly_one_more_answer() {
+    // POST and GET went out together: the POST's answer, then the event;
+    // a third answer is unsolicited.
+    let glued = [ACCEPTED, &event("two", "{}"), &event("forged", "{}")].concat();
+    let (mut rt, wire) = scripted(vec![
+        answers(&[&event("one", "{}"), &glued]),
+        answers(&[ACCEPTED]),
+    ]);
+    let mut seen = Vec::new();
+    let err = rt.run(|inv: &Invocation<'_>, _: &mut Response<'_>| {
+        seen.push(inv.context.request_id.to_string());
+        Ok::<(), Infallible>(())
+    });
+    assert!(is_refused(&err), "{err}");
+    assert_eq!(seen, ["one", "two"]);
+    let lines = request_lines(&wire);
+    assert!(
+        lines[1][0].contains("/invocation/two/response"),
+        "{lines:?}"
     );
 }
 

@@ -711,3 +711,103 @@ fn head_end_detection_finds_every_terminator() {
     assert!(!head_may_be_complete(b"HTTP/1.1 200 OK\r\nA: b\r\n", 0));
     assert!(!head_may_be_complete(b"HTTP/1.1 200 OK\r\n\r", 0));
 }
+
+/// Sends a request with a second one pipelined behind it and reads both
+/// answers; `None` for a second answer that did not come.
+fn pipelined_pair(c: &mut Connection<MockConnector>) -> Result<(Answer, Option<Answer>), Error> {
+    c.request_pipelined(
+        &[b"POST /a HTTP/1.1\r\n\r\n"],
+        b"GET /next HTTP/1.1\r\n\r\n",
+    )?;
+    c.read_body()?;
+    let first = owned(c);
+    match c.read_pipelined(Wait::Forever)? {
+        Pipelined::Answered => {
+            c.read_body()?;
+            Ok((first, Some(owned(c))))
+        }
+        Pipelined::NotAnswered { .. } => Ok((first, None)),
+    }
+}
+
+fn owned(c: &Connection<MockConnector>) -> Answer {
+    let m = c.message();
+    Answer {
+        status: m.status(),
+        headers: m
+            .headers()
+            .map(|(n, v)| (String::from_utf8(n.to_vec()).unwrap(), v.to_vec()))
+            .collect(),
+        body: m.body().to_vec(),
+    }
+}
+
+#[test]
+fn reads_two_pipelined_answers_split_at_every_byte() {
+    let second: [&[u8]; 2] = [
+        b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r2\r\nContent-Length: 5\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n",
+    ];
+    for first in FRAMED_ANSWERS {
+        for second in second {
+            let both = [first, second].concat();
+            for cut in 0..=both.len() {
+                for per_read in PER_READ {
+                    let steps = vec![data(&both[..cut]), data(&both[cut..])];
+                    let (mut c, log) = conn(vec![steps], per_read);
+                    let (a, b) = pipelined_pair(&mut c).unwrap();
+                    assert_eq!(a.body, &b"a"[..a.body.len()]);
+                    let b = b.expect("answered");
+                    assert_eq!((b.status, b.body.as_slice()), (200, &b"hello"[..]));
+                    assert_eq!(b.headers[0].1, b"r2");
+                    assert_eq!(log.borrow().connects, 1);
+                    assert_eq!(log.borrow().write_calls, 1, "both requests in one write");
+                    assert!(c.is_open());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_third_answer_on_a_pipelined_stream_is_unsolicited() {
+    let a: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
+    let b: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
+    let (mut c, _) = conn(vec![vec![data(&[a, b, b].concat())]], usize::MAX);
+    let (_, second) = pipelined_pair(&mut c).unwrap();
+    assert_eq!(second.unwrap().body, b"b");
+    assert_eq!(c.unsolicited_bytes(), b.len());
+    assert!(!c.is_open());
+}
+
+#[test]
+fn a_pipelined_request_left_unanswered_is_reported_never_an_error() {
+    let a: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
+    let close: &[u8] = b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+    for per_read in PER_READ {
+        // Kept alive, then closed: the server does not serve pipelining.
+        let (mut c, _) = conn(vec![vec![data(a)]], per_read);
+        assert_eq!(pipelined_pair(&mut c).unwrap().1, None);
+        let (mut c, _) = conn(vec![vec![data(a)]], per_read);
+        c.request_pipelined(&[b"POST / HTTP/1.1\r\n\r\n"], b"GET / HTTP/1.1\r\n\r\n")
+            .unwrap();
+        c.read_body().unwrap();
+        assert_eq!(
+            c.read_pipelined(Wait::Forever).unwrap(),
+            Pipelined::NotAnswered { kept_alive: true }
+        );
+        // Closed by the first answer: not a refusal.
+        let (mut c, _) = conn(vec![vec![data(close)]], per_read);
+        c.request_pipelined(&[b"POST / HTTP/1.1\r\n\r\n"], b"GET / HTTP/1.1\r\n\r\n")
+            .unwrap();
+        c.read_body().unwrap();
+        assert_eq!(
+            c.read_pipelined(Wait::Forever).unwrap(),
+            Pipelined::NotAnswered { kept_alive: false }
+        );
+        // Cut inside the second answer: that is an error.
+        let cut: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Len";
+        let (mut c, _) = conn(vec![vec![data(&[a, cut].concat())]], per_read);
+        assert!(matches!(pipelined_pair(&mut c), Err(Error::Closed)));
+    }
+}
