@@ -167,6 +167,11 @@ impl TcpConnector {
     pub fn new(addrs: Vec<SocketAddr>, timeout: Duration) -> TcpConnector {
         TcpConnector { addrs, timeout }
     }
+
+    /// The addresses it tries.
+    pub(crate) fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
 }
 
 impl Connect for TcpConnector {
@@ -363,6 +368,11 @@ impl<C: Connect> Connection<C> {
         self.stream = None;
         self.reused = false;
         self.unbounded = false;
+    }
+
+    /// The connector new streams come from.
+    pub(crate) fn connector(&self) -> &C {
+        &self.connector
     }
 
     /// The receive buffer's current size (it only grows).

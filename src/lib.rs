@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod abort;
 pub mod apigw;
 pub mod base64;
 pub mod config;
@@ -162,6 +163,7 @@ where
 /// `AWS_LAMBDA_MAX_CONCURRENCY` reported to `/init/error` first).
 fn start() -> (Runtime, usize) {
     let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
+    runtime.install_abort_hook();
     #[cfg(feature = "sigterm")]
     if let Err(e) = shutdown::install() {
         log::write(

@@ -100,7 +100,7 @@ pub struct Runtime<C: Connect = TcpConnector> {
 
 /// The request heads that never change, built once and shared by workers.
 #[derive(Debug, Clone)]
-struct Heads {
+pub(crate) struct Heads {
     /// The whole `GET /next` request.
     next: Vec<u8>,
     /// `POST {prefix}/2018-06-01/runtime/invocation/`
@@ -116,7 +116,7 @@ struct Heads {
 }
 
 impl Heads {
-    fn new(endpoint: &Endpoint) -> Heads {
+    pub(crate) fn new(endpoint: &Endpoint) -> Heads {
         let host = format!("Host: {}:{}\r\n", endpoint.host, endpoint.port);
         let base = format!("{}{API_VERSION}", endpoint.prefix);
         let json = "Content-Type: application/json\r\n";
@@ -135,6 +135,32 @@ impl Heads {
             init_error_head: format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
                 .into_bytes(),
         }
+    }
+
+    /// Writes into `head` the head of a POST about the invocation whose
+    /// encoded request id is `id_path`, up to its framing: the request
+    /// line, the fixed headers, the error type of an `/error`, the
+    /// invocation id.
+    pub(crate) fn invocation_head(
+        &self,
+        head: &mut Vec<u8>,
+        id_path: &[u8],
+        invocation_id: &[u8],
+        post: Post<'_>,
+    ) {
+        head.clear();
+        head.extend_from_slice(&self.post_prefix);
+        head.extend_from_slice(id_path);
+        match post {
+            Post::Response => head.extend_from_slice(&self.response_suffix),
+            Post::Stream => head.extend_from_slice(&self.stream_suffix),
+            Post::Error(error_type) => {
+                head.extend_from_slice(&self.error_suffix);
+                push_header_value(head, error_type);
+                head.extend_from_slice(b"\r\n");
+            }
+        }
+        push_invocation_id(head, invocation_id);
     }
 
     /// Room for the longest POST head ever built, so building one never
@@ -163,6 +189,13 @@ impl<C: Connect> fmt::Debug for Runtime<C> {
 }
 
 impl Runtime<TcpConnector> {
+    /// Under `panic = "abort"`, installs the hook that reports a handler
+    /// panic to `/error` before the process ends (see `abort.rs`); does
+    /// nothing when panics unwind.
+    pub(crate) fn install_abort_hook(&self) {
+        crate::abort::install(self.conn.connector().addrs().to_vec(), self.heads.clone());
+    }
+
     /// Reads `AWS_LAMBDA_RUNTIME_API` and the function's configuration from
     /// the environment.
     pub fn from_env() -> Result<Self, Error> {
@@ -344,7 +377,8 @@ impl<C: Connect> Runtime<C> {
             }
             let msg = self.conn.message();
             let context = Context::new(&msg, &self.lambda, &self.config);
-            let _serving = Serving::begin(&context, self.xray_env);
+            let _serving =
+                Serving::begin(&context, &self.id_path, &self.invocation_id, self.xray_env);
             let invocation = Invocation {
                 context,
                 event: msg.body(),
@@ -409,7 +443,8 @@ impl<C: Connect> Runtime<C> {
                 }
             };
             let context = Context::new(&msg, &self.lambda, &self.config);
-            let _serving = Serving::begin(&context, self.xray_env);
+            let _serving =
+                Serving::begin(&context, &self.id_path, &self.invocation_id, self.xray_env);
             let invocation = Invocation {
                 context,
                 event: msg.body(),
@@ -649,19 +684,8 @@ impl<C: Connect> Runtime<C> {
     /// framing: the request line with the encoded id, the fixed headers,
     /// the error type of an `/error`, the invocation id.
     fn invocation_head(&mut self, post: Post<'_>) {
-        self.head.clear();
-        self.head.extend_from_slice(&self.heads.post_prefix);
-        self.head.extend_from_slice(&self.id_path);
-        match post {
-            Post::Response => self.head.extend_from_slice(&self.heads.response_suffix),
-            Post::Stream => self.head.extend_from_slice(&self.heads.stream_suffix),
-            Post::Error(error_type) => {
-                self.head.extend_from_slice(&self.heads.error_suffix);
-                push_header_value(&mut self.head, error_type);
-                self.head.extend_from_slice(b"\r\n");
-            }
-        }
-        push_invocation_id(&mut self.head, &self.invocation_id);
+        self.heads
+            .invocation_head(&mut self.head, &self.id_path, &self.invocation_id, post);
     }
 
     fn post_response(&mut self, prebuilt: Option<&[u8]>) -> Result<(), Error> {
@@ -677,6 +701,11 @@ impl<C: Connect> Runtime<C> {
 
     fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), Error> {
         let error_type = err.error_type();
+        // CloudWatch shows it, not only Lambda's record of the /error.
+        log::write(
+            Level::Error,
+            format_args!("lambda-zero: invocation failed: {error_type}: {err}"),
+        );
         write_error_body(&mut self.body, error_type, err);
         self.invocation_head(Post::Error(error_type));
         finish_head(&mut self.head, self.body.len());
@@ -743,8 +772,9 @@ enum Ids {
 struct Serving;
 
 impl Serving {
-    fn begin(context: &Context<'_>, xray_env: bool) -> Self {
+    fn begin(context: &Context<'_>, id_path: &[u8], invocation_id: &[u8], xray_env: bool) -> Self {
         log::set_request_id(context.request_id);
+        crate::abort::begin(id_path, invocation_id);
         if xray_env {
             match context.xray_trace_id {
                 Some(trace) => std::env::set_var(XRAY_ENV_VAR, trace),
@@ -760,6 +790,7 @@ impl Serving {
 impl Drop for Serving {
     fn drop(&mut self) {
         log::set_request_id("");
+        crate::abort::end();
         #[cfg(feature = "sigterm")]
         crate::shutdown::end();
     }
@@ -777,7 +808,7 @@ pub const XRAY_ENV_VAR: &str = "_X_AMZN_TRACE_ID";
 pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let guarded = |i: usize| {
         catch_unwind(AssertUnwindSafe(|| body(i))).unwrap_or_else(|payload| {
-            crate::exit(Error::WorkerPanicked(panic_text(&payload).to_owned()))
+            crate::exit(Error::WorkerPanicked(panic_text(&*payload).to_owned()))
         })
     };
     std::thread::scope(|scope| {
@@ -802,7 +833,7 @@ pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T +
 type ChooseBody<'b, 'f> = dyn Fn(&[u8]) -> &'b [u8] + 'f;
 
 /// Which POST about an invocation.
-enum Post<'a> {
+pub(crate) enum Post<'a> {
     Response,
     Stream,
     Error(&'a str),
@@ -827,7 +858,7 @@ fn exchange<C: Connect>(
 
 /// `{"errorMessage":"…","errorType":"…","stackTrace":[]}`, the message
 /// formatted straight into `body` through the JSON escaper.
-fn write_error_body(body: &mut Vec<u8>, error_type: &str, message: &dyn fmt::Display) {
+pub(crate) fn write_error_body(body: &mut Vec<u8>, error_type: &str, message: &dyn fmt::Display) {
     body.clear();
     body.extend_from_slice(b"{\"errorMessage\":\"");
     // A Display impl that fails leaves a partial message: still valid JSON.
@@ -872,7 +903,7 @@ fn push_invocation_id(head: &mut Vec<u8>, invocation_id: &[u8]) {
     }
 }
 
-fn finish_head(head: &mut Vec<u8>, content_length: usize) {
+pub(crate) fn finish_head(head: &mut Vec<u8>, content_length: usize) {
     head.extend_from_slice(b"Content-Length: ");
     head.extend_from_slice(itoa::Buffer::new().format(content_length).as_bytes());
     head.extend_from_slice(b"\r\n\r\n");
@@ -902,12 +933,12 @@ const INVALID_REQUEST_ID: Diagnostic = Diagnostic {
 fn panic_diagnostic(payload: &Box<dyn Any + Send>) -> Diagnostic<PanicMessage<'_>> {
     Diagnostic {
         error_type: PANIC_ERROR_TYPE,
-        error_message: PanicMessage(panic_text(payload)),
+        error_message: PanicMessage(panic_text(&**payload)),
     }
 }
 
 /// A panic's message, when it has one.
-fn panic_text(payload: &Box<dyn Any + Send>) -> &str {
+pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
         .copied()

@@ -637,3 +637,51 @@ fn a_worker_that_panics_ends_the_process_with_one_line() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Every failed invocation is logged, not only posted to /error
+
+#[test]
+fn a_handler_error_is_logged_in_one_line_with_its_type_and_request_id() {
+    if std::env::var_os("LZ_ERROR_LOG_CHILD").is_some() {
+        let emu = Emulator::start(Script::new().event(Event::new("req-7", "{}"))).unwrap();
+        let mut rt = Runtime::new(
+            &Endpoint::parse(&emu.runtime_api()).unwrap(),
+            Config::default(),
+        )
+        .unwrap();
+        rt.run(|_: &Invocation<'_>, _: &mut Response<'_>| {
+            Err(Diagnostic {
+                error_type: "Orders.NotFound",
+                error_message: "no order 42\nsecond line",
+            })
+        });
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_handler_error_is_logged_in_one_line_with_its_type_and_request_id",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("LZ_ERROR_LOG_CHILD", "1")
+        .env_remove("AWS_LAMBDA_LOG_LEVEL")
+        .env_remove("AWS_LAMBDA_LOG_FORMAT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let logged: Vec<_> = stdout
+        .lines()
+        .filter(|l| l.contains("invocation failed: Orders.NotFound"))
+        .collect();
+    assert_eq!(logged.len(), 1, "{stdout}");
+    let fields: Vec<_> = logged[0].split('\t').collect();
+    assert_eq!(
+        &fields[1..],
+        [
+            "req-7",
+            "ERROR",
+            "lambda-zero: invocation failed: Orders.NotFound: no order 42\rsecond line"
+        ]
+    );
+}

@@ -1,0 +1,155 @@
+//! Handler panics under `panic = "abort"` (a user's profile, or `cargo
+//! lambda build`'s default): the process cannot catch them, so a panic hook
+//! posts the panic to `/error` for the invocation in flight before the
+//! process ends. Lambda then shows `Runtime.Panic` with the message instead
+//! of a bare `Runtime.ExitError`, and restarts the sandbox.
+//!
+//! With `panic = "unwind"` none of this runs (the loop catches the panic
+//! and reports it itself, the sandbox lives on) and it costs nothing: the
+//! strategy is known at compile time (`cfg(panic)`).
+
+use crate::error::Diagnostic;
+use crate::runtime::{finish_head, panic_text, write_error_body, Heads, Post, PANIC_ERROR_TYPE};
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::panic::PanicHookInfo;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// True when this build aborts on panic.
+pub(crate) const ABORTS: bool = cfg!(panic = "abort");
+
+/// How long the hook waits to connect, send, and for the answer.
+const REPORT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Where to report: the Runtime API and the request heads.
+struct Target {
+    addrs: Vec<SocketAddr>,
+    heads: Heads,
+}
+
+static TARGET: OnceLock<Target> = OnceLock::new();
+
+thread_local! {
+    /// The invocation this thread serves: encoded request id, invocation id.
+    static IN_FLIGHT: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Installs the hook (once, when the build aborts on panic) and says at
+/// start-up what a panic will do.
+pub(crate) fn install(addrs: Vec<SocketAddr>, heads: Heads) {
+    if !ABORTS || TARGET.set(Target { addrs, heads }).is_err() {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        report(info);
+    }));
+    crate::log::write(
+        crate::log::Level::Info,
+        format_args!(
+            "lambda-zero: built with panic = \"abort\": a handler panic is reported to /error, \
+             then the process ends and Lambda starts a new sandbox (use panic = \"unwind\" to \
+             keep serving)"
+        ),
+    );
+}
+
+/// Marks the invocation in flight on this thread (nothing to do, and free,
+/// when panics unwind).
+pub(crate) fn begin(id_path: &[u8], invocation_id: &[u8]) {
+    if ABORTS {
+        let _ = IN_FLIGHT.try_with(|f| {
+            if let Ok(mut f) = f.try_borrow_mut() {
+                f.0.clear();
+                f.0.extend_from_slice(id_path);
+                f.1.clear();
+                f.1.extend_from_slice(invocation_id);
+            }
+        });
+    }
+}
+
+/// The invocation is answered.
+pub(crate) fn end() {
+    if ABORTS {
+        let _ = IN_FLIGHT.try_with(|f| {
+            if let Ok(mut f) = f.try_borrow_mut() {
+                f.0.clear();
+            }
+        });
+    }
+}
+
+fn report(info: &PanicHookInfo<'_>) {
+    let Some(target) = TARGET.get() else { return };
+    let _ = IN_FLIGHT.try_with(|f| {
+        if let Ok(f) = f.try_borrow() {
+            if !f.0.is_empty() {
+                let message = PanicText(info);
+                if let Err(e) = post(target, &f.0, &f.1, &message) {
+                    eprintln!("lambda-zero: could not report the panic to /error: {e}");
+                }
+            }
+        }
+    });
+}
+
+/// Posts the panic on a connection of its own (the loop's is in use up
+/// the stack) and waits for the answer, so the report is delivered before
+/// the process aborts. Allocates: the process is ending.
+fn post(
+    target: &Target,
+    id_path: &[u8],
+    invocation_id: &[u8],
+    message: &dyn fmt::Display,
+) -> std::io::Result<()> {
+    let diagnostic = Diagnostic {
+        error_type: PANIC_ERROR_TYPE,
+        error_message: message,
+    };
+    let mut body = Vec::new();
+    write_error_body(&mut body, PANIC_ERROR_TYPE, &diagnostic);
+    let mut head = Vec::new();
+    target.heads.invocation_head(
+        &mut head,
+        id_path,
+        invocation_id,
+        Post::Error(PANIC_ERROR_TYPE),
+    );
+    // Ask the server to close, so the answer ends with the connection.
+    head.extend_from_slice(b"Connection: close\r\n");
+    finish_head(&mut head, body.len());
+    let mut last = std::io::Error::from(std::io::ErrorKind::AddrNotAvailable);
+    for addr in &target.addrs {
+        match TcpStream::connect_timeout(addr, REPORT_TIMEOUT) {
+            Ok(mut s) => {
+                s.set_read_timeout(Some(REPORT_TIMEOUT))?;
+                s.set_write_timeout(Some(REPORT_TIMEOUT))?;
+                s.write_all(&[head.as_slice(), &body].concat())?;
+                // The status line is enough to know it arrived.
+                let mut answer = [0u8; 16];
+                let _ = s.read(&mut answer)?;
+                return Ok(());
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// `handler panicked: <message> at <file:line>`.
+struct PanicText<'a, 'b>(&'a PanicHookInfo<'b>);
+
+impl fmt::Display for PanicText<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "handler panicked: {}", panic_text(self.0.payload()))?;
+        if let Some(at) = self.0.location() {
+            write!(f, " at {}:{}", at.file(), at.line())?;
+        }
+        Ok(())
+    }
+}
