@@ -28,11 +28,13 @@
 #
 # Installs, when missing: aws-sam-cli into target/venv-deploy (the pin of
 # scripts/deploy-check.sh), ziglang into target/venv-build (the pins of
-# scripts/build.sh), cargo-lambda $CARGO_LAMBDA_VERSION into
+# scripts/build.sh), cargo-lambda (CARGO_LAMBDA_VERSION, below) into
 # target/venv-cargo-lambda, the rust-src component, zip/binutils/file and, for the
 # arm64 run, qemu-user (apt-get). Builds share CARGO_TARGET_DIR=target/function-check
 # so a second run rebuilds little. Everything listens on 127.0.0.1; every process it
 # starts is stopped by pid on exit.
+#
+# Skipped when LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1 (as scripts/deploy-check.sh), never when CI=true.
 set -euo pipefail
 
 CARGO_LAMBDA_VERSION=1.9.2
@@ -66,13 +68,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ ${LAMBDA_ZERO_SKIP_DEPLOY_CHECK:-0} == 1 ]]; then
-  if [[ ${CI:-} == true ]]; then
-    say "LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1 is ignored: CI=true"
-  else
-    say "skipped (LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1)"
-    exit 0
-  fi
+# The deploy check's switch for quick local runs; never honoured in CI.
+if [[ ${LAMBDA_ZERO_SKIP_DEPLOY_CHECK:-0} == 1 && ${CI:-} != true ]]; then
+  say "skipped (LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1)"
+  exit 0
 fi
 
 WORK="$(mktemp -d /tmp/lambda-zero-function-check.XXXXXX)"
