@@ -12,7 +12,9 @@
 #      emulator (scripts/run.sh), which fails on any missing answer
 #   7. the deploy check: sam validate --lint, sam build for arm64 and
 #      x86_64, the built bootstrap smoke-run (scripts/deploy-check.sh;
-#      LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1 skips it locally, never in CI)
+#      LAMBDA_ZERO_SKIP_DEPLOY_CHECK=1 skips it locally, never in CI); then
+#      the same for a user's function made from templates/function, which must
+#      also answer under cargo lambda watch (scripts/function-check.sh)
 #   8. the real-emulator check under cargo lambda watch
 #      (scripts/cargo-lambda-e2e.sh)
 #   9. the fuzz targets on stable (corpus + generated inputs) and a 5 s soak
@@ -47,6 +49,9 @@ scripts/run.sh --events 200
 
 step "deploy check: sam validate --lint, sam build (arm64, x86_64)"
 scripts/deploy-check.sh
+
+step "a user's function: scripts/function-check.sh (template, sam build, static, emulator, cargo lambda watch)"
+scripts/function-check.sh
 
 step "cargo lambda watch: scripts/cargo-lambda-e2e.sh"
 scripts/cargo-lambda-e2e.sh
