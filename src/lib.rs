@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod event;
+pub mod events;
 pub mod http;
 pub mod json;
 pub mod log;
