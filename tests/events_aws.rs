@@ -586,20 +586,15 @@ fn batch_item_failures_are_what_aws_lambda_events_reads() {
 fn malformed_and_incomplete_events_are_clear_errors() {
     use events::{dynamodb as d, eventbridge as e, kinesis as k, s3 as s3v, sns as n, sqs as q};
     use EventsError::*;
-    fn first<T>(r: Result<events::Records<'_, T>, EventsError>) -> Result<T, EventsError> {
-        r?.next().expect("one record")
+    fn first<'a, T: events::FromRecord<'a>>(doc: &'a [u8]) -> Result<(), EventsError> {
+        let mut records = events::Batch::<T>::parse(doc)?.records();
+        records.next().expect("one record").map(|_| ())
     }
-    let sqs =
-        |doc: &'static str| first(q::Event::parse(doc.as_bytes()).map(|e| e.records())).map(|_| ());
-    let sns =
-        |doc: &'static str| first(n::Event::parse(doc.as_bytes()).map(|e| e.records())).map(|_| ());
-    let s3 = |doc: &'static str| {
-        first(s3v::Event::parse(doc.as_bytes()).map(|e| e.records())).map(|_| ())
-    };
-    let ddb =
-        |doc: &'static str| first(d::Event::parse(doc.as_bytes()).map(|e| e.records())).map(|_| ());
-    let kin =
-        |doc: &'static str| first(k::Event::parse(doc.as_bytes()).map(|e| e.records())).map(|_| ());
+    let sqs = |doc: &'static str| first::<q::Message<'_>>(doc.as_bytes());
+    let sns = |doc: &'static str| first::<n::Notification<'_>>(doc.as_bytes());
+    let s3 = |doc: &'static str| first::<s3v::Record<'_>>(doc.as_bytes());
+    let ddb = |doc: &'static str| first::<d::Record<'_>>(doc.as_bytes());
+    let kin = |doc: &'static str| first::<k::Record<'_>>(doc.as_bytes());
     let eb = |doc: &'static str| e::Event::parse(doc.as_bytes()).map(|_| ());
 
     assert!(matches!(sqs("{\"Records\":["), Err(Json(_))));
@@ -738,7 +733,7 @@ fn malformed_and_incomplete_events_are_clear_errors() {
     );
     // An SQS record read as S3: the first thing S3 needs is missing.
     assert_eq!(
-        first(s3v::Event::parse(&sample("sqs-event.json")).map(|e| e.records())).unwrap_err(),
+        first::<s3v::Record<'_>>(&sample("sqs-event.json")).unwrap_err(),
         Missing {
             record: Some(0),
             name: "s3"

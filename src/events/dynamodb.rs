@@ -23,41 +23,11 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{records_array, required, required_str, Error, Records};
+use super::{required, required_str, Batch, Error, FromRecord};
 use crate::json::{Kind, Str, Value};
 
 /// A DynamoDB Streams event: its `Records`, one [`Record`] each.
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    records: Value<'a>,
-}
-
-impl<'a> Event<'a> {
-    /// Validates `event` and reads it as a DynamoDB Streams event.
-    ///
-    /// # Errors
-    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] without a
-    /// `Records` array.
-    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let records = records_array(event, "a DynamoDB Streams event")?;
-        Ok(Event { records })
-    }
-
-    /// The records, in stream order.
-    pub fn records(&self) -> Records<'a, Record<'a>> {
-        Records::new(self.records, Record::read)
-    }
-
-    /// The number of records.
-    pub fn len(&self) -> usize {
-        self.records.elements().count()
-    }
-
-    /// True when the event holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.records.elements().next().is_none()
-    }
-}
+pub type Event<'a> = Batch<'a, Record<'a>>;
 
 const RECORD: [(&str, Kind); 8] = [
     ("eventID", Kind::String),
@@ -108,7 +78,11 @@ pub struct Record<'a> {
     change: [Option<Value<'a>>; CHANGE.len()],
 }
 
-impl<'a> Record<'a> {
+impl super::sealed::Sealed for Record<'_> {}
+
+impl<'a> FromRecord<'a> for Record<'a> {
+    const KIND: &'static str = "a DynamoDB Streams event";
+
     fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
         let at = Some(index);
         let fields = super::index(record, &RECORD, at)?;
@@ -122,7 +96,9 @@ impl<'a> Record<'a> {
             change,
         })
     }
+}
 
+impl<'a> Record<'a> {
     fn text(&self, i: usize) -> Option<Str<'a>> {
         self.fields[i].and_then(|v| v.as_str())
     }

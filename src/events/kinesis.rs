@@ -20,41 +20,11 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{decode_base64, records_array, required, required_str, Error, Records};
+use super::{decode_base64, required, required_str, Batch, Error, FromRecord};
 use crate::json::{Kind, Str, Value};
 
 /// A Kinesis event: its `Records`, one [`Record`] each.
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    records: Value<'a>,
-}
-
-impl<'a> Event<'a> {
-    /// Validates `event` and reads it as a Kinesis event.
-    ///
-    /// # Errors
-    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] without a
-    /// `Records` array.
-    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let records = records_array(event, "a Kinesis event")?;
-        Ok(Event { records })
-    }
-
-    /// The records, in shard order.
-    pub fn records(&self) -> Records<'a, Record<'a>> {
-        Records::new(self.records, Record::read)
-    }
-
-    /// The number of records.
-    pub fn len(&self) -> usize {
-        self.records.elements().count()
-    }
-
-    /// True when the event holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.records.elements().next().is_none()
-    }
-}
+pub type Event<'a> = Batch<'a, Record<'a>>;
 
 const RECORD: [(&str, Kind); 8] = [
     ("kinesis", Kind::Object),
@@ -103,7 +73,11 @@ pub struct Record<'a> {
     kinesis: [Option<Value<'a>>; DATA_FIELDS.len()],
 }
 
-impl<'a> Record<'a> {
+impl super::sealed::Sealed for Record<'_> {}
+
+impl<'a> FromRecord<'a> for Record<'a> {
+    const KIND: &'static str = "a Kinesis event";
+
     fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
         let at = Some(index);
         let fields = super::index(record, &RECORD, at)?;
@@ -118,7 +92,9 @@ impl<'a> Record<'a> {
             kinesis,
         })
     }
+}
 
+impl<'a> Record<'a> {
     fn text(&self, i: usize) -> Option<Str<'a>> {
         self.fields[i].and_then(|v| v.as_str())
     }

@@ -51,9 +51,10 @@ pub mod sns;
 pub mod sqs;
 
 use crate::base64;
-use crate::json::{self, Elements, Kind, Str, Value};
+use crate::json::{self, Elements, Kind, Members, Str, Value};
 use crate::response::Response;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// Why an event could not be read as the expected kind of event, or one
 /// of its fields decoded.
@@ -150,63 +151,100 @@ impl From<json::Error> for Error {
     }
 }
 
-/// Iterator over the records of an event: each record read (its fields
-/// indexed and checked) as it comes, an [`Error`] for a record that is not
-/// what AWS sends.
+/// A record-based event (SQS, SNS, S3, DynamoDB Streams, Kinesis): its
+/// `Records` array, each record read as a `T` when the iterator reaches
+/// it. Each module names its own: [`sqs::Event`], [`sns::Event`],
+/// [`s3::Event`], [`dynamodb::Event`], [`kinesis::Event`].
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a, T> {
+    records: Value<'a>,
+    record: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: FromRecord<'a>> Batch<'a, T> {
+    /// Validates `event` and reads it as this kind of event.
+    ///
+    /// # Errors
+    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] when the
+    /// root is not an object with a `Records` array, [`Error::Field`] /
+    /// [`Error::DuplicateField`] for a `Records` that is not one array.
+    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
+        let root = json::parse(event)?;
+        if root.kind() != Kind::Object {
+            return Err(Error::WrongKind(T::KIND));
+        }
+        let [records] = index(root, &[("Records", Kind::Array)], None)?;
+        Ok(Batch {
+            records: records.ok_or(Error::WrongKind(T::KIND))?,
+            record: PhantomData,
+        })
+    }
+
+    /// The records, in order; a record that is not what AWS sends comes
+    /// out as an [`Error`] naming it, and the others stay readable.
+    pub fn records(&self) -> Records<'a, T> {
+        Records {
+            elements: self.records.elements(),
+            index: 0,
+            record: PhantomData,
+        }
+    }
+
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.records.elements().count()
+    }
+
+    /// True when the event holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.elements().next().is_none()
+    }
+
+    /// The `Records` array as sent.
+    pub fn json(&self) -> Value<'a> {
+        self.records
+    }
+}
+
+/// A record of a record-based event: [`sqs::Message`],
+/// [`sns::Notification`], [`s3::Record`], [`dynamodb::Record`],
+/// [`kinesis::Record`]. Sealed: the views of this crate are its only
+/// implementations.
+pub trait FromRecord<'a>: Sized + sealed::Sealed {
+    /// The event's name in [`Error::WrongKind`], e.g. `"an SQS event"`.
+    const KIND: &'static str;
+
+    /// Reads record number `index` (its fields indexed and checked).
+    ///
+    /// # Errors
+    /// [`Error::Field`], [`Error::Missing`], [`Error::DuplicateField`]
+    /// for a record that is not what AWS sends.
+    fn read(record: Value<'a>, index: usize) -> Result<Self, Error>;
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`super::FromRecord`] to this crate's views.
+    pub trait Sealed {}
+}
+
+/// Iterator over the records of a [`Batch`]: each record read as it
+/// comes, an [`Error`] for a record that is not what AWS sends.
+#[derive(Debug, Clone)]
 pub struct Records<'a, T> {
     elements: Elements<'a>,
     index: usize,
-    read: fn(Value<'a>, usize) -> Result<T, Error>,
+    record: PhantomData<fn() -> T>,
 }
 
-impl<T> fmt::Debug for Records<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Records")
-            .field("index", &self.index)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> Clone for Records<'_, T> {
-    fn clone(&self) -> Self {
-        Records {
-            elements: self.elements.clone(),
-            index: self.index,
-            read: self.read,
-        }
-    }
-}
-
-impl<'a, T> Records<'a, T> {
-    pub(crate) fn new(array: Value<'a>, read: fn(Value<'a>, usize) -> Result<T, Error>) -> Self {
-        Records {
-            elements: array.elements(),
-            index: 0,
-            read,
-        }
-    }
-}
-
-impl<T> Iterator for Records<'_, T> {
+impl<'a, T: FromRecord<'a>> Iterator for Records<'a, T> {
     type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let record = self.elements.next()?;
         let i = self.index;
         self.index += 1;
-        Some((self.read)(record, i))
+        Some(T::read(record, i))
     }
-}
-
-/// The `Records` array of a record-based event (`kind` names the event
-/// for [`Error::WrongKind`]).
-pub(crate) fn records_array<'a>(event: &'a [u8], kind: &'static str) -> Result<Value<'a>, Error> {
-    let root = json::parse(event)?;
-    if root.kind() != Kind::Object {
-        return Err(Error::WrongKind(kind));
-    }
-    let [records] = index(root, &[("Records", Kind::Array)], None)?;
-    records.ok_or(Error::WrongKind(kind))
 }
 
 /// The JSON kind's name for [`Error::Field`].
@@ -441,4 +479,39 @@ impl<'a> Iterator for Strings<'a> {
     fn next(&mut self) -> Option<Str<'a>> {
         self.elements.as_mut()?.find_map(|e| e.as_str())
     }
+}
+
+/// The `(name, attribute)` members of an attribute map whose values are
+/// objects (SQS and SNS message attributes); members of another type are
+/// skipped.
+#[derive(Debug, Clone)]
+pub struct Attributes<'a, A> {
+    members: Option<Members<'a>>,
+    make: fn(Value<'a>) -> A,
+}
+
+impl<'a, A> Attributes<'a, A> {
+    pub(crate) fn new(map: Option<Value<'a>>, make: fn(Value<'a>) -> A) -> Self {
+        Attributes {
+            members: map.map(|m| m.members()),
+            make,
+        }
+    }
+}
+
+impl<'a, A> Iterator for Attributes<'a, A> {
+    type Item = (Str<'a>, A);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let make = self.make;
+        self.members
+            .as_mut()?
+            .find(|(_, v)| v.kind() == Kind::Object)
+            .map(|(k, v)| (k, make(v)))
+    }
+}
+
+/// The member `name` of an attribute map, when it is an object.
+pub(crate) fn attribute<'a>(map: Option<Value<'a>>, name: &str) -> Option<Value<'a>> {
+    map?.get(name).filter(|v| v.kind() == Kind::Object)
 }

@@ -22,41 +22,11 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{records_array, required, required_str, Error, Records};
+use super::{required, required_str, Batch, Error, FromRecord};
 use crate::json::{Kind, Str, Value};
 
 /// An S3 event: its `Records`, one [`Record`] each.
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    records: Value<'a>,
-}
-
-impl<'a> Event<'a> {
-    /// Validates `event` and reads it as an S3 event.
-    ///
-    /// # Errors
-    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] without a
-    /// `Records` array.
-    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let records = records_array(event, "an S3 event")?;
-        Ok(Event { records })
-    }
-
-    /// The records, in order.
-    pub fn records(&self) -> Records<'a, Record<'a>> {
-        Records::new(self.records, Record::read)
-    }
-
-    /// The number of records.
-    pub fn len(&self) -> usize {
-        self.records.elements().count()
-    }
-
-    /// True when the event holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.records.elements().next().is_none()
-    }
-}
+pub type Event<'a> = Batch<'a, Record<'a>>;
 
 const RECORD: [(&str, Kind); 9] = [
     ("eventVersion", Kind::String),
@@ -126,7 +96,11 @@ pub struct Record<'a> {
     object: [Option<Value<'a>>; OBJECT_FIELDS.len()],
 }
 
-impl<'a> Record<'a> {
+impl super::sealed::Sealed for Record<'_> {}
+
+impl<'a> FromRecord<'a> for Record<'a> {
+    const KIND: &'static str = "an S3 event";
+
     fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
         let at = Some(index);
         let fields = super::index(record, &RECORD, at)?;
@@ -146,7 +120,9 @@ impl<'a> Record<'a> {
             object,
         })
     }
+}
 
+impl<'a> Record<'a> {
     fn text(&self, i: usize) -> Option<Str<'a>> {
         self.fields[i].and_then(|v| v.as_str())
     }

@@ -17,41 +17,11 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{records_array, required, required_str, Error, Records};
-use crate::json::{Kind, Members, Str, Value};
+use super::{attribute, required, required_str, Attributes, Batch, Error, FromRecord};
+use crate::json::{Kind, Str, Value};
 
 /// An SNS event: its `Records`, one [`Notification`] each (SNS sends one).
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    records: Value<'a>,
-}
-
-impl<'a> Event<'a> {
-    /// Validates `event` and reads it as an SNS event.
-    ///
-    /// # Errors
-    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] without a
-    /// `Records` array.
-    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let records = records_array(event, "an SNS event")?;
-        Ok(Event { records })
-    }
-
-    /// The notifications, in order.
-    pub fn records(&self) -> Records<'a, Notification<'a>> {
-        Records::new(self.records, Notification::read)
-    }
-
-    /// The number of records.
-    pub fn len(&self) -> usize {
-        self.records.elements().count()
-    }
-
-    /// True when the event holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.records.elements().next().is_none()
-    }
-}
+pub type Event<'a> = Batch<'a, Notification<'a>>;
 
 const RECORD: [(&str, Kind); 4] = [
     ("EventVersion", Kind::String),
@@ -107,7 +77,11 @@ pub struct Notification<'a> {
     fields: [Option<Value<'a>>; FIELDS.len()],
 }
 
-impl<'a> Notification<'a> {
+impl super::sealed::Sealed for Notification<'_> {}
+
+impl<'a> FromRecord<'a> for Notification<'a> {
+    const KIND: &'static str = "an SNS event";
+
     fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
         let at = Some(index);
         let outer = super::index(record, &RECORD, at)?;
@@ -124,7 +98,9 @@ impl<'a> Notification<'a> {
             fields,
         })
     }
+}
 
+impl<'a> Notification<'a> {
     fn text(&self, i: usize) -> Option<Str<'a>> {
         self.fields[i].and_then(|v| v.as_str())
     }
@@ -218,35 +194,20 @@ impl<'a> Notification<'a> {
 
     /// `Sns.MessageAttributes`, `(name, attribute)` in document order.
     pub fn message_attributes(&self) -> MessageAttributes<'a> {
-        MessageAttributes {
-            members: self.fields[MESSAGE_ATTRIBUTES].map(|v| v.members()),
-        }
+        Attributes::new(self.fields[MESSAGE_ATTRIBUTES], |value| MessageAttribute {
+            value,
+        })
     }
 
     /// A message attribute by name.
     pub fn message_attribute(&self, name: &str) -> Option<MessageAttribute<'a>> {
-        let value = self.fields[MESSAGE_ATTRIBUTES]?.get(name)?;
-        (value.kind() == Kind::Object).then_some(MessageAttribute { value })
+        let value = attribute(self.fields[MESSAGE_ATTRIBUTES], name)?;
+        Some(MessageAttribute { value })
     }
 }
 
-/// The message attributes of a [`Notification`]; values that are not
-/// objects are skipped.
-#[derive(Debug, Clone)]
-pub struct MessageAttributes<'a> {
-    members: Option<Members<'a>>,
-}
-
-impl<'a> Iterator for MessageAttributes<'a> {
-    type Item = (Str<'a>, MessageAttribute<'a>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.members
-            .as_mut()?
-            .find(|(_, v)| v.kind() == Kind::Object)
-            .map(|(k, value)| (k, MessageAttribute { value }))
-    }
-}
+/// The message attributes of a [`Notification`], `(name, attribute)`.
+pub type MessageAttributes<'a> = Attributes<'a, MessageAttribute<'a>>;
 
 /// One SNS message attribute: `Type` and `Value` (binary values are
 /// base64 text).

@@ -23,42 +23,13 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{decode_base64, records_array, required_str, Error, Records, Strings};
-use crate::json::{Kind, Members, Str, Value};
+use super::{
+    attribute, decode_base64, required_str, Attributes, Batch, Error, FromRecord, Strings,
+};
+use crate::json::{Kind, Str, Value};
 
 /// An SQS event: its `Records`, one [`Message`] each.
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    records: Value<'a>,
-}
-
-impl<'a> Event<'a> {
-    /// Validates `event` and reads it as an SQS event.
-    ///
-    /// # Errors
-    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] without a
-    /// `Records` array.
-    pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let records = records_array(event, "an SQS event")?;
-        Ok(Event { records })
-    }
-
-    /// The messages, in order; a record that is not a valid SQS message
-    /// comes out as an [`Error`].
-    pub fn records(&self) -> Records<'a, Message<'a>> {
-        Records::new(self.records, Message::read)
-    }
-
-    /// The number of records.
-    pub fn len(&self) -> usize {
-        self.records.elements().count()
-    }
-
-    /// True when the batch holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.records.elements().next().is_none()
-    }
-}
+pub type Event<'a> = Batch<'a, Message<'a>>;
 
 const FIELDS: [(&str, Kind); 10] = [
     ("messageId", Kind::String),
@@ -95,7 +66,11 @@ pub struct Message<'a> {
     fields: [Option<Value<'a>>; FIELDS.len()],
 }
 
-impl<'a> Message<'a> {
+impl super::sealed::Sealed for Message<'_> {}
+
+impl<'a> FromRecord<'a> for Message<'a> {
+    const KIND: &'static str = "an SQS event";
+
     fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
         let at = Some(index);
         let fields = super::index(record, &FIELDS, at)?;
@@ -108,7 +83,9 @@ impl<'a> Message<'a> {
             fields,
         })
     }
+}
 
+impl<'a> Message<'a> {
     fn text(&self, i: usize) -> Option<Str<'a>> {
         self.fields[i].and_then(|v| v.as_str())
     }
@@ -237,35 +214,20 @@ impl<'a> Message<'a> {
 
     /// The message attributes, `(name, attribute)` in document order.
     pub fn message_attributes(&self) -> MessageAttributes<'a> {
-        MessageAttributes {
-            members: self.fields[MESSAGE_ATTRIBUTES].map(|v| v.members()),
-        }
+        Attributes::new(self.fields[MESSAGE_ATTRIBUTES], |value| MessageAttribute {
+            value,
+        })
     }
 
     /// A message attribute by name.
     pub fn message_attribute(&self, name: &str) -> Option<MessageAttribute<'a>> {
-        let value = self.fields[MESSAGE_ATTRIBUTES]?.get(name)?;
-        (value.kind() == Kind::Object).then_some(MessageAttribute { value })
+        let value = attribute(self.fields[MESSAGE_ATTRIBUTES], name)?;
+        Some(MessageAttribute { value })
     }
 }
 
-/// The message attributes of a [`Message`]; values that are not objects
-/// are skipped.
-#[derive(Debug, Clone)]
-pub struct MessageAttributes<'a> {
-    members: Option<Members<'a>>,
-}
-
-impl<'a> Iterator for MessageAttributes<'a> {
-    type Item = (Str<'a>, MessageAttribute<'a>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.members
-            .as_mut()?
-            .find(|(_, v)| v.kind() == Kind::Object)
-            .map(|(k, value)| (k, MessageAttribute { value }))
-    }
-}
+/// The message attributes of a [`Message`], `(name, attribute)`.
+pub type MessageAttributes<'a> = Attributes<'a, MessageAttribute<'a>>;
 
 /// One message attribute: `dataType` and a string or binary value (or
 /// lists of them).
