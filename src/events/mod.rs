@@ -2,9 +2,10 @@
 //! S3, EventBridge (and scheduled events), DynamoDB Streams and Kinesis.
 //!
 //! Each module has an `Event` whose `parse` validates the whole event once
-//! with the strict scanner of [`crate::json`]; records then come out of an
-//! iterator ([`Records`]) that reads each record's fields in one pass over
-//! its members. Accessors return slices of the receive buffer ([`Str`],
+//! with the strict scanner of [`crate::json`] (for the record-based
+//! sources, `Event` is a [`Batch`] of that module's record type); records
+//! then come out of an iterator ([`Records`]) that reads each record's
+//! fields in one pass over its members. Accessors return slices of the receive buffer ([`Str`],
 //! [`Value`]) and allocate nothing; what must be transformed is written into
 //! a buffer the handler owns and reuses: an S3 key URL-decoded
 //! ([`s3::Record::key`]), Kinesis data or an SQS binary attribute
@@ -282,10 +283,11 @@ pub(crate) fn index<'a, const N: usize>(
             expected: "an object",
         });
     }
+    let keys = spec.map(|(path, _)| last_segment(path));
     let mut fields = [None; N];
     let mut seen = 0u64;
     for (key, value) in object.members() {
-        let Some(i) = spec.iter().position(|(path, _)| key == last_segment(path)) else {
+        let Some(i) = keys.iter().position(|k| key == *k) else {
             continue;
         };
         let (name, kind) = spec[i];
