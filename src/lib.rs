@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod event;
+pub mod events;
 pub mod http;
 pub mod json;
 pub mod log;
