@@ -133,6 +133,21 @@ thread_local! {
     static INSIDE: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Room a thread's record buffer gets before its first invocation (see
+/// [`reserve_line`]).
+pub(crate) const LINE_RESERVE: usize = 1024;
+
+/// Gives this thread's record buffer room for a typical record up front:
+/// a worker's first log line (a handler error, say) then allocates
+/// nothing, even when it comes long after warm-up.
+pub(crate) fn reserve_line() {
+    let _ = LINE.try_with(|line| {
+        if let Ok(mut line) = line.try_borrow_mut() {
+            line.reserve(LINE_RESERVE);
+        }
+    });
+}
+
 /// Sets (or, with `""`, clears) the request id logged by this thread; the
 /// runtime calls it around each invocation.
 pub(crate) fn set_request_id(id: &str) {

@@ -371,6 +371,7 @@ impl<C: Connect> Runtime<C> {
         F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
         E: HandlerError,
     {
+        log::reserve_line();
         loop {
             if let Err(e) = self.next_event() {
                 return e;
@@ -418,6 +419,7 @@ impl<C: Connect> Runtime<C> {
         F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
         E: HandlerError,
     {
+        log::reserve_line();
         loop {
             if let Err(e) = self.next_event() {
                 return e;
