@@ -16,10 +16,16 @@
 //! |---|---|---|---|---|
 //! | `RestApi` | `headers` (`multiValueHeaders` once a multi-value header or cookie is written) | `multiValueHeaders` | `Set-Cookie` in `multiValueHeaders` | |
 //! | `HttpApi`, `FunctionUrl` | `headers` | values joined with `,` | `cookies` array | `cookies` always written (`[]` when empty: cargo-lambda's function URLs require it) |
-//! | `Alb` | `headers` | values joined with `,` | one `set-cookie` key per cookie, in differing letter case (ALB has no other way without multi-value headers) | `statusDescription` |
+//! | `Alb` | `headers` | values joined with `,` | one `set-cookie` key per cookie, in differing letter case (ALB has no other way without multi-value headers): at most [`MAX_ALB_COOKIES`] | `statusDescription` |
 //! | `AlbMultiValue` | `multiValueHeaders` | `multiValueHeaders` | `set-cookie` in `multiValueHeaders` | `statusDescription` |
 //!
 //! [`multi_value_header`]: HttpResponse::multi_value_header
+//!
+//! An `Alb` response with more than [`MAX_ALB_COOKIES`] cookies cannot be
+//! written without losing some (the spellings of `set-cookie` run out): it
+//! becomes a `500` with a plain-text body saying why, and an `ERROR` log
+//! line, instead of a `200` that silently drops cookies. Turn on multi-value
+//! headers on the target group (`AlbMultiValue`) to send more.
 //!
 //! ```
 //! use lambda_zero::apigw::HttpResponse;
@@ -42,6 +48,19 @@ use crate::json::Str;
 use crate::response::Response;
 use std::fmt;
 use std::marker::PhantomData;
+
+/// The most cookies one [`Shape::Alb`] response can carry: one `set-cookie`
+/// key each, in a letter case of its own, and `set-cookie` has 9 letters.
+/// Past it the response becomes a `500` (see the [module docs](self)).
+pub const MAX_ALB_COOKIES: usize = 1 << 9;
+
+// The message below spells the cap out (a `&'static str`).
+const _: () = assert!(MAX_ALB_COOKIES == 512);
+
+/// The body of the `500` that replaces an `Alb` response with too many
+/// cookies, and the log line that says so.
+const TOO_MANY_ALB_COOKIES: &str = "lambda-zero: more than 512 cookies in one ALB response \
+     (single-value headers); turn on multi-value headers on the target group to send more";
 
 /// Stage marker of an [`HttpResponse`] that may still take headers.
 #[derive(Debug)]
@@ -77,6 +96,9 @@ struct Writer<'o, 'b> {
     /// Members written in the open object.
     members: usize,
     cookies: usize,
+    /// A cookie could not be written (past [`MAX_ALB_COOKIES`]): the
+    /// finished response is replaced with a `500`.
+    refused: bool,
     done: bool,
 }
 
@@ -128,6 +150,7 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
                 open: Open::Nothing,
                 members: 0,
                 cookies: 0,
+                refused: false,
                 done: false,
             },
             stage: PhantomData,
@@ -210,7 +233,8 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
     }
 
     /// Adds a `Set-Cookie` (`name=value; attributes`); after it only more
-    /// cookies and a body may follow.
+    /// cookies and a body may follow. The [`MAX_ALB_COOKIES`]+1st cookie of
+    /// an `Alb` response turns it into a `500` (see the [module docs](self)).
     pub fn cookie(self, cookie: &str) -> HttpResponse<'o, 'b, CookieStage> {
         let mut next = HttpResponse {
             w: self.w,
@@ -369,6 +393,12 @@ impl Writer<'_, '_> {
                 }
                 self.string(cookie);
             }
+            Shape::Alb if self.cookies == MAX_ALB_COOKIES => {
+                // Every spelling is taken: a repeated key would silently
+                // replace an earlier cookie.
+                self.refused = true;
+                return;
+            }
             Shape::Alb => {
                 let mut name = *b"set-cookie";
                 let mut bits = self.cookies;
@@ -410,6 +440,19 @@ impl Writer<'_, '_> {
             b"\",\"isBase64Encoded\":false}"
         });
         self.done = true;
+        if self.refused {
+            crate::log::write(
+                crate::log::Level::Error,
+                format_args!("{TOO_MANY_ALB_COOKIES}"),
+            );
+            self.out.clear();
+            self.out.write_bytes(
+                b"{\"statusCode\":500,\"statusDescription\":\"500 Internal Server Error\",\
+                  \"headers\":{\"content-type\":\"text/plain\"},\"body\":\"",
+            );
+            self.out.write_json_str(TOO_MANY_ALB_COOKIES);
+            self.out.write_bytes(b"\",\"isBase64Encoded\":false}");
+        }
     }
 }
 
@@ -667,6 +710,65 @@ mod tests {
         assert_eq!(
             s,
             r#"{"statusCode":200,"statusDescription":"200 OK","headers":{"x":"1","set-cookie":"a=1","Set-cookie":"b=2","sEt-cookie":"c=3"},"body":"","isBase64Encoded":false}"#
+        );
+    }
+
+    #[test]
+    fn alb_cookies_past_the_cap_turn_the_response_into_a_500() {
+        let with = |n: usize| {
+            built(Shape::Alb, 200, |r| {
+                let mut r = r.header("x", "1").cookie("c0=0");
+                for i in 1..n {
+                    r = r.cookie(&format!("c{i}={i}"));
+                }
+                r.body_text("the body")
+            })
+        };
+        // Up to the cap: every cookie under a key of its own.
+        let full = with(MAX_ALB_COOKIES);
+        let v: serde_json::Value = serde_json::from_str(&full).unwrap();
+        assert_eq!(v["statusCode"], 200);
+        let keys = v["headers"].as_object().unwrap();
+        assert_eq!(keys.len(), MAX_ALB_COOKIES + 1, "x and one key per cookie");
+        let mut values: Vec<&str> = keys.values().filter_map(|c| c.as_str()).collect();
+        values.sort_unstable();
+        values.dedup();
+        assert_eq!(values.len(), MAX_ALB_COOKIES + 1, "no cookie lost");
+        // One more: no silent loss, a 500 that says why.
+        for n in [MAX_ALB_COOKIES + 1, 3 * MAX_ALB_COOKIES] {
+            let over = with(n);
+            let v: serde_json::Value = serde_json::from_str(&over).unwrap();
+            assert_eq!(v["statusCode"], 500, "{over}");
+            assert_eq!(v["statusDescription"], "500 Internal Server Error");
+            assert_eq!(v["headers"]["content-type"], "text/plain");
+            assert_eq!(v["body"], TOO_MANY_ALB_COOKIES);
+            assert_eq!(v["isBase64Encoded"], false);
+            assert!(!over.contains("the body"), "{over}");
+        }
+        // A dropped builder and a binary body are refused the same way.
+        let dropped = built(Shape::Alb, 200, |r| {
+            let mut r = r.cookie("c0=0");
+            for i in 1..=MAX_ALB_COOKIES {
+                r = r.cookie(&format!("c{i}={i}"));
+            }
+            drop(r)
+        });
+        assert!(dropped.starts_with(r#"{"statusCode":500,"#), "{dropped}");
+        // The multi-value shape has no cap.
+        let multi = built(Shape::AlbMultiValue, 200, |r| {
+            let mut r = r.cookie("c0=0");
+            for i in 1..=MAX_ALB_COOKIES {
+                r = r.cookie(&format!("c{i}={i}"));
+            }
+            r.finish()
+        });
+        let v: serde_json::Value = serde_json::from_str(&multi).unwrap();
+        assert_eq!(
+            v["multiValueHeaders"]["set-cookie"]
+                .as_array()
+                .unwrap()
+                .len(),
+            MAX_ALB_COOKIES + 1
         );
     }
 
