@@ -674,6 +674,73 @@ impl Prebuilt {
         out.clear();
         out.write_bytes(&self.bytes);
     }
+
+    /// The response's JSON, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// One [`Prebuilt`] answer per response shape, built once, and the one for
+/// each event picked by [`Shape::sniff`]: what the default `bootstrap`
+/// serves, with [`crate::run_prebuilt_per_event`], so every integration
+/// gets an answer it accepts:
+///
+/// | event | answer |
+/// |---|---|
+/// | REST API, HTTP API payload 1.0, any other event | `RestApi`: no `cookies` (REST APIs answer `502` to unknown fields) |
+/// | HTTP API payload 2.0, function URL | `HttpApi`: `"cookies":[]` (`cargo lambda watch` requires it; AWS accepts it) |
+/// | ALB | `Alb`: `statusDescription` |
+/// | ALB with multi-value headers | `AlbMultiValue`: `statusDescription`, `multiValueHeaders` |
+///
+/// ```no_run
+/// use lambda_zero::apigw::PrebuiltSet;
+///
+/// let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
+/// lambda_zero::run_prebuilt_per_event(|event| hello.for_event(event))
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrebuiltSet {
+    rest_api: Prebuilt,
+    http_api: Prebuilt,
+    alb: Prebuilt,
+    alb_multi_value: Prebuilt,
+}
+
+impl PrebuiltSet {
+    /// Builds the response of `status` for each shape with `build`, once.
+    pub fn new(status: u16, build: impl Fn(HttpResponse<'_, '_>)) -> Self {
+        let one = |shape| Prebuilt::new(shape, status, &build);
+        PrebuiltSet {
+            rest_api: one(Shape::RestApi),
+            http_api: one(Shape::HttpApi),
+            alb: one(Shape::Alb),
+            alb_multi_value: one(Shape::AlbMultiValue),
+        }
+    }
+
+    /// Responses with a `content-type` header and a text body.
+    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+        PrebuiltSet::new(status, |r| r.content_type(content_type).body_text(body))
+    }
+
+    /// The response for `shape`; `None` (an event of no known shape) gets
+    /// the `RestApi` one, the proxy response every API Gateway integration
+    /// accepts.
+    pub fn for_shape(&self, shape: Option<Shape>) -> &Prebuilt {
+        match shape {
+            None | Some(Shape::RestApi) => &self.rest_api,
+            Some(Shape::HttpApi | Shape::FunctionUrl) => &self.http_api,
+            Some(Shape::Alb) => &self.alb,
+            Some(Shape::AlbMultiValue) => &self.alb_multi_value,
+        }
+    }
+
+    /// The response's JSON for `event`, by [`Shape::sniff`]: a bounded scan
+    /// of its first bytes, no allocation, no copy.
+    pub fn for_event(&self, event: &[u8]) -> &[u8] {
+        self.for_shape(Shape::sniff(event)).as_bytes()
+    }
 }
 
 #[cfg(test)]
@@ -769,6 +836,62 @@ mod tests {
                 .unwrap()
                 .len(),
             MAX_ALB_COOKIES + 1
+        );
+    }
+
+    #[test]
+    fn a_prebuilt_set_has_the_fields_each_integration_wants() {
+        let set = PrebuiltSet::text(200, "text/plain", "Hello World!");
+        let json = |shape| -> serde_json::Value {
+            serde_json::from_slice(set.for_shape(shape).as_bytes()).unwrap()
+        };
+        let keys =
+            |shape| -> Vec<String> { json(shape).as_object().unwrap().keys().cloned().collect() };
+        fn sorted(mut v: Vec<&str>) -> Vec<&str> {
+            v.sort_unstable();
+            v
+        }
+        let v1 = sorted(vec!["statusCode", "headers", "body", "isBase64Encoded"]);
+        assert_eq!(keys(None), v1);
+        assert_eq!(keys(Some(Shape::RestApi)), v1);
+        let v2 = sorted(vec![
+            "statusCode",
+            "headers",
+            "cookies",
+            "body",
+            "isBase64Encoded",
+        ]);
+        assert_eq!(keys(Some(Shape::HttpApi)), v2);
+        assert_eq!(keys(Some(Shape::FunctionUrl)), v2);
+        assert_eq!(json(Some(Shape::HttpApi))["cookies"], serde_json::json!([]));
+        let alb = sorted(vec![
+            "statusCode",
+            "statusDescription",
+            "headers",
+            "body",
+            "isBase64Encoded",
+        ]);
+        assert_eq!(keys(Some(Shape::Alb)), alb);
+        let alb_mv = sorted(vec![
+            "statusCode",
+            "statusDescription",
+            "multiValueHeaders",
+            "body",
+            "isBase64Encoded",
+        ]);
+        assert_eq!(keys(Some(Shape::AlbMultiValue)), alb_mv);
+        for shape in [None].into_iter().chain(Shape::ALL.map(Some)) {
+            let v = json(shape);
+            assert_eq!(
+                (v["statusCode"].as_u64(), v["body"].as_str()),
+                (Some(200), Some("Hello World!"))
+            );
+        }
+        assert_eq!(json(Some(Shape::Alb))["statusDescription"], "200 OK");
+        // `response::api_gateway` is the RestApi answer.
+        assert_eq!(
+            crate::response::api_gateway(200, "text/plain", "Hello World!"),
+            set.for_shape(None).as_bytes()
         );
     }
 

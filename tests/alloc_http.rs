@@ -203,3 +203,49 @@ fn every_accessor_and_every_builder_path_allocates_nothing() {
     });
     assert_eq!(per, 0.0, "warm invocations allocated");
 }
+
+#[test]
+fn the_default_bootstraps_answer_per_shape_allocates_nothing_per_invocation() {
+    use lambda_zero::apigw::PrebuiltSet;
+    use lambda_zero::event::Shape;
+    use std::cell::RefCell;
+    let mix = mix();
+    let per_round = mix.len();
+    let events = (0..ROUNDS).flat_map(|r| {
+        mix.clone()
+            .into_iter()
+            .enumerate()
+            .map(move |(i, body)| Event::new(format!("{r}-{i}"), body))
+    });
+    let emu = Emulator::start(Script::new().events(events)).unwrap();
+    let api = emu.runtime_api();
+    let samples = counted(move || {
+        let endpoint = Endpoint::parse(&api).unwrap();
+        let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+        // What src/bin/bootstrap.rs does.
+        let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
+        let samples = RefCell::new(Vec::with_capacity(ROUNDS * per_round));
+        let err = rt.run_prebuilt_per_event(&|event: &[u8]| {
+            samples.borrow_mut().push(allocations());
+            hello.for_event(event)
+        });
+        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        samples.into_inner()
+    });
+    let records = emu.records();
+    assert_eq!(records.len(), ROUNDS * per_round);
+    let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
+    for (r, event) in records.iter().zip(mix.iter().cycle()) {
+        assert_eq!(r.kind, Kind::Response);
+        assert_eq!(r.body, hello.for_shape(Shape::sniff(event)).as_bytes());
+    }
+    let first = per_round;
+    let last = samples.len() - 1;
+    let warm = samples[last] - samples[first];
+    println!(
+        "per-shape prebuilt: {} allocations during start-up and the first round, {warm} over {} warm invocations",
+        samples[first],
+        last - first
+    );
+    assert_eq!(warm, 0, "warm invocations allocated");
+}
