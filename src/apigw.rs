@@ -784,11 +784,10 @@ mod tests {
     fn alb_cookies_past_the_cap_turn_the_response_into_a_500() {
         let with = |n: usize| {
             built(Shape::Alb, 200, |r| {
-                let mut r = r.header("x", "1").cookie("c0=0");
-                for i in 1..n {
-                    r = r.cookie(&format!("c{i}={i}"));
-                }
-                r.body_text("the body")
+                let r = r.header("x", "1").cookie("c0=0");
+                (1..n)
+                    .fold(r, |r, i| r.cookie(&format!("c{i}={i}")))
+                    .body_text("the body")
             })
         };
         // Up to the cap: every cookie under a key of its own.
@@ -812,23 +811,14 @@ mod tests {
             assert_eq!(v["isBase64Encoded"], false);
             assert!(!over.contains("the body"), "{over}");
         }
-        // A dropped builder and a binary body are refused the same way.
-        let dropped = built(Shape::Alb, 200, |r| {
-            let mut r = r.cookie("c0=0");
-            for i in 1..=MAX_ALB_COOKIES {
-                r = r.cookie(&format!("c{i}={i}"));
-            }
-            drop(r)
-        });
+        // A dropped builder is refused the same way.
+        fn past_the_cap<'o, 'b>(r: HttpResponse<'o, 'b>) -> HttpResponse<'o, 'b, CookieStage> {
+            (1..=MAX_ALB_COOKIES).fold(r.cookie("c0=0"), |r, i| r.cookie(&format!("c{i}={i}")))
+        }
+        let dropped = built(Shape::Alb, 200, |r| drop(past_the_cap(r)));
         assert!(dropped.starts_with(r#"{"statusCode":500,"#), "{dropped}");
         // The multi-value shape has no cap.
-        let multi = built(Shape::AlbMultiValue, 200, |r| {
-            let mut r = r.cookie("c0=0");
-            for i in 1..=MAX_ALB_COOKIES {
-                r = r.cookie(&format!("c{i}={i}"));
-            }
-            r.finish()
-        });
+        let multi = built(Shape::AlbMultiValue, 200, |r| past_the_cap(r).finish());
         let v: serde_json::Value = serde_json::from_str(&multi).unwrap();
         assert_eq!(
             v["multiValueHeaders"]["set-cookie"]
@@ -851,35 +841,39 @@ mod tests {
             v.sort_unstable();
             v
         }
-        let v1 = sorted(vec!["statusCode", "headers", "body", "isBase64Encoded"]);
-        assert_eq!(keys(None), v1);
-        assert_eq!(keys(Some(Shape::RestApi)), v1);
-        let v2 = sorted(vec![
+        const V1: &[&str] = &["statusCode", "headers", "body", "isBase64Encoded"];
+        const V2: &[&str] = &[
             "statusCode",
             "headers",
             "cookies",
             "body",
             "isBase64Encoded",
-        ]);
-        assert_eq!(keys(Some(Shape::HttpApi)), v2);
-        assert_eq!(keys(Some(Shape::FunctionUrl)), v2);
-        assert_eq!(json(Some(Shape::HttpApi))["cookies"], serde_json::json!([]));
-        let alb = sorted(vec![
+        ];
+        const ALB: &[&str] = &[
             "statusCode",
             "statusDescription",
             "headers",
             "body",
             "isBase64Encoded",
-        ]);
-        assert_eq!(keys(Some(Shape::Alb)), alb);
-        let alb_mv = sorted(vec![
+        ];
+        const ALB_MV: &[&str] = &[
             "statusCode",
             "statusDescription",
             "multiValueHeaders",
             "body",
             "isBase64Encoded",
-        ]);
-        assert_eq!(keys(Some(Shape::AlbMultiValue)), alb_mv);
+        ];
+        for (shape, fields) in [
+            (None, V1),
+            (Some(Shape::RestApi), V1),
+            (Some(Shape::HttpApi), V2),
+            (Some(Shape::FunctionUrl), V2),
+            (Some(Shape::Alb), ALB),
+            (Some(Shape::AlbMultiValue), ALB_MV),
+        ] {
+            assert_eq!(keys(shape), sorted(fields.to_vec()), "{shape:?}");
+        }
+        assert_eq!(json(Some(Shape::HttpApi))["cookies"], serde_json::json!([]));
         for shape in [None].into_iter().chain(Shape::ALL.map(Some)) {
             let v = json(shape);
             assert_eq!(

@@ -79,15 +79,7 @@ where
     H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
     E: HandlerError,
 {
-    let mix = mix();
-    let per_round = mix.len();
-    let events = (0..ROUNDS).flat_map(|r| {
-        mix.clone()
-            .into_iter()
-            .enumerate()
-            .map(move |(i, body)| Event::new(format!("{r}-{i}"), body))
-    });
-    let emu = Emulator::start(Script::new().events(events)).unwrap();
+    let (emu, per_round) = serve_the_mix();
     let api = emu.runtime_api();
     let samples = counted(move || {
         let endpoint = Endpoint::parse(&api).unwrap();
@@ -104,8 +96,30 @@ where
     let records = emu.records();
     assert_eq!(records.len(), ROUNDS * per_round);
     assert!(records.iter().any(|r| r.kind == Kind::Response));
-    // The samples are taken as each invocation starts: from the first of
-    // round 2 to the last, every invocation in between ran warm.
+    warm_allocations(name, &samples, per_round)
+}
+
+/// An emulator serving `ROUNDS` rounds of the mix; the events per round.
+fn serve_the_mix() -> (Emulator, usize) {
+    let mix = mix();
+    let per_round = mix.len();
+    let events = (0..ROUNDS).flat_map(|r| {
+        mix.clone()
+            .into_iter()
+            .enumerate()
+            .map(move |(i, body)| Event::new(format!("{r}-{i}"), body))
+    });
+    (
+        Emulator::start(Script::new().events(events)).unwrap(),
+        per_round,
+    )
+}
+
+/// From allocation counts sampled as each invocation starts: (allocations
+/// per warm invocation, warm invocations).
+fn warm_allocations(name: &str, samples: &[usize], per_round: usize) -> (f64, usize) {
+    // From the first invocation of round 2 to the last, every invocation in
+    // between ran warm.
     let first = per_round;
     let last = samples.len() - 1;
     let warm = samples[last] - samples[first];
@@ -209,15 +223,7 @@ fn the_default_bootstraps_answer_per_shape_allocates_nothing_per_invocation() {
     use lambda_zero::apigw::PrebuiltSet;
     use lambda_zero::event::Shape;
     use std::cell::RefCell;
-    let mix = mix();
-    let per_round = mix.len();
-    let events = (0..ROUNDS).flat_map(|r| {
-        mix.clone()
-            .into_iter()
-            .enumerate()
-            .map(move |(i, body)| Event::new(format!("{r}-{i}"), body))
-    });
-    let emu = Emulator::start(Script::new().events(events)).unwrap();
+    let (emu, per_round) = serve_the_mix();
     let api = emu.runtime_api();
     let samples = counted(move || {
         let endpoint = Endpoint::parse(&api).unwrap();
@@ -235,17 +241,10 @@ fn the_default_bootstraps_answer_per_shape_allocates_nothing_per_invocation() {
     let records = emu.records();
     assert_eq!(records.len(), ROUNDS * per_round);
     let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
-    for (r, event) in records.iter().zip(mix.iter().cycle()) {
+    for (r, event) in records.iter().zip(mix().iter().cycle()) {
         assert_eq!(r.kind, Kind::Response);
         assert_eq!(r.body, hello.for_shape(Shape::sniff(event)).as_bytes());
     }
-    let first = per_round;
-    let last = samples.len() - 1;
-    let warm = samples[last] - samples[first];
-    println!(
-        "per-shape prebuilt: {} allocations during start-up and the first round, {warm} over {} warm invocations",
-        samples[first],
-        last - first
-    );
-    assert_eq!(warm, 0, "warm invocations allocated");
+    let (per, _) = warm_allocations("per-shape prebuilt", &samples, per_round);
+    assert_eq!(per, 0.0, "warm invocations allocated");
 }
