@@ -11,11 +11,15 @@
 //! - `invoke_in_memory`: the whole loop of the default bootstrap ([`Runtime::run_prebuilt`]:
 //!   `GET /next`, parse, `POST` the pre-built response, read the `202`) over an in-memory
 //!   transport, against a naive loop doing the same with the naive parser and `format!`.
+//! - `choose_answer/<sample>`: how the default bootstrap picks its pre-built answer for each
+//!   sample event of `tests/data` ([`Shape::sniff`], a bounded scan of the top-level keys),
+//!   against reading the shape with the full validating parse ([`HttpRequest::parse`]).
 //!
 //! `cargo bench --bench micro`.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use lambda_zero::config::Endpoint;
+use lambda_zero::event::{HttpRequest, Shape};
 use lambda_zero::http::{Connect, Connection, Wait};
 use lambda_zero::{Config, Runtime};
 use std::collections::HashMap;
@@ -383,6 +387,34 @@ fn bench_loop(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_choose(c: &mut Criterion) {
+    let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
+    // The worst case: an event of no HTTP shape, scanned to the limit.
+    let record = r#"{"messageId":"059f36b4-87a3-44ab-83d2-661975830a7d","receiptHandle":"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a","body":"{\"order\":42,\"items\":[1,2,3]}","attributes":{"ApproximateReceiveCount":"1","SentTimestamp":"1545082649183"},"messageAttributes":{},"eventSource":"aws:sqs"}"#;
+    let sqs = format!("{{\"Records\":[{}]}}", vec![record; 40].join(","));
+    for name in [
+        "apigw-rest-proxy",
+        "apigw-http-v2",
+        "cargo-lambda-url",
+        "alb-multi-value",
+        "sqs-batch",
+    ] {
+        let event = match name {
+            "sqs-batch" => sqs.clone().into_bytes(),
+            _ => std::fs::read(format!("{dir}/{name}.json")).expect("sample event"),
+        };
+        let mut group = c.benchmark_group(format!("choose_answer/{name}"));
+        group.throughput(Throughput::Bytes(event.len() as u64));
+        group.bench_function(BenchmarkId::from_parameter("Shape::sniff"), |b| {
+            b.iter(|| Shape::sniff(black_box(&event)))
+        });
+        group.bench_function(BenchmarkId::from_parameter("HttpRequest::parse"), |b| {
+            b.iter(|| HttpRequest::parse(black_box(&event)).map(|r| r.shape()))
+        });
+        group.finish();
+    }
+}
+
 fn main() {
     let body = event();
     for answer in [answer_with_length(&body), answer_chunked(&body, 256)] {
@@ -401,5 +433,6 @@ fn main() {
     bench_parse(&mut c, "parse_next_chunked", answer_chunked(&body, 256));
     bench_head(&mut c);
     bench_loop(&mut c);
+    bench_choose(&mut c);
     c.final_summary();
 }

@@ -3,20 +3,27 @@
 #
 # End-to-end check against a real emulator, cargo-lambda's
 # `cargo lambda watch --only-lambda-apis`:
-#   1. installs cargo-lambda from PyPI into target/venv-cargo-lambda if it
-#      is not there (`pip install --no-deps cargo-lambda`, one static binary);
-#   2. builds the release `bootstrap` and the `echo` example;
+#   1. installs cargo-lambda $CARGO_LAMBDA_VERSION from PyPI into
+#      target/venv-cargo-lambda unless that version is there
+#      (`pip install --no-deps cargo-lambda==…`, one static binary);
+#   2. builds the release `bootstrap` and the `echo` and `stream` examples;
 #   3. for each of them: starts `cargo lambda watch --only-lambda-apis` on a
-#      free 127.0.0.1 port, starts the runtime with the
-#      AWS_LAMBDA_RUNTIME_API value cargo-lambda prints (`http://…/.rt`),
-#      invokes it with `cargo lambda invoke` and through the function URL
-#      path `/lambda-url/_/…`, and checks every answer;
+#      127.0.0.1 port it is seen to own (it cannot take port 0: it turns 0
+#      into 9000), starts the runtime with the AWS_LAMBDA_RUNTIME_API value
+#      cargo-lambda prints (`http://…/.rt`), invokes it with
+#      `cargo lambda invoke` and through the function URL path
+#      `/lambda-url/_/…`, and checks every answer: the default bootstrap's
+#      per-shape answers (the function URL one needs `statusCode` and
+#      `cookies`), the echo example's, and a streamed function URL answer
+#      (prelude, body, twice in a row, the runtime still alive after);
 #   4. stops everything it started, by pid, on success or failure.
 # Everything listens on 127.0.0.1. Prints each check; exits 1 on the first
 # failure (with the logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The version tests/data/cargo-lambda-url.json was captured from.
+CARGO_LAMBDA_VERSION=1.9.2
 VENV=target/venv-cargo-lambda
 CARGO_LAMBDA=$VENV/bin/cargo-lambda
 mkdir -p target
@@ -43,38 +50,74 @@ fail() {
   exit 1
 }
 
-if [ ! -x "$CARGO_LAMBDA" ]; then
-  echo "==> installing cargo-lambda into $VENV"
+if ! "$CARGO_LAMBDA" lambda --version 2>/dev/null | grep -qF "cargo-lambda $CARGO_LAMBDA_VERSION "; then
+  echo "==> installing cargo-lambda $CARGO_LAMBDA_VERSION into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps cargo-lambda
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+    "cargo-lambda==$CARGO_LAMBDA_VERSION"
 fi
 echo "==> $("$CARGO_LAMBDA" lambda --version)"
 
-echo "==> cargo build --release --bin bootstrap --example echo"
-cargo build --quiet --release --bin bootstrap --example echo
+echo "==> cargo build --release --bin bootstrap --example echo --example stream"
+cargo build --quiet --release --bin bootstrap --example echo --example stream
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# owns_listener PORT PID: is PID the process listening on 127.0.0.1:PORT?
+# (/proc/net/tcp gives the listening socket's inode, /proc/PID/fd its owner.)
+owns_listener() {
+  python3 - "$1" "$2" <<'PY'
+import os, sys
+port, pid = int(sys.argv[1]), sys.argv[2]
+inodes = set()
+with open("/proc/net/tcp") as f:
+    for line in f.readlines()[1:]:
+        local, state, inode = line.split()[1], line.split()[3], line.split()[9]
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            inodes.add(f"socket:[{inode}]")
+fds = f"/proc/{pid}/fd"
+sys.exit(0 if any(os.readlink(os.path.join(fds, fd)) in inodes for fd in os.listdir(fds)) else 1)
+PY
 }
 
-# start_phase NAME RUNTIME: cargo-lambda on a fresh port, then RUNTIME
-# against it. Sets PORT.
+# start_phase NAME RUNTIME: cargo-lambda on a port it owns, then RUNTIME
+# against it. Sets PORT and RUNTIME_PID. cargo-lambda cannot take port 0
+# and exits quietly when its port is taken, so a candidate port (one the
+# kernel just handed out) is tried until the watch process is seen
+# listening on it itself: a port someone else took in between is never
+# used.
 start_phase() {
-  local name=$1 runtime=$2 api="" _
-  PORT=$(free_port)
-  "$CARGO_LAMBDA" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$PORT" \
-    >"$TMP/$name-watch.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 300); do
-    api=$(sed -n 's/.*AWS_LAMBDA_RUNTIME_API=\([^[:space:]]*\).*/\1/p' "$TMP/$name-watch.log" | head -n 1)
+  local name=$1 runtime=$2 api="" attempt watch _
+  for attempt in 1 2 3 4 5; do
+    PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$CARGO_LAMBDA" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$PORT" \
+      >"$TMP/$name-watch.log" 2>&1 &
+    watch=$!
+    PIDS+=("$watch")
+    api=""
+    for _ in $(seq 1 300); do
+      kill -0 "$watch" 2>/dev/null || break
+      if owns_listener "$PORT" "$watch"; then
+        api=$(sed -n 's/.*AWS_LAMBDA_RUNTIME_API=\([^[:space:]]*\).*/\1/p' "$TMP/$name-watch.log" | head -n 1)
+        [ -n "$api" ] && break
+      fi
+      sleep 0.1
+    done
     [ -n "$api" ] && break
-    sleep 0.1
+    echo "--- $name: cargo lambda watch did not get 127.0.0.1:$PORT (attempt $attempt), trying another"
+    kill "$watch" 2>/dev/null || true
+    wait "$watch" 2>/dev/null || true
   done
-  [ -n "$api" ] || fail "$name: cargo lambda watch printed no AWS_LAMBDA_RUNTIME_API"
+  [ -n "$api" ] || fail "$name: cargo lambda watch listened on no port it printed (AWS_LAMBDA_RUNTIME_API)"
   echo "--- $name: cargo lambda watch on 127.0.0.1:$PORT, AWS_LAMBDA_RUNTIME_API=$api"
   AWS_LAMBDA_RUNTIME_API=$api AWS_LAMBDA_FUNCTION_NAME=_ AWS_LAMBDA_FUNCTION_VERSION=1 \
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE=4096 "$runtime" >"$TMP/$name-runtime.log" 2>&1 &
-  PIDS+=($!)
+  RUNTIME_PID=$!
+  PIDS+=("$RUNTIME_PID")
+}
+
+# alive NAME: the runtime of this phase is still running.
+alive() {
+  kill -0 "$RUNTIME_PID" 2>/dev/null || fail "$1: the runtime exited"
+  echo "ok   $1: the runtime is still running"
 }
 
 # invoke NAME DATA: `cargo lambda invoke` with DATA (a JSON string or
@@ -135,27 +178,31 @@ sys.exit(0 if eval(sys.argv[2]) else 1)
   echo "ok   $name: $expr"
 }
 
-# --- The default bootstrap: the pre-built Hello World answer.
+# --- The default bootstrap: the pre-built Hello World answer, one per shape.
 start_phase bootstrap target/release/bootstrap
 answer=$(invoke bootstrap '{"hello":"world"}')
-check "bootstrap invoke" "$answer" \
+check "bootstrap invoke (not HTTP: the v1 answer)" "$answer" \
+  'v == {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "Hello World!", "isBase64Encoded": False}'
+answer=$(invoke bootstrap @tests/data/apigw-rest-proxy.json)
+check "bootstrap invoke (REST API sample: no cookies)" "$answer" \
   'v == {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "Hello World!", "isBase64Encoded": False}'
 answer=$(invoke bootstrap @tests/data/apigw-http-v2.json)
-check "bootstrap invoke (HTTP API v2 sample)" "$answer" 'v["body"] == "Hello World!"'
-reply=$(url bootstrap GET '/hello?x=1')
-head=$(head -n 1 <<<"$reply")
-if [ "$head" = "200 text/plain" ] && [ "$(tail -n +2 <<<"$reply")" = "Hello World!" ]; then
+check "bootstrap invoke (HTTP API v2 sample: cookies)" "$answer" \
+  'v == {"statusCode": 200, "headers": {"content-type": "text/plain"}, "cookies": [], "body": "Hello World!", "isBase64Encoded": False}'
+answer=$(invoke bootstrap @tests/data/alb.json)
+check "bootstrap invoke (ALB sample: statusDescription)" "$answer" \
+  'v["statusDescription"] == "200 OK" and v["headers"] == {"content-type": "text/plain"} and "cookies" not in v'
+# cargo-lambda turns a function URL answer into HTTP by deserializing it as
+# aws_lambda_events' ApiGatewayV2httpResponse: `statusCode` and `cookies`
+# are required, or it answers 500.
+for _ in 1 2; do
+  reply=$(url bootstrap GET '/hello?x=1')
+  head=$(head -n 1 <<<"$reply")
+  [ "$head" = "200 text/plain" ] && [ "$(tail -n +2 <<<"$reply")" = "Hello World!" ] ||
+    fail "bootstrap URL: $reply"
   echo "ok   bootstrap GET /lambda-url/_/hello?x=1: $head, Hello World!"
-elif [ "${head%% *}" = 500 ]; then
-  # cargo-lambda 1.9 turns a function URL answer into HTTP by deserializing
-  # it as aws_lambda_events' ApiGatewayV2httpResponse, whose `cookies` is
-  # required; the default bootstrap's shape-neutral answer has none (REST
-  # APIs refuse the field), so cargo-lambda answers 500 where AWS answers
-  # 200. The runtime side is checked by the invokes above.
-  echo "known bootstrap GET /lambda-url/_/hello?x=1: $head (cargo-lambda requires \"cookies\" in URL answers; the default bootstrap sends none)"
-else
-  fail "bootstrap URL: $reply"
-fi
+done
+alive bootstrap
 cleanup
 
 # --- The echo example: every shape in, the same shape out.
@@ -183,6 +230,26 @@ check "echo POST /lambda-url/_/echo/wo%20rld?x=1&y=a%20b" "$(tail -n +2 <<<"$rep
 reply=$(url echo GET '/')
 check "echo GET /lambda-url/_/" "$(tail -n +2 <<<"$reply")" \
   'v["method"] == "GET" and v["path"] == "/" and v["query"] == "" and v["bodyBytes"] == 0'
+cleanup
+
+# --- The stream example behind the function URL: a streamed answer (the
+# HTTP integration prelude chunk, the 8-NUL separator chunk, then the body),
+# twice in a row on the same runtime process.
+start_phase stream target/release/examples/stream
+for mib in 1 2; do
+  python3 - "$PORT" "$mib" <<'PY' 2>"$TMP/stream-url-$mib.log" || fail "stream URL ?mib=$mib: $(cat "$TMP/stream-url-$mib.log")"
+import sys, urllib.request
+port, mib = sys.argv[1], int(sys.argv[2])
+r = urllib.request.urlopen(f"http://127.0.0.1:{port}/lambda-url/_/?mib={mib}", timeout=60)
+body = r.read()
+assert r.status == 200, r.status
+assert r.headers.get("content-type") == "application/octet-stream", r.headers
+assert len(body) == mib << 20, len(body)
+assert body == b"x" * len(body), "the body is not the streamed bytes"
+print(f"ok   stream GET /lambda-url/_/?mib={mib}: {r.status} {r.headers.get('content-type')}, {len(body)} bytes streamed")
+PY
+done
+alive stream
 cleanup
 
 echo "cargo-lambda-e2e: all checks passed"

@@ -16,10 +16,16 @@
 //! |---|---|---|---|---|
 //! | `RestApi` | `headers` (`multiValueHeaders` once a multi-value header or cookie is written) | `multiValueHeaders` | `Set-Cookie` in `multiValueHeaders` | |
 //! | `HttpApi`, `FunctionUrl` | `headers` | values joined with `,` | `cookies` array | `cookies` always written (`[]` when empty: cargo-lambda's function URLs require it) |
-//! | `Alb` | `headers` | values joined with `,` | one `set-cookie` key per cookie, in differing letter case (ALB has no other way without multi-value headers) | `statusDescription` |
+//! | `Alb` | `headers` | values joined with `,` | one `set-cookie` key per cookie, in differing letter case (ALB has no other way without multi-value headers): at most [`MAX_ALB_COOKIES`] | `statusDescription` |
 //! | `AlbMultiValue` | `multiValueHeaders` | `multiValueHeaders` | `set-cookie` in `multiValueHeaders` | `statusDescription` |
 //!
 //! [`multi_value_header`]: HttpResponse::multi_value_header
+//!
+//! An `Alb` response with more than [`MAX_ALB_COOKIES`] cookies cannot be
+//! written without losing some (the spellings of `set-cookie` run out): it
+//! becomes a `500` with a plain-text body saying why, and an `ERROR` log
+//! line, instead of a `200` that silently drops cookies. Turn on multi-value
+//! headers on the target group (`AlbMultiValue`) to send more.
 //!
 //! ```
 //! use lambda_zero::apigw::HttpResponse;
@@ -42,6 +48,19 @@ use crate::json::Str;
 use crate::response::Response;
 use std::fmt;
 use std::marker::PhantomData;
+
+/// The most cookies one [`Shape::Alb`] response can carry: one `set-cookie`
+/// key each, in a letter case of its own, and `set-cookie` has 9 letters.
+/// Past it the response becomes a `500` (see the [module docs](self)).
+pub const MAX_ALB_COOKIES: usize = 1 << 9;
+
+// The message below spells the cap out (a `&'static str`).
+const _: () = assert!(MAX_ALB_COOKIES == 512);
+
+/// The body of the `500` that replaces an `Alb` response with too many
+/// cookies, and the log line that says so.
+const TOO_MANY_ALB_COOKIES: &str = "lambda-zero: more than 512 cookies in one ALB response \
+     (single-value headers); turn on multi-value headers on the target group to send more";
 
 /// Stage marker of an [`HttpResponse`] that may still take headers.
 #[derive(Debug)]
@@ -77,6 +96,9 @@ struct Writer<'o, 'b> {
     /// Members written in the open object.
     members: usize,
     cookies: usize,
+    /// A cookie could not be written (past [`MAX_ALB_COOKIES`]): the
+    /// finished response is replaced with a `500`.
+    refused: bool,
     done: bool,
 }
 
@@ -128,6 +150,7 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
                 open: Open::Nothing,
                 members: 0,
                 cookies: 0,
+                refused: false,
                 done: false,
             },
             stage: PhantomData,
@@ -210,7 +233,8 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
     }
 
     /// Adds a `Set-Cookie` (`name=value; attributes`); after it only more
-    /// cookies and a body may follow.
+    /// cookies and a body may follow. The [`MAX_ALB_COOKIES`]+1st cookie of
+    /// an `Alb` response turns it into a `500` (see the [module docs](self)).
     pub fn cookie(self, cookie: &str) -> HttpResponse<'o, 'b, CookieStage> {
         let mut next = HttpResponse {
             w: self.w,
@@ -369,6 +393,12 @@ impl Writer<'_, '_> {
                 }
                 self.string(cookie);
             }
+            Shape::Alb if self.cookies == MAX_ALB_COOKIES => {
+                // Every spelling is taken: a repeated key would silently
+                // replace an earlier cookie.
+                self.refused = true;
+                return;
+            }
             Shape::Alb => {
                 let mut name = *b"set-cookie";
                 let mut bits = self.cookies;
@@ -410,6 +440,19 @@ impl Writer<'_, '_> {
             b"\",\"isBase64Encoded\":false}"
         });
         self.done = true;
+        if self.refused {
+            crate::log::write(
+                crate::log::Level::Error,
+                format_args!("{TOO_MANY_ALB_COOKIES}"),
+            );
+            self.out.clear();
+            self.out.write_bytes(
+                b"{\"statusCode\":500,\"statusDescription\":\"500 Internal Server Error\",\
+                  \"headers\":{\"content-type\":\"text/plain\"},\"body\":\"",
+            );
+            self.out.write_json_str(TOO_MANY_ALB_COOKIES);
+            self.out.write_bytes(b"\",\"isBase64Encoded\":false}");
+        }
     }
 }
 
@@ -631,6 +674,73 @@ impl Prebuilt {
         out.clear();
         out.write_bytes(&self.bytes);
     }
+
+    /// The response's JSON, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// One [`Prebuilt`] answer per response shape, built once, and the one for
+/// each event picked by [`Shape::sniff`]: what the default `bootstrap`
+/// serves, with [`crate::run_prebuilt_per_event`], so every integration
+/// gets an answer it accepts:
+///
+/// | event | answer |
+/// |---|---|
+/// | REST API, HTTP API payload 1.0, any other event | `RestApi`: no `cookies` (REST APIs answer `502` to unknown fields) |
+/// | HTTP API payload 2.0, function URL | `HttpApi`: `"cookies":[]` (`cargo lambda watch` requires it; AWS accepts it) |
+/// | ALB | `Alb`: `statusDescription` |
+/// | ALB with multi-value headers | `AlbMultiValue`: `statusDescription`, `multiValueHeaders` |
+///
+/// ```no_run
+/// use lambda_zero::apigw::PrebuiltSet;
+///
+/// let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
+/// lambda_zero::run_prebuilt_per_event(|event| hello.for_event(event))
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrebuiltSet {
+    rest_api: Prebuilt,
+    http_api: Prebuilt,
+    alb: Prebuilt,
+    alb_multi_value: Prebuilt,
+}
+
+impl PrebuiltSet {
+    /// Builds the response of `status` for each shape with `build`, once.
+    pub fn new(status: u16, build: impl Fn(HttpResponse<'_, '_>)) -> Self {
+        let one = |shape| Prebuilt::new(shape, status, &build);
+        PrebuiltSet {
+            rest_api: one(Shape::RestApi),
+            http_api: one(Shape::HttpApi),
+            alb: one(Shape::Alb),
+            alb_multi_value: one(Shape::AlbMultiValue),
+        }
+    }
+
+    /// Responses with a `content-type` header and a text body.
+    pub fn text(status: u16, content_type: &str, body: &str) -> Self {
+        PrebuiltSet::new(status, |r| r.content_type(content_type).body_text(body))
+    }
+
+    /// The response for `shape`; `None` (an event of no known shape) gets
+    /// the `RestApi` one, the proxy response every API Gateway integration
+    /// accepts.
+    pub fn for_shape(&self, shape: Option<Shape>) -> &Prebuilt {
+        match shape {
+            None | Some(Shape::RestApi) => &self.rest_api,
+            Some(Shape::HttpApi | Shape::FunctionUrl) => &self.http_api,
+            Some(Shape::Alb) => &self.alb,
+            Some(Shape::AlbMultiValue) => &self.alb_multi_value,
+        }
+    }
+
+    /// The response's JSON for `event`, by [`Shape::sniff`]: a bounded scan
+    /// of its first bytes, no allocation, no copy.
+    pub fn for_event(&self, event: &[u8]) -> &[u8] {
+        self.for_shape(Shape::sniff(event)).as_bytes()
+    }
 }
 
 #[cfg(test)]
@@ -667,6 +777,115 @@ mod tests {
         assert_eq!(
             s,
             r#"{"statusCode":200,"statusDescription":"200 OK","headers":{"x":"1","set-cookie":"a=1","Set-cookie":"b=2","sEt-cookie":"c=3"},"body":"","isBase64Encoded":false}"#
+        );
+    }
+
+    #[test]
+    fn alb_cookies_past_the_cap_turn_the_response_into_a_500() {
+        let with = |n: usize| {
+            built(Shape::Alb, 200, |r| {
+                let r = r.header("x", "1").cookie("c0=0");
+                (1..n)
+                    .fold(r, |r, i| r.cookie(&format!("c{i}={i}")))
+                    .body_text("the body")
+            })
+        };
+        // Up to the cap: every cookie under a key of its own.
+        let full = with(MAX_ALB_COOKIES);
+        let v: serde_json::Value = serde_json::from_str(&full).unwrap();
+        assert_eq!(v["statusCode"], 200);
+        let keys = v["headers"].as_object().unwrap();
+        assert_eq!(keys.len(), MAX_ALB_COOKIES + 1, "x and one key per cookie");
+        let mut values: Vec<&str> = keys.values().filter_map(|c| c.as_str()).collect();
+        values.sort_unstable();
+        values.dedup();
+        assert_eq!(values.len(), MAX_ALB_COOKIES + 1, "no cookie lost");
+        // One more: no silent loss, a 500 that says why.
+        for n in [MAX_ALB_COOKIES + 1, 3 * MAX_ALB_COOKIES] {
+            let over = with(n);
+            let v: serde_json::Value = serde_json::from_str(&over).unwrap();
+            assert_eq!(v["statusCode"], 500, "{over}");
+            assert_eq!(v["statusDescription"], "500 Internal Server Error");
+            assert_eq!(v["headers"]["content-type"], "text/plain");
+            assert_eq!(v["body"], TOO_MANY_ALB_COOKIES);
+            assert_eq!(v["isBase64Encoded"], false);
+            assert!(!over.contains("the body"), "{over}");
+        }
+        // A dropped builder is refused the same way.
+        fn past_the_cap<'o, 'b>(r: HttpResponse<'o, 'b>) -> HttpResponse<'o, 'b, CookieStage> {
+            (1..=MAX_ALB_COOKIES).fold(r.cookie("c0=0"), |r, i| r.cookie(&format!("c{i}={i}")))
+        }
+        let dropped = built(Shape::Alb, 200, |r| drop(past_the_cap(r)));
+        assert!(dropped.starts_with(r#"{"statusCode":500,"#), "{dropped}");
+        // The multi-value shape has no cap.
+        let multi = built(Shape::AlbMultiValue, 200, |r| past_the_cap(r).finish());
+        let v: serde_json::Value = serde_json::from_str(&multi).unwrap();
+        assert_eq!(
+            v["multiValueHeaders"]["set-cookie"]
+                .as_array()
+                .unwrap()
+                .len(),
+            MAX_ALB_COOKIES + 1
+        );
+    }
+
+    #[test]
+    fn a_prebuilt_set_has_the_fields_each_integration_wants() {
+        let set = PrebuiltSet::text(200, "text/plain", "Hello World!");
+        let json = |shape| -> serde_json::Value {
+            serde_json::from_slice(set.for_shape(shape).as_bytes()).unwrap()
+        };
+        let keys =
+            |shape| -> Vec<String> { json(shape).as_object().unwrap().keys().cloned().collect() };
+        fn sorted(mut v: Vec<&str>) -> Vec<&str> {
+            v.sort_unstable();
+            v
+        }
+        const V1: &[&str] = &["statusCode", "headers", "body", "isBase64Encoded"];
+        const V2: &[&str] = &[
+            "statusCode",
+            "headers",
+            "cookies",
+            "body",
+            "isBase64Encoded",
+        ];
+        const ALB: &[&str] = &[
+            "statusCode",
+            "statusDescription",
+            "headers",
+            "body",
+            "isBase64Encoded",
+        ];
+        const ALB_MV: &[&str] = &[
+            "statusCode",
+            "statusDescription",
+            "multiValueHeaders",
+            "body",
+            "isBase64Encoded",
+        ];
+        for (shape, fields) in [
+            (None, V1),
+            (Some(Shape::RestApi), V1),
+            (Some(Shape::HttpApi), V2),
+            (Some(Shape::FunctionUrl), V2),
+            (Some(Shape::Alb), ALB),
+            (Some(Shape::AlbMultiValue), ALB_MV),
+        ] {
+            assert_eq!(keys(shape), sorted(fields.to_vec()), "{shape:?}");
+        }
+        assert_eq!(json(Some(Shape::HttpApi))["cookies"], serde_json::json!([]));
+        for shape in [None].into_iter().chain(Shape::ALL.map(Some)) {
+            let v = json(shape);
+            assert_eq!(
+                (v["statusCode"].as_u64(), v["body"].as_str()),
+                (Some(200), Some("Hello World!"))
+            );
+        }
+        assert_eq!(json(Some(Shape::Alb))["statusDescription"], "200 OK");
+        // `response::api_gateway` is the RestApi answer.
+        assert_eq!(
+            crate::response::api_gateway(200, "text/plain", "Hello World!"),
+            set.for_shape(None).as_bytes()
         );
     }
 

@@ -43,6 +43,9 @@ use crate::json::{self, Elements, Kind, Members, Str, Value};
 use crate::Invocation;
 use std::fmt;
 
+mod sniff;
+pub use sniff::SNIFF_LIMIT;
+
 /// Which integration sent the event; the response must have the same
 /// shape ([`crate::apigw::HttpResponse`] follows it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +98,36 @@ impl Shape {
     /// True for the two ALB shapes.
     pub fn is_alb(&self) -> bool {
         matches!(self, Shape::Alb | Shape::AlbMultiValue)
+    }
+
+    /// The shape of `event` from a cheap scan of its first [`SNIFF_LIMIT`]
+    /// bytes (no validation, no allocation), to pick a response built in
+    /// advance ([`PrebuiltSet`](crate::apigw::PrebuiltSet)); for reading
+    /// the request, use [`HttpRequest::parse`].
+    ///
+    /// It walks the top-level members and skips their values, so a marker
+    /// in a header, a parameter or the body never counts; `Some` only from
+    /// what AWS puts at the top level: `"version":"2.0"` (reported as
+    /// `HttpApi`, function URLs included: their response is the same),
+    /// `requestContext.elb` (`Alb`, or `AlbMultiValue` when the query
+    /// parameters or headers come multi-value; `Alb` when they lie past the
+    /// limit), a `resource` string or `httpMethod` (`RestApi`). Where it says
+    /// `Some`, it agrees with [`HttpRequest::parse`] on the events AWS
+    /// sends; `None` for another kind of event, malformed JSON, or markers
+    /// past the limit.
+    ///
+    /// ```
+    /// use lambda_zero::event::Shape;
+    /// assert_eq!(Shape::sniff(br#"{"version":"2.0","rawPath":"/"}"#), Some(Shape::HttpApi));
+    /// assert_eq!(
+    ///     Shape::sniff(br#"{"requestContext":{"elb":{"targetGroupArn":"arn:aws:..."}},"httpMethod":"GET","headers":{}}"#),
+    ///     Some(Shape::Alb)
+    /// );
+    /// assert_eq!(Shape::sniff(br#"{"httpMethod":"GET","headers":{"version":"2.0"}}"#), Some(Shape::RestApi));
+    /// assert_eq!(Shape::sniff(br#"{"Records":[]}"#), None);
+    /// ```
+    pub fn sniff(event: &[u8]) -> Option<Shape> {
+        sniff::sniff(event)
     }
 }
 

@@ -46,10 +46,18 @@
 
 use std::fmt;
 
-/// Deepest nesting of arrays and objects accepted (as `serde_json`'s
-/// default recursion limit). The validator keeps its stack in a `u128`, so
-/// depth costs no memory and no recursion.
-pub const MAX_DEPTH: usize = 128;
+/// Deepest nesting of arrays and objects accepted: 127, what `serde_json`
+/// accepts with its default recursion limit (it counts 128 down and fails
+/// when the count reaches 0, so a 128-deep document is refused there), so
+/// [`validate`] and `Invocation::json::<T>()` (feature `serde`) give one
+/// verdict on depth wherever `T` visits the whole document (`serde_json`
+/// skips an ignored value without a depth limit, so a skipped part may be
+/// deeper there). The validator keeps its stack in a `u128`, so depth
+/// costs no memory and no recursion.
+pub const MAX_DEPTH: usize = 127;
+
+// One bit of the stack per open container; the refusal message says 127.
+const _: () = assert!(MAX_DEPTH == 127 && MAX_DEPTH <= u128::BITS as usize);
 
 /// Why a document is not JSON, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +197,7 @@ impl Validator<'_> {
             match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
                     if depth == MAX_DEPTH {
-                        return self.err("nesting deeper than 128");
+                        return self.err("nesting deeper than 127");
                     }
                     let is_object = open == b'{';
                     stack = (stack << 1) | u128::from(is_object);

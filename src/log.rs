@@ -163,16 +163,23 @@ pub(crate) fn set_request_id(id: &str) {
 /// Writes one record at `level` to stdout (use the [`info!`](crate::info)
 /// family of macros).
 pub fn write(level: Level, message: fmt::Arguments<'_>) {
-    let settings = settings();
+    emit(settings(), level, message, |line| {
+        let _ = std::io::stdout().lock().write_all(line);
+    });
+}
+
+/// Formats one record into this thread's line buffer and hands it to
+/// `out`; `write` with the sink as a parameter, so a test can see the line.
+fn emit(settings: Settings, level: Level, message: fmt::Arguments<'_>, out: impl FnOnce(&[u8])) {
     if level < settings.level {
         return;
     }
     // A Display impl that logs while being logged gets a plain line on
     // stderr instead of a reentrant borrow.
-    if INSIDE.with(|inside| inside.replace(true)) {
+    let Some(_inside) = Inside::enter() else {
         eprintln!("{} {message}", level.as_str());
         return;
-    }
+    };
     LINE.with(|line| {
         let mut line = line.borrow_mut();
         line.clear();
@@ -188,9 +195,26 @@ pub fn write(level: Level, message: fmt::Arguments<'_>) {
                 message,
             );
         });
-        let _ = std::io::stdout().lock().write_all(&line);
+        out(&line);
     });
-    INSIDE.with(|inside| inside.set(false));
+}
+
+/// This thread is formatting a record. Dropping it, on return or on the
+/// unwind of a panic inside a log argument, ends that: a flag left set
+/// would send every later record of the thread to the plain stderr line.
+struct Inside;
+
+impl Inside {
+    /// `None` when this thread is already inside a record.
+    fn enter() -> Option<Inside> {
+        (!INSIDE.with(|inside| inside.replace(true))).then_some(Inside)
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        INSIDE.with(|inside| inside.set(false));
+    }
 }
 
 /// Formats one record, newline included, into `line`.
@@ -392,6 +416,42 @@ mod tests {
         assert_eq!(
             record(Format::Text, Level::Info, "", format_args!("x")),
             "2025-11-26T01:34:56.789Z\t-\tINFO\tx\n"
+        );
+    }
+
+    /// Panics when displayed.
+    struct Explodes;
+
+    impl fmt::Display for Explodes {
+        fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            panic!("a Display that panics");
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_a_log_argument_leaves_the_next_record_whole() {
+        let json = Settings::from_values(Some("JSON"), Some("INFO"));
+        set_request_id("req-panic");
+        let caught = std::panic::catch_unwind(|| {
+            emit(json, Level::Info, format_args!("{}", Explodes), |_| {
+                panic!("no record for a panicking argument")
+            });
+        });
+        assert!(caught.is_err());
+        let mut got = None;
+        emit(json, Level::Warn, format_args!("after {}", 1), |line| {
+            got = Some(String::from_utf8(line.to_vec()).unwrap());
+        });
+        set_request_id("");
+        let got = got.expect("the next record of this thread went to the sink, not stderr");
+        let (stamp, rest) = got
+            .strip_prefix("{\"timestamp\":\"")
+            .and_then(|r| r.split_once('"'))
+            .unwrap_or_else(|| panic!("{got:?}"));
+        assert_eq!(stamp.len(), "2025-11-26T01:34:56.789Z".len(), "{got:?}");
+        assert_eq!(
+            rest,
+            ",\"level\":\"WARN\",\"message\":\"after 1\",\"requestId\":\"req-panic\"}\n"
         );
     }
 

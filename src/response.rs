@@ -140,9 +140,19 @@ impl fmt::Write for JsonEscaper<'_> {
     }
 }
 
-/// Builds, once, an API Gateway proxy response (REST API v1, HTTP API v2
-/// and function URLs all accept this shape) with a text body:
+/// Builds, once, an API Gateway proxy response in the payload 1.0 shape
+/// with a text body:
 /// `{"statusCode":200,"headers":{"content-type":"text/plain"},"body":"…","isBase64Encoded":false}`.
+///
+/// AWS accepts this shape from every API Gateway integration (REST APIs,
+/// HTTP APIs, function URLs), but it is not right for all of them
+/// everywhere: `cargo lambda watch` answers `500` to a function URL or
+/// HTTP API (payload 2.0) response without `cookies`, which a REST API in
+/// turn refuses (`502`), and an ALB wants `statusDescription`. To answer
+/// each integration in its own shape, build a
+/// [`PrebuiltSet`](crate::apigw::PrebuiltSet) and serve it with
+/// [`run_prebuilt_per_event`](crate::run_prebuilt_per_event), as the
+/// default `bootstrap` does; this is its `RestApi` answer.
 ///
 /// Meant for constant answers built at start-up and sent with
 /// [`run_prebuilt`](crate::run_prebuilt); it allocates.
@@ -155,15 +165,8 @@ impl fmt::Write for JsonEscaper<'_> {
 /// );
 /// ```
 pub fn api_gateway(status: u16, content_type: &str, body: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96 + content_type.len() + body.len());
-    out.extend_from_slice(b"{\"statusCode\":");
-    out.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
-    out.extend_from_slice(b",\"headers\":{\"content-type\":\"");
-    escape_json(&mut out, content_type);
-    out.extend_from_slice(b"\"},\"body\":\"");
-    escape_json(&mut out, body);
-    out.extend_from_slice(b"\",\"isBase64Encoded\":false}");
-    out
+    crate::apigw::Prebuilt::text(crate::event::Shape::RestApi, status, content_type, body)
+        .into_bytes()
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@
 //! [`Stream::flush`], or when the handler returns; a write at least that
 //! large goes out as its own chunk without being copied. Each chunk is one
 //! `writev` (size line, data, CRLF); the request head rides with the first.
+//! An HTTP integration prelude is a chunk of its own and its 8-byte
+//! separator another (readers such as `cargo lambda watch` take the first
+//! two chunks for them); both ride with the first body bytes in one
+//! `writev`.
 //!
 //! An error or panic after the first chunk is reported in the trailers
 //! `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body`
@@ -25,8 +29,16 @@ pub const HTTP_INTEGRATION_CONTENT_TYPE: &str =
     "application/vnd.awslambda.http-integration-response";
 /// Content type of any other streamed response.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
-/// The separator between the HTTP integration prelude and the body.
-const PRELUDE_SEPARATOR: [u8; 8] = [0; 8];
+/// The end of the prelude's chunk, then the separator between the HTTP
+/// integration prelude and the body (8 zero bytes) as a chunk of its own.
+const PRELUDE_END_AND_SEPARATOR: &[u8] = b"\r\n8\r\n\0\0\0\0\0\0\0\0\r\n";
+/// The length of the separator chunk's data.
+const PRELUDE_SEPARATOR_LEN: usize = 8;
+/// The `Content-Type` line of each kind and the blank line that ends the
+/// head: one part of the `writev` each (see the test that checks them).
+const DEFAULT_CONTENT_TYPE_LINE: &[u8] = b"Content-Type: application/octet-stream\r\n\r\n";
+const HTTP_INTEGRATION_CONTENT_TYPE_LINE: &[u8] =
+    b"Content-Type: application/vnd.awslambda.http-integration-response\r\n\r\n";
 
 /// A streamed response body, handed to a streaming handler
 /// ([`crate::run_streaming`]).
@@ -38,8 +50,12 @@ pub struct Stream<'a> {
     socket: &'a mut dyn Write,
     /// The POST head up to (without) its `Content-Type` line.
     head: &'a [u8],
-    content_type: &'static str,
+    /// The `Content-Type` line and the blank line after it.
+    content_type: &'static [u8],
     pending: &'a mut Vec<u8>,
+    /// How many bytes at the start of `pending` are the HTTP integration
+    /// prelude (0: none, or already sent).
+    prelude: usize,
     started: bool,
     sent: u64,
     failed: Option<http::Error>,
@@ -51,8 +67,9 @@ impl<'a> Stream<'a> {
         Stream {
             socket,
             head,
-            content_type: DEFAULT_CONTENT_TYPE,
+            content_type: DEFAULT_CONTENT_TYPE_LINE,
             pending,
+            prelude: 0,
             started: false,
             sent: 0,
             failed: None,
@@ -116,7 +133,7 @@ impl<'a> Stream<'a> {
                 "the prelude must come first",
             ));
         }
-        self.content_type = HTTP_INTEGRATION_CONTENT_TYPE;
+        self.content_type = HTTP_INTEGRATION_CONTENT_TYPE_LINE;
         let p = &mut *self.pending;
         p.extend_from_slice(b"{\"statusCode\":");
         p.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
@@ -135,7 +152,8 @@ impl<'a> Stream<'a> {
             p.push(b'"');
         }
         p.extend_from_slice(b"]}");
-        p.extend_from_slice(&PRELUDE_SEPARATOR);
+        // The separator is added when the prelude goes out, as a chunk.
+        self.prelude = p.len();
         Ok(())
     }
 
@@ -166,21 +184,50 @@ impl<'a> Stream<'a> {
     }
 
     /// Sends `data` (or the pending bytes) as one chunk, with the head first
-    /// if it has not gone out yet.
+    /// if it has not gone out yet. A pending prelude goes first as a chunk
+    /// of its own, then the separator chunk, then the rest (if any) as a
+    /// third chunk: one `writev` for all of them.
     fn send_chunk(&mut self, data: Option<&[u8]>) -> io::Result<()> {
-        let data = data.unwrap_or(self.pending);
-        let len = data.len();
+        const NONE: &[u8] = b"";
+        // `write_bytes` flushes what is pending (the prelude with it)
+        // before it sends a large write on its own.
+        debug_assert!(data.is_none() || self.prelude == 0);
+        let (prelude, data) = match data {
+            Some(data) => (NONE, data),
+            None => self.pending.split_at(self.prelude.min(self.pending.len())),
+        };
+        let mut prelude_size = [0u8; 18];
+        let (prelude_size, prelude_end) = match prelude.len() {
+            0 => (NONE, NONE),
+            n => (hex_line(&mut prelude_size, n), PRELUDE_END_AND_SEPARATOR),
+        };
         let mut size = [0u8; 18];
-        let size = hex_line(&mut size, len);
+        let (size, end) = match data.len() {
+            // Never an empty chunk: it would be the last one.
+            0 => (NONE, NONE),
+            n => (hex_line(&mut size, n), b"\r\n".as_slice()),
+        };
+        let len = prelude.len()
+            + if prelude.is_empty() {
+                0
+            } else {
+                PRELUDE_SEPARATOR_LEN
+            }
+            + data.len();
         let head = self.unsent_head();
-        let result = write_after(&mut *self.socket, head, [size, data, b"\r\n"]);
+        let result = write_after(
+            &mut *self.socket,
+            head,
+            [prelude_size, prelude, prelude_end, size, data, end],
+        );
         self.record(result, len)?;
+        self.prelude = 0;
         self.pending.clear();
         Ok(())
     }
 
-    /// The request head and content type, until they have gone out.
-    fn unsent_head(&self) -> Option<(&'a [u8], &'static str)> {
+    /// The request head and content type line, until they have gone out.
+    fn unsent_head(&self) -> Option<(&'a [u8], &'static [u8])> {
         (!self.started).then_some((self.head, self.content_type))
     }
 
@@ -209,14 +256,21 @@ impl<'a> Stream<'a> {
             return Err(e);
         }
         let head = self.unsent_head();
-        write_after(&mut *self.socket, head, [b"0\r\n", trailers, b"\r\n"])
+        write_after(
+            &mut *self.socket,
+            head,
+            [b"0\r\n", trailers, b"\r\n", b"", b"", b""],
+        )
     }
 }
 
 impl fmt::Debug for Stream<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stream")
-            .field("content_type", &self.content_type)
+            .field(
+                "content_type",
+                &String::from_utf8_lossy(self.content_type).trim_end(),
+            )
             .field("pending", &self.pending.len())
             .field("sent", &self.sent)
             .field("failed", &self.failed)
@@ -245,19 +299,19 @@ impl fmt::Write for Stream<'_> {
     }
 }
 
-/// Writes `parts` in one `writev`, after the request head (completed with
-/// its `Content-Type` line) when it has not gone out yet.
+/// Writes `parts` (empty ones skipped) in one `writev`, after the request
+/// head and its `Content-Type` line when they have not gone out yet: at
+/// most 8 parts, [`http::MAX_IOVECS`].
 fn write_after(
     socket: &mut dyn Write,
-    head: Option<(&[u8], &str)>,
-    parts: [&[u8]; 3],
+    head: Option<(&[u8], &[u8])>,
+    parts: [&[u8]; 6],
 ) -> Result<(), http::Error> {
     match head {
         None => http::write_parts(socket, &parts),
-        Some((head, content_type)) => {
-            let ct = content_type.as_bytes();
-            let [a, b, c] = parts;
-            http::write_parts(socket, &[head, b"Content-Type: ", ct, b"\r\n\r\n", a, b, c])
+        Some((head, content_type_line)) => {
+            let [a, b, c, d, e, f] = parts;
+            http::write_parts(socket, &[head, content_type_line, a, b, c, d, e, f])
         }
     }
 }
@@ -347,6 +401,78 @@ mod tests {
             b"H\r\nContent-Type: application/octet-stream\r\n\r\n0\r\nX-T: 1\r\n\r\n"
         );
         assert_eq!(wire.writes, 1);
+    }
+
+    #[test]
+    fn content_type_lines_name_the_content_types() {
+        for (line, ct) in [
+            (DEFAULT_CONTENT_TYPE_LINE, DEFAULT_CONTENT_TYPE),
+            (
+                HTTP_INTEGRATION_CONTENT_TYPE_LINE,
+                HTTP_INTEGRATION_CONTENT_TYPE,
+            ),
+        ] {
+            assert_eq!(line, format!("Content-Type: {ct}\r\n\r\n").as_bytes());
+        }
+        assert_eq!(PRELUDE_END_AND_SEPARATOR[2..5], *b"8\r\n");
+        assert_eq!(PRELUDE_END_AND_SEPARATOR[5..13], [0; PRELUDE_SEPARATOR_LEN]);
+    }
+
+    /// The chunks' data, in order, and what follows the last chunk.
+    fn chunks(mut wire: &[u8]) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let mut out = Vec::new();
+        loop {
+            let line = wire.iter().position(|&b| b == b'\n').unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&wire[..line - 1]).unwrap(), 16);
+            wire = &wire[line + 1..];
+            match size.unwrap() {
+                0 => return (out, wire.to_vec()),
+                n => {
+                    out.push(wire[..n].to_vec());
+                    assert_eq!(&wire[n..n + 2], b"\r\n");
+                    wire = &wire[n + 2..];
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_prelude_and_its_separator_are_chunks_of_their_own() {
+        const HEAD: &[u8] =
+            b"H\r\nContent-Type: application/vnd.awslambda.http-integration-response\r\n\r\n";
+        let prelude = br#"{"statusCode":200,"headers":{"a":"b"},"cookies":["k=v"]}"#.to_vec();
+        let big = vec![b'x'; STREAM_CHUNK_LEN + 1];
+        type Body = fn(&mut Stream<'_>, &[u8]) -> io::Result<()>;
+        let cases: [(&str, Body, Vec<&[u8]>, usize); 4] = [
+            (
+                "small body",
+                |s, _| s.write_bytes(b"body"),
+                vec![b"body"],
+                2,
+            ),
+            ("no body", |_, _| Ok(()), vec![], 2),
+            ("flushed", |s, _| s.flush(), vec![], 2),
+            // The prelude is flushed before a large write goes out alone.
+            ("large body", |s, big| s.write_bytes(big), vec![&big], 3),
+        ];
+        for (name, body, expected_body, writes) in cases {
+            let mut wire = Wire::default();
+            let mut pending = Vec::new();
+            let mut s = Stream::new(&mut wire, b"H\r\n", &mut pending);
+            s.http_prelude(200, &[("a", "b")], &["k=v"]).unwrap();
+            body(&mut s, &big).unwrap();
+            s.finish(b"").unwrap();
+            let rest = wire.bytes.strip_prefix(HEAD).expect(name);
+            let (got, trailer) = chunks(rest);
+            let mut expected = vec![prelude.clone(), vec![0; 8]];
+            expected.extend(expected_body.iter().map(|b| b.to_vec()));
+            assert_eq!(got, expected, "{name}");
+            assert_eq!(trailer, b"\r\n", "{name}");
+            assert_eq!(
+                wire.writes, writes,
+                "{name}: prelude, separator and body in one writev"
+            );
+        }
     }
 
     #[test]

@@ -79,15 +79,7 @@ where
     H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
     E: HandlerError,
 {
-    let mix = mix();
-    let per_round = mix.len();
-    let events = (0..ROUNDS).flat_map(|r| {
-        mix.clone()
-            .into_iter()
-            .enumerate()
-            .map(move |(i, body)| Event::new(format!("{r}-{i}"), body))
-    });
-    let emu = Emulator::start(Script::new().events(events)).unwrap();
+    let (emu, per_round) = serve_the_mix();
     let api = emu.runtime_api();
     let samples = counted(move || {
         let endpoint = Endpoint::parse(&api).unwrap();
@@ -104,8 +96,30 @@ where
     let records = emu.records();
     assert_eq!(records.len(), ROUNDS * per_round);
     assert!(records.iter().any(|r| r.kind == Kind::Response));
-    // The samples are taken as each invocation starts: from the first of
-    // round 2 to the last, every invocation in between ran warm.
+    warm_allocations(name, &samples, per_round)
+}
+
+/// An emulator serving `ROUNDS` rounds of the mix; the events per round.
+fn serve_the_mix() -> (Emulator, usize) {
+    let mix = mix();
+    let per_round = mix.len();
+    let events = (0..ROUNDS).flat_map(|r| {
+        mix.clone()
+            .into_iter()
+            .enumerate()
+            .map(move |(i, body)| Event::new(format!("{r}-{i}"), body))
+    });
+    (
+        Emulator::start(Script::new().events(events)).unwrap(),
+        per_round,
+    )
+}
+
+/// From allocation counts sampled as each invocation starts: (allocations
+/// per warm invocation, warm invocations).
+fn warm_allocations(name: &str, samples: &[usize], per_round: usize) -> (f64, usize) {
+    // From the first invocation of round 2 to the last, every invocation in
+    // between ran warm.
     let first = per_round;
     let last = samples.len() - 1;
     let warm = samples[last] - samples[first];
@@ -201,5 +215,36 @@ fn every_accessor_and_every_builder_path_allocates_nothing() {
             Ok(())
         }
     });
+    assert_eq!(per, 0.0, "warm invocations allocated");
+}
+
+#[test]
+fn the_default_bootstraps_answer_per_shape_allocates_nothing_per_invocation() {
+    use lambda_zero::apigw::PrebuiltSet;
+    use lambda_zero::event::Shape;
+    use std::cell::RefCell;
+    let (emu, per_round) = serve_the_mix();
+    let api = emu.runtime_api();
+    let samples = counted(move || {
+        let endpoint = Endpoint::parse(&api).unwrap();
+        let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+        // What src/bin/bootstrap.rs does.
+        let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
+        let samples = RefCell::new(Vec::with_capacity(ROUNDS * per_round));
+        let err = rt.run_prebuilt_per_event(&|event: &[u8]| {
+            samples.borrow_mut().push(allocations());
+            hello.for_event(event)
+        });
+        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        samples.into_inner()
+    });
+    let records = emu.records();
+    assert_eq!(records.len(), ROUNDS * per_round);
+    let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
+    for (r, event) in records.iter().zip(mix().iter().cycle()) {
+        assert_eq!(r.kind, Kind::Response);
+        assert_eq!(r.body, hello.for_shape(Shape::sniff(event)).as_bytes());
+    }
+    let (per, _) = warm_allocations("per-shape prebuilt", &samples, per_round);
     assert_eq!(per, 0.0, "warm invocations allocated");
 }

@@ -5,7 +5,10 @@ use lambda_zero_emulator::{Drained, Emulator, Event, Kind, Reply, Script};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The answer to a REST API event, and to any event of no known shape.
 const HELLO: &str = r#"{"statusCode":200,"headers":{"content-type":"text/plain"},"body":"Hello World!","isBase64Encoded":false}"#;
+/// The answer to an HTTP API (payload 2.0) or function URL event.
+const HELLO_V2: &str = r#"{"statusCode":200,"headers":{"content-type":"text/plain"},"cookies":[],"body":"Hello World!","isBase64Encoded":false}"#;
 
 /// Hang guard only: a test fails (instead of hanging CI) if the process
 /// outlives this; no assertion is made about how fast it exits.
@@ -65,12 +68,108 @@ fn answers_every_event_with_hello_world() {
             (r.kind, r.request_id.as_str()),
             (Kind::Response, format!("req-{i}").as_str())
         );
-        assert_eq!(r.body_str(), Some(HELLO));
+        assert_eq!(r.body_str(), Some(HELLO_V2));
     }
     assert_eq!(emu.connections(), 1);
     // The script's end (a 500 on /next) ends the process: one line, exit 1.
     let line = one_line_diagnostic(&out);
     assert!(line.contains("GET /next") && line.contains("500"), "{line}");
+}
+
+#[test]
+fn answers_each_event_shape_in_the_shape_its_integration_accepts() {
+    use serde_json::Value;
+    let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
+    let sample = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
+    // (event, the fields the answer must have, exactly)
+    let v1: &[&str] = &["statusCode", "headers", "body", "isBase64Encoded"];
+    let v2: &[&str] = &[
+        "statusCode",
+        "headers",
+        "cookies",
+        "body",
+        "isBase64Encoded",
+    ];
+    let alb: &[&str] = &[
+        "statusCode",
+        "statusDescription",
+        "headers",
+        "body",
+        "isBase64Encoded",
+    ];
+    let alb_mv: &[&str] = &[
+        "statusCode",
+        "statusDescription",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    ];
+    let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
+        ("rest-api", sample("apigw-rest-proxy.json"), v1),
+        ("http-api-v1", sample("apigw-http-v1.json"), v1),
+        ("http-api-v2", sample("apigw-http-v2.json"), v2),
+        ("function-url", sample("lambda-function-url.json"), v2),
+        ("cargo-lambda-url", sample("cargo-lambda-url.json"), v2),
+        ("alb", sample("alb.json"), alb),
+        ("alb-multi-value", sample("alb-multi-value.json"), alb_mv),
+        (
+            "s3",
+            br#"{"Records":[{"eventSource":"aws:s3"}]}"#.to_vec(),
+            v1,
+        ),
+        (
+            "scheduled",
+            br#"{"version":"0","source":"aws.events"}"#.to_vec(),
+            v1,
+        ),
+        ("not json", b"hello".to_vec(), v1),
+    ];
+    let emu = Emulator::start(
+        Script::new().events(
+            cases
+                .iter()
+                .map(|(name, event, _)| Event::new(*name, event.clone())),
+        ),
+    )
+    .unwrap();
+    let out = bootstrap(Some(&emu.runtime_api()));
+    let records = emu.records();
+    assert_eq!(records.len(), cases.len());
+    for (r, (name, _, fields)) in records.iter().zip(&cases) {
+        assert_eq!((r.kind, r.request_id.as_str()), (Kind::Response, *name));
+        let answer: Value = serde_json::from_slice(&r.body).unwrap();
+        let mut got: Vec<&str> = answer
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        let mut want = fields.to_vec();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{name}: {answer}");
+        assert_eq!(answer["statusCode"], 200, "{name}");
+        assert_eq!(answer["body"], "Hello World!", "{name}");
+        assert_eq!(answer["isBase64Encoded"], false, "{name}");
+        if fields.contains(&"cookies") {
+            assert_eq!(answer["cookies"], serde_json::json!([]), "{name}");
+        }
+        if fields.contains(&"statusDescription") {
+            assert_eq!(answer["statusDescription"], "200 OK", "{name}");
+        }
+        let content_type = match fields.contains(&"multiValueHeaders") {
+            true => &answer["multiValueHeaders"]["content-type"][0],
+            false => &answer["headers"]["content-type"],
+        };
+        assert_eq!(content_type, "text/plain", "{name}");
+        if *fields == v1 {
+            assert_eq!(r.body_str(), Some(HELLO), "{name}");
+        }
+        if *fields == v2 {
+            assert_eq!(r.body_str(), Some(HELLO_V2), "{name}");
+        }
+    }
+    one_line_diagnostic(&out);
 }
 
 #[test]

@@ -706,3 +706,125 @@ mod typed {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Shape::sniff: the cheap scan the default bootstrap picks its answer with.
+
+/// What `sniff` must say for an event `HttpRequest::parse` reads as `shape`
+/// (a function URL's answer is the HTTP API one).
+fn sniffed(shape: Shape) -> Shape {
+    match shape {
+        Shape::FunctionUrl => Shape::HttpApi,
+        other => other,
+    }
+}
+
+#[test]
+fn sniffing_agrees_with_the_parser_on_every_sample_in_any_key_order() {
+    for (name, shape) in SAMPLES {
+        let raw = sample(name);
+        let parsed = HttpRequest::parse(&raw).unwrap().shape();
+        assert_eq!(parsed, shape, "{name}");
+        // As AWS sends it, compact with keys sorted, and pretty-printed.
+        let value: Value = serde_json::from_slice(&raw).unwrap();
+        let forms = [
+            raw.clone(),
+            serde_json::to_vec(&value).unwrap(),
+            serde_json::to_vec_pretty(&value).unwrap(),
+        ];
+        for (form, event) in forms.into_iter().enumerate() {
+            assert_eq!(HttpRequest::parse(&event).unwrap().shape(), shape, "{name}");
+            // `None` when the markers lie past the limit (in a reordered
+            // form: AWS sends them first), or for a REST API event whose
+            // `resource` comes late: that gets the same answer.
+            let got = Shape::sniff(&event);
+            let late = form > 0 && event.len() > lambda_zero::event::SNIFF_LIMIT;
+            assert!(
+                got == Some(sniffed(shape)) || (got.is_none() && (shape == Shape::RestApi || late)),
+                "{name} form {form}: {got:?} for {}",
+                String::from_utf8_lossy(&event)
+            );
+        }
+    }
+}
+
+#[test]
+fn sniffing_ignores_markers_below_the_top_level() {
+    // A REST API event whose headers, parameters and body carry every
+    // marker: still a REST API event.
+    let rest = json!({
+        "httpMethod": "GET",
+        "path": "/",
+        "headers": {"version": "2.0", "elb": "x", "requestContext": "y"},
+        "multiValueHeaders": {"version": ["2.0"], "elb": [{"a": 1}]},
+        "queryStringParameters": {"version": "2.0"},
+        "pathParameters": {"elb": "{"},
+        "requestContext": {"http": {"elb": "not an object"}, "x": ["elb", {"elb": {}}]},
+        "body": "{\"version\":\"2.0\",\"requestContext\":{\"elb\":{}}}",
+        "isBase64Encoded": false
+    });
+    let event = serde_json::to_vec(&rest).unwrap();
+    assert_eq!(HttpRequest::parse(&event).unwrap().shape(), Shape::RestApi);
+    assert_eq!(Shape::sniff(&event), Some(Shape::RestApi));
+    // A v2 event with a body that looks like an ALB one.
+    let v2 = json!({
+        "body": "{\"requestContext\":{\"elb\":{}},\"headers\":{}}",
+        "headers": {"x": "]}\\\"{["},
+        "version": "2.0",
+        "requestContext": {"http": {"method": "GET"}},
+        "rawPath": "/"
+    });
+    let event = serde_json::to_vec(&v2).unwrap();
+    assert_eq!(HttpRequest::parse(&event).unwrap().shape(), Shape::HttpApi);
+    assert_eq!(Shape::sniff(&event), Some(Shape::HttpApi));
+}
+
+#[test]
+fn sniffing_anything_else_is_none_and_never_panics() {
+    let others: [&[u8]; 16] = [
+        b"",
+        b"{}",
+        b"[]",
+        b"null",
+        b"\"version\"",
+        br#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3"}]}"#,
+        br#"{"version":"0","id":"e","detail-type":"Scheduled Event","source":"aws.events"}"#,
+        br#"{"version":"3.0","httpMethod":"GET"}"#,
+        br#"{"key1":"value1","key2":"value2"}"#,
+        br#"{"httpMethod":"#,
+        br#"{"httpMethod":"GET","path":"/""#,
+        br#"{"version":"2.0"#,
+        br#"{"requestContext":{"elb""#,
+        b"{\"a\":\"\\",
+        b"\xff\xfe{",
+        br#"{"a":1 "version":"2.0"}"#,
+    ];
+    for event in others {
+        assert_eq!(
+            Shape::sniff(event),
+            None,
+            "{}",
+            String::from_utf8_lossy(event)
+        );
+    }
+    // Every prefix of every sample: an answer or None, never a panic, and
+    // never an answer the whole event contradicts (but an ALB event cut
+    // before its headers is taken for single-value headers).
+    for (name, shape) in SAMPLES {
+        let raw = sample(name);
+        for cut in 0..=raw.len() {
+            if let Some(got) = Shape::sniff(&raw[..cut]) {
+                let guess = shape == Shape::AlbMultiValue && got == Shape::Alb;
+                assert!(
+                    got == sniffed(shape) || guess,
+                    "{name} cut at {cut}: {got:?}"
+                );
+            }
+        }
+    }
+    // Past the limit: undecided, whatever follows.
+    let mut late = br#"{"body":""#.to_vec();
+    late.resize(lambda_zero::event::SNIFF_LIMIT, b'x');
+    late.extend_from_slice(br#"","version":"2.0"}"#);
+    assert_eq!(Shape::sniff(&late), None);
+}

@@ -11,9 +11,12 @@
 //!
 //! Head and body garbage goes through the emulator's `Reply::Raw`; resets at
 //! an exact phase, silence and slowness through `support/fault_server.rs`.
-//! In-process runtimes use a 200 ms I/O timeout so the bounded waits end
-//! fast; the process tests run the real `bootstrap` (2 s) and print how
-//! long it took to exit. No assertion depends on timing.
+//! In-process runtimes use a generous I/O timeout, so a server thread
+//! descheduled on a loaded machine never turns a healthy exchange into
+//! `TimedOut`; only the tests whose outcome is the timeout use a 200 ms one,
+//! so their bounded waits end fast. The process tests run the real
+//! `bootstrap` (2 s) and print how long it took to exit. No assertion
+//! depends on timing.
 
 #[path = "support/fault_server.rs"]
 mod fault_server;
@@ -32,24 +35,38 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The I/O timeout of the in-process runtimes here.
+/// The I/O timeout of the in-process runtimes here: long enough that no
+/// healthy exchange ever meets it.
+const LONG: Duration = Duration::from_secs(60);
+
+/// The I/O timeout of the tests whose outcome is that timeout.
 const SHORT: Duration = Duration::from_millis(200);
 
 fn runtime(api: &str) -> Runtime {
+    runtime_timing_out(api, LONG)
+}
+
+fn runtime_timing_out(api: &str, io_timeout: Duration) -> Runtime {
     let endpoint = Endpoint::parse(api).unwrap();
-    let connector = TcpConnector::new(endpoint.resolve().unwrap(), SHORT);
+    let connector = TcpConnector::new(endpoint.resolve().unwrap(), io_timeout);
     Runtime::with_connector(&endpoint, Config::default(), connector)
 }
 
 /// Runs a runtime that echoes the event until the API fails; returns why
 /// and the request ids the handler saw.
 fn serve_echo(api: &str) -> (Error, Vec<String>) {
+    serve_echo_timing_out(api, LONG)
+}
+
+/// `serve_echo` with the I/O timeout under test.
+fn serve_echo_timing_out(api: &str, io_timeout: Duration) -> (Error, Vec<String>) {
     let mut seen = Vec::new();
-    let err = runtime(api).run(|inv: &Invocation<'_>, out: &mut Response<'_>| {
-        seen.push(inv.context.request_id.to_string());
-        out.write_bytes(inv.event);
-        Ok::<(), Infallible>(())
-    });
+    let err =
+        runtime_timing_out(api, io_timeout).run(|inv: &Invocation<'_>, out: &mut Response<'_>| {
+            seen.push(inv.context.request_id.to_string());
+            out.write_bytes(inv.event);
+            Ok::<(), Infallible>(())
+        });
     (err, seen)
 }
 
@@ -491,7 +508,7 @@ fn a_reset_during_the_response_post_and_its_retry_stops_the_runtime() {
 fn a_post_never_answered_times_out_and_stops_the_runtime() {
     let server = FaultServer::start(vec![next_then(vec![Step::Request, Step::Stall])]);
     let started = Instant::now();
-    let (err, seen) = serve_echo(&server.runtime_api());
+    let (err, seen) = serve_echo_timing_out(&server.runtime_api(), SHORT);
     assert!(
         matches!(
             err,
@@ -519,7 +536,7 @@ fn an_answer_stalled_mid_head_or_mid_body_times_out() {
             Step::Send(whole[..cut].to_vec()),
             Step::Stall,
         ]]);
-        let (err, seen) = serve_echo(&server.runtime_api());
+        let (err, seen) = serve_echo_timing_out(&server.runtime_api(), SHORT);
         assert!(
             matches!(
                 err,
@@ -545,7 +562,7 @@ fn a_next_answer_may_come_long_after_the_io_timeout() {
         Step::Request,
         Step::Send(drained()),
     ]]);
-    let (err, seen) = serve_echo(&server.runtime_api());
+    let (err, seen) = serve_echo_timing_out(&server.runtime_api(), SHORT);
     assert!(is_drained(&err), "{err:?}");
     assert_eq!(seen, ["late"]);
 }
@@ -660,10 +677,10 @@ impl Connect for Switch {
     type Stream = TcpStream;
     fn connect(&mut self) -> io::Result<TcpStream> {
         let addr = *self.0.lock().unwrap();
-        let s = TcpStream::connect_timeout(&addr, SHORT)?;
+        let s = TcpStream::connect_timeout(&addr, LONG)?;
         s.set_nodelay(true)?;
-        s.set_read_timeout(Some(Duration::from_secs(2)))?;
-        s.set_write_timeout(Some(Duration::from_secs(2)))?;
+        s.set_read_timeout(Some(LONG))?;
+        s.set_write_timeout(Some(LONG))?;
         Ok(s)
     }
 }

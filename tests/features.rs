@@ -15,14 +15,19 @@ fn sigterm_ends_an_idle_bootstrap_with_status_0() {
     let child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
         .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
         .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
+        // The goodbye is an INFO record: whatever the ambient settings.
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("AWS_LAMBDA_LOG_FORMAT", "Text")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     // Served everything, now waiting in /next like an idle sandbox.
     assert_eq!(emu.wait_next_requests(21, Duration::from_secs(60)), 21);
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's built-in `kill` (POSIX requires one; dash, bash and
+    // busybox have it): no `kill` executable, no unsafe, no dependency.
+    let kill = Command::new("sh")
+        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
@@ -32,18 +37,63 @@ fn sigterm_ends_an_idle_bootstrap_with_status_0() {
     assert_eq!(emu.records().len(), 20);
 }
 
+/// Set in the child process that `the_log_facade_goes_through_the_lambda_logger`
+/// starts: it logs instead of starting a child.
+#[cfg(feature = "log")]
+const FACADE_CHILD: &str = "LAMBDA_ZERO_FACADE_CHILD";
+
 #[cfg(feature = "log")]
 #[test]
 fn the_log_facade_goes_through_the_lambda_logger() {
-    lambda_zero::log::init_log_facade().unwrap();
+    use std::process::Command;
+
+    if std::env::var_os(FACADE_CHILD).is_some() {
+        lambda_zero::log::init_log_facade().unwrap();
+        assert!(
+            lambda_zero::log::init_log_facade().is_err(),
+            "a second logger is refused"
+        );
+        log::debug!("below the threshold");
+        log::warn!("through the facade");
+        log::error!("and\nagain");
+        return;
+    }
+    // The logger reads its settings once per process from the environment:
+    // run this test again in a child with the variables it needs, whatever
+    // the ambient ones are, and read what it wrote.
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "the_log_facade_goes_through_the_lambda_logger",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(FACADE_CHILD, "1")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        lambda_zero::log::init_log_facade().is_err(),
-        "a second logger is refused"
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(log::log_enabled!(log::Level::Info));
-    assert_eq!(
-        log::log_enabled!(log::Level::Debug),
-        lambda_zero::log::enabled(lambda_zero::log::Level::Debug)
+    // libtest prints its own words on the same lines: take the records.
+    let records: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.find("{\"timestamp\":").map(|at| &l[at..]))
+        .collect();
+    assert_eq!(records.len(), 2, "{stdout}");
+    assert!(
+        records[0].ends_with(r#","level":"WARN","message":"through the facade"}"#),
+        "{}",
+        records[0]
     );
-    log::info!("through the facade");
+    assert!(
+        records[1].ends_with(r#","level":"ERROR","message":"and\nagain"}"#),
+        "{}",
+        records[1]
+    );
+    assert!(!stdout.contains("below the threshold"), "{stdout}");
 }

@@ -321,20 +321,50 @@ fn hand_picked_edge_cases_agree_with_serde_json() {
     }
 }
 
+/// `depth` nested arrays, or objects, around `1`.
+fn nested(depth: usize, objects: bool) -> String {
+    if objects {
+        "{\"a\":".repeat(depth) + "1" + &"}".repeat(depth)
+    } else {
+        "[".repeat(depth) + "1" + &"]".repeat(depth)
+    }
+}
+
 #[test]
 fn deep_nesting_is_refused_without_overflowing_the_stack() {
-    for depth in [127, 128, 129, 100_000] {
-        let doc = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
-        assert_eq!(
-            json::validate(doc.as_bytes()).is_ok(),
-            depth <= json::MAX_DEPTH
-        );
-        let doc = "{\"a\":".repeat(depth) + "1" + &"}".repeat(depth);
-        assert_eq!(
-            json::validate(doc.as_bytes()).is_ok(),
-            depth <= json::MAX_DEPTH
-        );
+    for objects in [false, true] {
+        let doc = nested(100_000, objects);
+        assert!(json::validate(doc.as_bytes()).is_err());
+        let doc = "[".repeat(1_000_000);
+        assert!(json::validate(doc.as_bytes()).is_err());
     }
+}
+
+#[test]
+fn the_depth_limit_is_serde_jsons() {
+    for objects in [false, true] {
+        for depth in 126..=129 {
+            let doc = nested(depth, objects);
+            let oracle = serde_json::from_slice::<Oracle>(doc.as_bytes()).is_ok();
+            let ours = json::validate(doc.as_bytes()).is_ok();
+            assert_eq!(ours, oracle, "depth {depth}, objects {objects}");
+            assert_eq!(ours, depth <= json::MAX_DEPTH, "depth {depth}");
+            // What a handler's typed parse says about the same event.
+            #[cfg(feature = "serde")]
+            {
+                use lambda_zero::{Context, Invocation};
+                let inv = Invocation::new(Context::default(), doc.as_bytes());
+                assert_eq!(inv.json::<Oracle>().is_ok(), ours, "depth {depth}");
+                // serde_json skips a value without a depth limit: what
+                // validate accepts, a skipping parse accepts too.
+                assert!(
+                    !ours || inv.json::<serde::de::IgnoredAny>().is_ok(),
+                    "depth {depth}, skipped"
+                );
+            }
+        }
+    }
+    assert_eq!(json::MAX_DEPTH, 127);
 }
 
 #[test]

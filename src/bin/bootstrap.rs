@@ -1,9 +1,11 @@
-//! The default `bootstrap`: answers every event with a pre-built API Gateway
-//! proxy response (`200`, `text/plain`, `Hello World!`), the seed's
-//! behaviour without its bugs. The response is built once; each invocation
-//! only writes the POST head and this body in one `writev`.
+//! The default `bootstrap`: answers every event with a pre-built HTTP
+//! response (`200`, `text/plain`, `Hello World!`) in the shape its
+//! integration accepts: REST API (and any other event), HTTP API / function
+//! URL, ALB, ALB with multi-value headers (`apigw::PrebuiltSet`). The
+//! answers are built once; each invocation picks one with a bounded scan of
+//! the event and writes the POST head and that body in one `writev`.
 
 fn main() {
-    let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
-    lambda_zero::run_prebuilt(&body)
+    let hello = lambda_zero::apigw::PrebuiltSet::text(200, "text/plain", "Hello World!");
+    lambda_zero::run_prebuilt_per_event(|event| hello.for_event(event))
 }
