@@ -18,9 +18,9 @@
 //! `cargo bench --bench micro`.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lambda_zero::config::Endpoint;
-use lambda_zero::event::{HttpRequest, Shape};
-use lambda_zero::http::{Connect, Connection, Wait};
+use lambda_zero::events::{HttpRequest, Shape};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::{Connect, Connection, Wait};
 use lambda_zero::{Config, Runtime};
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -350,7 +350,13 @@ fn bench_head(c: &mut Criterion) {
 
 fn bench_loop(c: &mut Criterion) {
     let mut group = c.benchmark_group("invoke_in_memory");
-    let hello = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
+    let hello = lambda_zero::events::Prebuilt::text(
+        lambda_zero::events::Shape::RestApi,
+        200,
+        "text/plain",
+        "Hello World!",
+    )
+    .into_bytes();
     let event = Rc::new(answer_with_length(&event()));
     let endpoint = Endpoint::parse(HOST).expect("endpoint");
     group.bench_function(BenchmarkId::from_parameter("lambda-zero"), |b| {
@@ -365,7 +371,7 @@ fn bench_loop(c: &mut Criterion) {
             let elapsed = start.elapsed();
             // The script ends with a 500 to /next; anything else is a broken bench.
             assert!(
-                matches!(end, lambda_zero::Error::Status { status: 500, .. }),
+                matches!(end, lambda_zero::RuntimeError::Status { status: 500, .. }),
                 "{end}"
             );
             elapsed

@@ -11,9 +11,9 @@
 //!     --bootstrap target/release/examples/echo --file tests/data/apigw-http-v2.json
 //! ```
 
-use lambda_zero::apigw::HttpResponse;
-use lambda_zero::event::Error;
-use lambda_zero::{Invocation, Response};
+use lambda_zero::events::HttpResponse;
+use lambda_zero::Error;
+use lambda_zero::{Invocation, Output};
 
 /// The handler, with the buffers it reuses for every invocation.
 #[derive(Debug, Default)]
@@ -28,7 +28,7 @@ impl Echo {
     /// `{"shape":…,"method":…,"path":…,"query":…,"body":…,"bodyBytes":…}`;
     /// `body` is `null` when the body is not UTF-8. A non-HTTP or
     /// malformed event fails the invocation.
-    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let req = inv.http()?;
         let body = req.body(&mut self.body)?;
         let query = req.query_string(&mut self.query);

@@ -12,10 +12,10 @@
 //!     --bootstrap target/release/examples/json_api --file tests/data/apigw-http-v2.json
 //! ```
 
-use lambda_zero::apigw::HttpResponse;
-use lambda_zero::event::{Error, Shape};
-use lambda_zero::json::{self, Str};
-use lambda_zero::{Invocation, Response};
+use lambda_zero::events::json::{self, Str};
+use lambda_zero::events::HttpResponse;
+use lambda_zero::events::{Error, Shape};
+use lambda_zero::{Invocation, Output};
 
 /// Largest quantity accepted.
 pub const MAX_QTY: u64 = 1000;
@@ -55,7 +55,7 @@ fn order(body: &[u8]) -> Result<Order<'_>, Invalid> {
 
 impl JsonApi {
     /// Answers one request.
-    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let req = inv.http()?;
         let shape = req.shape();
         if req.method() != "POST" {
@@ -78,7 +78,7 @@ impl JsonApi {
     }
 }
 
-fn created(out: &mut Response<'_>, shape: Shape, order: &Order<'_>) {
+fn created(out: &mut Output<'_>, shape: Shape, order: &Order<'_>) {
     HttpResponse::new(out, shape, 201)
         .content_type("application/json")
         .body_with(|w| {
@@ -90,7 +90,7 @@ fn created(out: &mut Response<'_>, shape: Shape, order: &Order<'_>) {
         });
 }
 
-fn bad_request(out: &mut Response<'_>, shape: Shape, why: &Invalid) {
+fn bad_request(out: &mut Output<'_>, shape: Shape, why: &Invalid) {
     HttpResponse::new(out, shape, 400)
         .content_type("application/json")
         .body_with(|w| {

@@ -14,9 +14,9 @@
 //!     --bootstrap target/release/examples/router --file tests/data/alb.json
 //! ```
 
-use lambda_zero::apigw::{HttpResponse, Prebuilt};
-use lambda_zero::event::{Error, Shape};
-use lambda_zero::{Invocation, Response};
+use lambda_zero::events::{Error, Shape};
+use lambda_zero::events::{HttpResponse, Prebuilt};
+use lambda_zero::{Invocation, Output};
 
 /// The handler: its pre-built 404s and the buffers it reuses.
 #[derive(Debug)]
@@ -47,7 +47,7 @@ impl Default for Router {
 
 impl Router {
     /// Routes one request.
-    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let req = inv.http()?;
         let shape = req.shape();
         let path = req.path().decode(&mut self.path);

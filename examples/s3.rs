@@ -15,7 +15,7 @@
 //! ```
 
 use lambda_zero::events::{s3, Error};
-use lambda_zero::{Invocation, Response};
+use lambda_zero::{Invocation, Output};
 
 /// The handler, with the buffer it decodes keys into.
 #[derive(Debug, Default)]
@@ -26,7 +26,7 @@ pub struct S3Handler {
 impl S3Handler {
     /// Summarises one S3 event. A malformed event, or a key that is not
     /// valid URL encoding, fails the invocation (S3 retries it).
-    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let event = s3::Event::parse(inv.event)?;
         let mut created = 0u64;
         out.write_bytes(b"{\"objects\":[");

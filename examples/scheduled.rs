@@ -13,7 +13,7 @@
 //! ```
 
 use lambda_zero::events::{eventbridge, Error};
-use lambda_zero::{Invocation, Response};
+use lambda_zero::{Invocation, Output};
 
 /// The job's name, in its answers.
 pub const JOB: &str = "cleanup";
@@ -26,7 +26,7 @@ pub struct Scheduled {
 
 impl Scheduled {
     /// Runs the job once for a scheduled event.
-    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let event = eventbridge::Event::parse(inv.event)?;
         if !event.is_scheduled() {
             return Err(Error::WrongKind("a scheduled event"));
@@ -47,7 +47,7 @@ impl Scheduled {
 }
 
 /// A JSON string copied as it was in the event, or `null`.
-fn write_str_or_null(out: &mut Response<'_>, s: Option<lambda_zero::json::Str<'_>>) {
+fn write_str_or_null(out: &mut Output<'_>, s: Option<lambda_zero::events::json::Str<'_>>) {
     match s {
         Some(s) => {
             out.write_bytes(b"\"");

@@ -16,9 +16,9 @@
 //!     --bootstrap target/release/examples/sqs_batch --file tests/data/sqs-event.json
 //! ```
 
+use lambda_zero::events::json;
 use lambda_zero::events::{sqs, BatchItemFailures, Error};
-use lambda_zero::json;
-use lambda_zero::{Invocation, Response};
+use lambda_zero::{Invocation, Output};
 
 /// Largest quantity accepted.
 pub const MAX_QTY: u64 = 1000;
@@ -35,7 +35,7 @@ impl SqsBatch {
     /// Processes one batch and answers with the messages that failed. A
     /// malformed event, or a record without a message id, fails the whole
     /// invocation (Lambda then retries the whole batch).
-    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    pub fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let batch = sqs::Event::parse(inv.event)?;
         let mut failures = BatchItemFailures::new(out);
         for message in batch.records() {

@@ -218,8 +218,8 @@ check "echo invoke (ALB multi-value sample)" "$answer" \
   'v["statusDescription"] == "200 OK" and v["multiValueHeaders"] == {"content-type": ["application/json"]} and body["query"] == "key=hello&myKey=val1&myKey=val2"'
 error=$(invoke_error echo '{"not":"an HTTP event"}')
 case $error in
-  *Http.InvalidEvent*"event is not an API Gateway, function URL or ALB request"*)
-    echo "ok   echo invoke (not HTTP): failed with Http.InvalidEvent: event is not an API Gateway, function URL or ALB request" ;;
+  *Event.Invalid*"event is not an API Gateway, function URL or ALB request"*)
+    echo "ok   echo invoke (not HTTP): failed with Event.Invalid: event is not an API Gateway, function URL or ALB request" ;;
   *) fail "echo invoke (not HTTP): $error" ;;
 esac
 reply=$(url echo POST '/echo/wo%20rld?x=1&y=a%20b' '{"k":"v \"q\""}')

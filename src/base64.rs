@@ -9,7 +9,7 @@
 //! encoding).
 //!
 //! ```
-//! use lambda_zero::base64;
+//! use lambda_zero::internals::base64;
 //! let mut text = Vec::new();
 //! base64::encode(b"hi!?", &mut text);
 //! assert_eq!(text, b"aGkhPw==");

@@ -1,201 +1,178 @@
-#![doc = include_str!("../README.md")]
+//! A zero-allocation AWS Lambda runtime for Rust functions: one persistent
+//! connection to the Runtime API, buffers reused for the life of the
+//! process, borrowed views of each event, and no async executor.
+//!
+//! **What it does.** Runs a handler for every invocation (`run`), several
+//! at once on Lambda Managed Instances (`run_concurrent`), streamed
+//! responses (`run_streaming`), init errors (`run_with_init`), constant
+//! answers (`run_prebuilt`); reports handler errors and panics (under
+//! `panic = "unwind"` and `"abort"`) to Lambda and to the log; logs in
+//! Lambda's text and JSON formats; reads HTTP events (API Gateway REST and
+//! HTTP APIs, function URLs, ALB) and SQS, SNS, S3, EventBridge, DynamoDB
+//! Streams and Kinesis events without copying them.
+//!
+//! **What it may do later.** More event sources, Lambda extensions as a
+//! library.
+//!
+//! **What it will never do.** Allocate on the warm path of the runtime,
+//! pull in an async executor, or panic on anything the Runtime API sends.
+//!
+//! # How it fits together
+//!
+//! ```text
+//!                 ┌──────────── runtime (the loop; knows Lambda) ───────────┐
+//!  Runtime API ──>│ client::Connection ──> Context/Invocation ──> handler ──│──> Output / Stream ──> client
+//!  (one TCP       │ (HTTP/1.1 over one      (borrowed views      (yours)   │    (the reused send
+//!   connection)   │  TcpStream, reused       of the receive                │     buffer)
+//!                 │  buffers; knows bytes)   buffer)                       │
+//!                 └─────────────────────────────────────────────────────────┘
+//!                                       events (beside the loop, never under it):
+//!                                       HttpRequest, HttpResponse, sqs, s3, …, json
+//! ```
+//!
+//! The client knows HTTP and nothing of Lambda; the loop knows Lambda and
+//! nothing of sockets or of what events mean; the event layer reads the
+//! bytes a handler gets and writes the answers it returns. Nothing imports
+//! upwards.
+//!
+//! # Getting started
+//!
+//! ```toml
+//! [dependencies]
+//! lambda-zero = "0.1"
+//! ```
+//!
+//! ```no_run
+//! use lambda_zero::{events::HttpResponse, Error, Invocation, Output};
+//!
+//! fn main() {
+//!     lambda_zero::run(|inv: &Invocation<'_>, out: &mut Output<'_>| {
+//!         let req = inv.http()?; // an HTTP API, REST API, function URL or ALB event
+//!         let mut scratch = String::new();
+//!         let name = req.query("name").map_or("world", |n| n.decode(&mut scratch));
+//!         HttpResponse::new(out, req.shape(), 200)
+//!             .content_type("text/plain")
+//!             .body_with(|body| {
+//!                 body.text("Hello, ");
+//!                 body.text(name);
+//!             });
+//!         Ok::<(), Error>(())
+//!     })
+//! }
+//! ```
+//!
+//! `templates/function/` in the repository is a whole function project
+//! (Cargo profiles, SAM template, the static musl build) to copy.
+//!
+//! # Handlers and errors
+//!
+//! A handler gets the [`Invocation`] (its [`Context`] and the event bytes,
+//! both borrowed from the receive buffer) and an [`Output`] writing into
+//! the reused send buffer. `Ok(())` sends what was written. `Err(e)` sends
+//! `{"errorMessage", "errorType"}` to `/error` and logs one line; any
+//! [`HandlerError`] works (`&str`, `String`, `std::io::Error`,
+//! `Box<dyn Error + Send + Sync>`, [`Diagnostic`] to choose the type, and
+//! the crate's own [`Error`]). A request the HTTP client got wrong
+//! ([`Error::BadRequest`], a body that is not well-formed JSON) answers
+//! `400` in the event's shape instead of failing the invocation. A panic is
+//! caught and reported as `Runtime.Panic` (under `panic = "abort"`, a hook
+//! reports it before the process ends).
+//!
+//! # Events
+//!
+//! [`Invocation::http`] reads HTTP events; [`events`] has the other event
+//! sources and the response builders, [`events::json`] the strict JSON
+//! scanner under them. With the `serde` feature, [`Invocation::json`]
+//! deserializes into any `serde` type (`aws_lambda_events` included),
+//! borrowing from the event.
+//!
+//! # Streaming, concurrency, logs
+//!
+//! [`run_streaming`] hands the handler a [`Stream`]: chunks go out while it
+//! writes (function URL response streaming, with an HTTP prelude).
+//! [`run_concurrent`] serves `AWS_LAMBDA_MAX_CONCURRENCY` invocations at
+//! once, one thread with its own connection and buffers per slot. The
+//! [`info!`] family of macros logs in the format `AWS_LAMBDA_LOG_FORMAT`
+//! asks for, with the request id.
+//!
+//! # The zero-allocation contract
+//!
+//! After the first invocation has sized the buffers, a warm invocation
+//! whose event and response are no larger than ones already seen makes no
+//! heap allocation in the crate: reading the event, building the context,
+//! calling the handler, writing the response or the error report, logging.
+//! What the handler allocates is its own business. Counting-allocator
+//! tests hold this to zero.
+//!
+//! # Cargo features
+//!
+//! - `serde`: [`Invocation::json`] with `serde_json`, borrowing.
+//! - `log`: the `log` facade's records go through the Lambda logger.
+//! - `tracing`: `tracing` events go through the Lambda logger.
+//! - `sigterm`: exit 0 on `SIGTERM` once the invocation in flight is
+//!   answered.
+//! - `fuzz-bench-internals`: exposes the HTTP client and other internals to
+//!   the crate's own tests, fuzz targets and benches. Not a stable
+//!   interface; never needed by a function.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
+// Docs link items of optional features; docs.rs builds with all of them.
+#![cfg_attr(not(feature = "serde"), allow(rustdoc::broken_intra_doc_links))]
 
-mod abort;
-pub mod apigw;
-pub mod base64;
-pub mod config;
-pub mod context;
-pub mod error;
-pub mod event;
+mod base64;
+mod client;
 pub mod events;
-pub mod http;
-pub mod json;
-pub mod log;
-pub mod response;
-pub mod runtime;
-#[cfg(feature = "sigterm")]
-pub mod shutdown;
-pub mod stream;
+mod runtime;
+mod text;
 
-pub use apigw::{HttpResponse, Prebuilt};
-pub use config::Config;
-pub use context::{Context, Invocation};
-pub use error::{Diagnostic, Error, HandlerError};
-pub use event::{HttpRequest, Shape};
-pub use response::Response;
+// The public interface is:
+pub use events::Error;
+pub use runtime::config::Config;
+pub use runtime::context::{Context, Invocation};
+pub use runtime::entry::{
+    exit, run, run_concurrent, run_prebuilt, run_prebuilt_per_event, run_streaming, run_with_init,
+};
+pub use runtime::error::{Diagnostic, HandlerError, RuntimeError};
+#[cfg(feature = "log")]
+pub use runtime::log::init_log_facade;
+pub use runtime::output::Output;
+pub use runtime::stream::Stream;
 pub use runtime::Runtime;
-pub use stream::Stream;
 
-/// Runs `handler` for every invocation, for the life of the process.
-///
-/// Reads `AWS_LAMBDA_RUNTIME_API`, then loops over `GET /next`. Returns only
-/// by exiting: when the Runtime API cannot go on (or the environment is
-/// wrong) it prints one line, `lambda-zero: fatal: …`, to stderr and exits
-/// with status 1.
-///
-/// An `FnMut` handler serves one invocation at a time, whatever
-/// `AWS_LAMBDA_MAX_CONCURRENCY` says (a note on stderr says so when it is
-/// above 1); [`run_concurrent`] serves several.
-///
-/// Closures get their argument types inferred; a closure built elsewhere
-/// and passed in needs them spelled out (`|inv: &Invocation<'_>, out:
-/// &mut Response<'_>|`).
-pub fn run<F, E>(handler: F) -> !
-where
-    F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
-    E: HandlerError,
-{
-    let (mut runtime, workers) = start();
-    if workers > 1 {
-        log::write(
-            log::Level::Warn,
-            format_args!(
-                "lambda-zero: AWS_LAMBDA_MAX_CONCURRENCY={workers}, but an FnMut handler serves one \
-                 invocation at a time (use run_concurrent with an Fn + Sync handler)"
-            ),
-        );
+/// What the logging macros expand to; not part of the interface.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::runtime::log::{write, Level};
+}
+
+/// Internals the crate's own tests, fuzz targets and benches drive
+/// directly. Not a stable interface: it changes with any release.
+#[cfg(feature = "fuzz-bench-internals")]
+#[doc(hidden)]
+pub mod internals {
+    /// The base64 codec (the event layer's and the streaming trailers').
+    pub mod base64 {
+        pub use crate::base64::{decode, decode_in_place, encode, encoded_len, DecodeError};
     }
-    exit(runtime.run(handler))
-}
-
-/// Like [`run`], with `AWS_LAMBDA_MAX_CONCURRENCY` workers (Lambda Managed
-/// Instances; 1 when unset): plain threads, each with its own connection
-/// and buffers, sharing `handler`, which is therefore `Fn + Sync`. The
-/// first worker to meet a fatal error ends the process. An invalid value
-/// is an init error (reported to `/init/error`, exit 1).
-///
-/// ```no_run
-/// use std::sync::atomic::{AtomicU64, Ordering};
-///
-/// let served = AtomicU64::new(0);
-/// lambda_zero::run_concurrent(|inv, out| {
-///     let n = served.fetch_add(1, Ordering::Relaxed);
-///     out.write_bytes(format!("{{\"n\":{n},\"bytes\":{}}}", inv.event.len()).as_bytes());
-///     Ok::<(), std::convert::Infallible>(())
-/// })
-/// ```
-pub fn run_concurrent<F, E>(handler: F) -> !
-where
-    F: Fn(&Invocation<'_>, &mut Response<'_>) -> Result<(), E> + Sync,
-    E: HandlerError,
-{
-    let (runtime, workers) = start();
-    runtime::spawn_workers(workers, |_| exit(runtime.worker().run(&handler)));
-    unreachable!("workers only stop by exiting")
-}
-
-/// Answers every invocation with `body`, built once; the fastest loop
-/// there is (the default `bootstrap` runs this), on
-/// `AWS_LAMBDA_MAX_CONCURRENCY` workers. Exits like [`run`].
-///
-/// ```no_run
-/// let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
-/// lambda_zero::run_prebuilt(&body)
-/// ```
-pub fn run_prebuilt(body: &[u8]) -> ! {
-    run_prebuilt_per_event(|_| body)
-}
-
-/// Like [`run_prebuilt`], answering each invocation with the body `choose`
-/// picks for its event among answers built once, e.g. one per event shape
-/// (the default `bootstrap` does this). `choose` runs once per event and
-/// should be a cheap scan.
-pub fn run_prebuilt_per_event<'b>(choose: impl Fn(&[u8]) -> &'b [u8] + Sync) -> ! {
-    let (runtime, workers) = start();
-    runtime::spawn_workers(workers, |_| {
-        exit(runtime.worker().run_prebuilt_per_event(&choose))
-    });
-    unreachable!("workers only stop by exiting")
-}
-
-/// Runs a streaming `handler` for every invocation: what it writes to the
-/// [`Stream`] goes out while it runs (see [`Runtime::run_streaming`]).
-/// Serves one invocation at a time. Exits like [`run`].
-pub fn run_streaming<F, E>(handler: F) -> !
-where
-    F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
-    E: HandlerError,
-{
-    let (mut runtime, _) = start();
-    exit(runtime.run_streaming(handler))
-}
-
-/// Runs `init` once, then its handler for every invocation. An `init`
-/// error (or panic) is reported to `/init/error`, then the process exits
-/// with status 1.
-///
-/// ```no_run
-/// use lambda_zero::Diagnostic;
-///
-/// lambda_zero::run_with_init(|config| {
-///     let table = std::env::var("TABLE")
-///         .map_err(|_| Diagnostic { error_type: "Init.Config", error_message: "TABLE is not set" })?;
-///     let greeting = format!("{{\"function\":\"{}\",\"table\":\"{table}\"}}", config.function_name);
-///     Ok::<_, Diagnostic>(move |_inv: &lambda_zero::Invocation<'_>, out: &mut lambda_zero::Response<'_>| {
-///         out.write_bytes(greeting.as_bytes());
-///         Ok::<(), std::convert::Infallible>(())
-///     })
-/// })
-/// ```
-pub fn run_with_init<I, H, IE, E>(init: I) -> !
-where
-    I: FnOnce(&Config) -> Result<H, IE>,
-    IE: HandlerError,
-    H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
-    E: HandlerError,
-{
-    let (mut runtime, _) = start();
-    let config = runtime.config().clone();
-    let handler = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&config))) {
-        Ok(Ok(handler)) => handler,
-        Ok(Err(err)) => exit(runtime.report_init_error(&err)),
-        Err(_) => exit(runtime.report_init_error(&Diagnostic {
-            error_type: runtime::PANIC_ERROR_TYPE,
-            error_message: "init panicked",
-        })),
+    pub use crate::client::{
+        write_parts, Connect, Connection, Error as HttpError, Message, Pipelined, TcpConnector,
+        Wait, MAX_BODY_LIMIT, MAX_CHUNK_LINE, MAX_DRAIN_LEN, MAX_HEAD_LEN,
     };
-    exit(runtime.run(handler))
-}
-
-/// Start-up shared by the entry points: the runtime from the environment
-/// and the number of workers, or an exit (an invalid
-/// `AWS_LAMBDA_MAX_CONCURRENCY` reported to `/init/error` first).
-fn start() -> (Runtime, usize) {
-    let mut runtime = Runtime::from_env().unwrap_or_else(|e| exit(e));
-    runtime.install_abort_hook();
-    #[cfg(feature = "sigterm")]
-    if let Err(e) = shutdown::install() {
-        log::write(
-            log::Level::Warn,
-            format_args!("lambda-zero: no SIGTERM handler: {e}"),
-        );
-    }
-    match config::max_concurrency_from_env() {
-        Ok(workers) => (runtime, workers),
-        Err(e) => exit(runtime.report_init_error(&Diagnostic {
-            error_type: runtime::INVALID_CONFIG_ERROR_TYPE,
-            error_message: &e,
-        })),
-    }
-}
-
-/// Ends the process the way the `run` functions do on a fatal error: the
-/// one-line diagnostic `lambda-zero: fatal: …` on stderr, exit status 1.
-/// For loops driven through [`Runtime`]:
-///
-/// ```no_run
-/// let mut runtime = lambda_zero::Runtime::from_env().unwrap_or_else(|e| lambda_zero::exit(e));
-/// runtime.set_xray_env(true);
-/// lambda_zero::exit(runtime.run(|inv, out| {
-///     out.write_bytes(std::env::var("_X_AMZN_TRACE_ID").unwrap_or_default().as_bytes());
-///     Ok::<(), std::convert::Infallible>(())
-/// }))
-/// ```
-pub fn exit(err: Error) -> ! {
-    // process::exit skips destructors: flush what the handler printed.
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    eprintln!("lambda-zero: fatal: {err}");
-    std::process::exit(1)
+    pub use crate::events::batch::FromRecord;
+    pub use crate::events::scanner::{get as json_get, MAX_DEPTH as JSON_MAX_DEPTH};
+    pub use crate::events::sniff::SNIFF_LIMIT;
+    pub use crate::runtime::config::{
+        endpoint_from_env, max_concurrency_from_env, parse_max_concurrency, Endpoint,
+        MAX_CONCURRENCY_LIMIT, MAX_CONCURRENCY_VAR, PIPELINE_VAR, RUNTIME_API_VAR,
+    };
+    pub use crate::runtime::log::{enabled, format_record, settings, Format, Level, Settings};
+    pub use crate::runtime::stream::{
+        DEFAULT_CONTENT_TYPE, HTTP_INTEGRATION_CONTENT_TYPE, STREAM_CHUNK_LEN,
+    };
+    pub use crate::runtime::{
+        push_path_segment, DEFAULT_IO_TIMEOUT, EVENT_TOO_LARGE_ERROR_TYPE,
+        INVALID_CONFIG_ERROR_TYPE, INVALID_HEADERS_ERROR_TYPE, INVALID_REQUEST_ID_ERROR_TYPE,
+        MAX_ERROR_TYPE_HEADER_LEN, MAX_EVENT_LEN, MAX_REQUEST_ID_LEN, MAX_SKIPPED_IN_A_ROW,
+        PANIC_ERROR_TYPE, STREAM_FAILED_ERROR_TYPE, XRAY_ENV_VAR,
+    };
 }

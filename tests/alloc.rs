@@ -6,8 +6,8 @@
 //! building the context, calling the handler, writing the response or the
 //! error report, reading the `202` — must allocate nothing.
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::{Config, Diagnostic, Error, Runtime};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::{Config, Diagnostic, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 #[path = "support/counting.rs"]
 mod counting;
@@ -75,7 +75,10 @@ fn warm_invocations_allocate_nothing_on_success_and_error_paths() {
         });
         (samples, err)
     });
-    assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+    assert!(
+        matches!(err, RuntimeError::Status { status: 500, .. }),
+        "{err}"
+    );
     assert_eq!(samples.len(), total);
     let records = emu.records();
     assert_eq!(
@@ -111,7 +114,13 @@ impl std::fmt::Display for Failure {
 
 #[test]
 fn the_prebuilt_loop_allocates_nothing_at_all_after_start_up() {
-    let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
+    let body = lambda_zero::events::Prebuilt::text(
+        lambda_zero::events::Shape::RestApi,
+        200,
+        "text/plain",
+        "Hello World!",
+    )
+    .into_bytes();
     let mut totals = Vec::new();
     for n in [10, 1000] {
         let emu = Emulator::start(
@@ -125,7 +134,10 @@ fn the_prebuilt_loop_allocates_nothing_at_all_after_start_up() {
             let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
             let before = allocations();
             let err = rt.run_prebuilt(&body);
-            assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+            assert!(
+                matches!(err, RuntimeError::Status { status: 500, .. }),
+                "{err}"
+            );
             allocations() - before
         });
         assert_eq!(emu.records().len(), n);
@@ -179,7 +191,10 @@ fn warm_streamed_invocations_allocate_nothing() {
             }
             Ok(())
         });
-        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeError::Status { status: 500, .. }),
+            "{err}"
+        );
         samples
     });
     assert_eq!(emu.records().len(), total);

@@ -4,8 +4,8 @@
 //! through the three examples, counted by the counting allocator on the
 //! runtime's thread (the emulator serves from other threads).
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::{Config, Error, HandlerError, Invocation, Response, Runtime};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::{Config, HandlerError, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 #[path = "support/counting.rs"]
 mod counting;
@@ -76,7 +76,7 @@ fn mix() -> Vec<Vec<u8>> {
 /// invocations).
 fn measure<H, E>(name: &'static str, make: impl FnOnce() -> H + Send + 'static) -> (f64, usize)
 where
-    H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    H: FnMut(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
     E: HandlerError,
 {
     let (emu, per_round) = serve_the_mix();
@@ -90,7 +90,10 @@ where
             samples.push(allocations());
             handler(inv, out)
         });
-        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeError::Status { status: 500, .. }),
+            "{err}"
+        );
         samples
     });
     let records = emu.records();
@@ -136,7 +139,7 @@ fn warm_allocations(name: &str, samples: &[usize], per_round: usize) -> (f64, us
 fn the_echo_example_allocates_nothing_per_invocation() {
     let (per, n) = measure("echo", || {
         let mut echo = echo::Echo::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| echo.handle(inv, out)
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| echo.handle(inv, out)
     });
     assert!(n > 1000);
     assert_eq!(per, 0.0, "warm invocations allocated");
@@ -146,7 +149,7 @@ fn the_echo_example_allocates_nothing_per_invocation() {
 fn the_router_example_allocates_nothing_per_invocation() {
     let (per, _) = measure("router", || {
         let mut router = router::Router::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| router.handle(inv, out)
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| router.handle(inv, out)
     });
     assert_eq!(per, 0.0, "warm invocations allocated");
 }
@@ -155,26 +158,26 @@ fn the_router_example_allocates_nothing_per_invocation() {
 fn the_json_api_example_allocates_nothing_per_invocation() {
     let (per, _) = measure("json_api", || {
         let mut api = json_api::JsonApi::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| api.handle(inv, out)
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| api.handle(inv, out)
     });
     assert_eq!(per, 0.0, "warm invocations allocated");
 }
 
 #[test]
 fn every_accessor_and_every_builder_path_allocates_nothing() {
-    use lambda_zero::apigw::{HttpResponse, Prebuilt};
-    use lambda_zero::event::Shape;
+    use lambda_zero::events::Shape;
+    use lambda_zero::events::{HttpResponse, Prebuilt};
     let (per, _) = measure("accessors", || {
         let prebuilt = Prebuilt::text(Shape::HttpApi, 200, "text/plain", "pre-built");
         let mut body = Vec::new();
         let mut query = String::new();
         let mut text = String::new();
         let mut n = 0usize;
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| {
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| {
             n += 1;
             let Ok(req) = inv.http() else {
                 prebuilt.write_to(out);
-                return Ok::<(), lambda_zero::event::Error>(());
+                return Ok::<(), lambda_zero::Error>(());
             };
             // Touch everything.
             let mut sink = 0usize;
@@ -220,8 +223,8 @@ fn every_accessor_and_every_builder_path_allocates_nothing() {
 
 #[test]
 fn the_default_bootstraps_answer_per_shape_allocates_nothing_per_invocation() {
-    use lambda_zero::apigw::PrebuiltSet;
-    use lambda_zero::event::Shape;
+    use lambda_zero::events::PrebuiltSet;
+    use lambda_zero::events::Shape;
     use std::cell::RefCell;
     let (emu, per_round) = serve_the_mix();
     let api = emu.runtime_api();
@@ -235,7 +238,10 @@ fn the_default_bootstraps_answer_per_shape_allocates_nothing_per_invocation() {
             samples.borrow_mut().push(allocations());
             hello.for_event(event)
         });
-        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeError::Status { status: 500, .. }),
+            "{err}"
+        );
         samples.into_inner()
     });
     let records = emu.records();

@@ -6,9 +6,9 @@
 mod counting;
 
 use counting::{allocations, counted};
-use lambda_zero::config::Endpoint;
-use lambda_zero::log::{self, Format, Level};
-use lambda_zero::{Config, Error, Runtime};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::{enabled, settings, Format, Level};
+use lambda_zero::{Config, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Script};
 
 #[test]
@@ -17,8 +17,8 @@ fn json_logging_in_every_invocation_allocates_nothing_once_warm() {
     const TOTAL: usize = 60;
     std::env::set_var("AWS_LAMBDA_LOG_FORMAT", "JSON");
     std::env::set_var("AWS_LAMBDA_LOG_LEVEL", "INFO");
-    assert_eq!(log::settings().format, Format::Json);
-    assert!(!log::enabled(Level::Debug));
+    assert_eq!(settings().format, Format::Json);
+    assert!(!enabled(Level::Debug));
 
     let script =
         Script::new().events((0..TOTAL).map(|i| Event::new(format!("log-{i}"), "{\"k\":\"v\"}")));
@@ -39,7 +39,10 @@ fn json_logging_in_every_invocation_allocates_nothing_once_warm() {
             out.write_bytes(b"ok");
             Ok::<(), std::convert::Infallible>(())
         });
-        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeError::Status { status: 500, .. }),
+            "{err}"
+        );
         samples
     });
     let warm = samples[TOTAL - 1] - samples[WARM_UP];

@@ -5,8 +5,8 @@
 mod counting;
 
 use counting::{allocations, count_this_thread};
-use lambda_zero::config::Endpoint;
-use lambda_zero::{Config, Diagnostic, Error, Runtime};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::{Config, Diagnostic, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -36,7 +36,7 @@ fn workers_serve_interleaved_events_each_answer_reaching_its_own_id() {
     let served = AtomicUsize::new(0);
     let warm_allocations = AtomicUsize::new(0);
     let threads = Mutex::new(HashSet::new());
-    let handler = |inv: &lambda_zero::Invocation<'_>, out: &mut lambda_zero::Response<'_>| {
+    let handler = |inv: &lambda_zero::Invocation<'_>, out: &mut lambda_zero::Output<'_>| {
         count_this_thread();
         let calls = CALLS.with(|c| c.get() + 1);
         CALLS.with(|c| c.set(calls));
@@ -70,7 +70,7 @@ fn workers_serve_interleaved_events_each_answer_reaching_its_own_id() {
         assert!(
             matches!(
                 e,
-                Error::Status {
+                RuntimeError::Status {
                     during: "GET /next",
                     status: 500
                 }

@@ -3,10 +3,10 @@
 //! parser for every shape, and the three examples run against the
 //! emulator.
 
-use lambda_zero::apigw::{HttpResponse, Prebuilt};
-use lambda_zero::config::Endpoint;
-use lambda_zero::event::{Error as EventError, HttpRequest, Shape};
-use lambda_zero::{Config, Context, Error, HandlerError, Invocation, Response, Runtime};
+use lambda_zero::events::{Error as EventError, HttpRequest, Shape};
+use lambda_zero::events::{HttpResponse, Prebuilt};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::{Config, Context, HandlerError, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Record, Script};
 use serde_json::{json, Value};
 
@@ -36,7 +36,7 @@ fn sample(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn s(v: Option<lambda_zero::json::Str<'_>>) -> Option<String> {
+fn s(v: Option<lambda_zero::events::json::Str<'_>>) -> Option<String> {
     v.map(|s| s.to_string())
 }
 
@@ -401,7 +401,7 @@ fn bodies_of_every_kind() {
         assert_eq!(v["body"], "");
 
         let event = br#"{"k":"a \"b\" \u00e9\n"}"#;
-        let k = lambda_zero::json::parse(event)
+        let k = lambda_zero::events::json::parse(event)
             .unwrap()
             .get("k")
             .unwrap()
@@ -473,7 +473,7 @@ fn responses_deserialize_as_aws_lambda_events_types() {
 
 fn serve<F, E>(events: Vec<Vec<u8>>, handler: F) -> Vec<Record>
 where
-    F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    F: FnMut(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
     E: HandlerError,
 {
     let script = Script::new().events(
@@ -487,7 +487,7 @@ where
     let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
     let err = rt.run(handler);
     assert!(
-        matches!(err, Error::Status { status: 500, .. }),
+        matches!(err, RuntimeError::Status { status: 500, .. }),
         "loop ended with {err}"
     );
     emu.records()
@@ -536,7 +536,7 @@ fn echo_example_answers_every_sample_in_its_shape() {
     assert_eq!(records[0].kind, Kind::Error);
     assert_eq!(
         records[0].header("lambda-runtime-function-error-type"),
-        Some("Http.InvalidEvent")
+        Some("Event.Invalid")
     );
     assert_eq!(records[1].kind, Kind::Error);
 }
@@ -643,7 +643,7 @@ fn a_handler_can_be_called_without_the_runtime() {
     let event = v2("GET", "/users/7", "", "");
     let inv = Invocation::new(Context::default(), &event);
     let mut buf = Vec::new();
-    let mut out = Response::for_test(&mut buf);
+    let mut out = Output::for_test(&mut buf);
     router::Router::default().handle(&inv, &mut out).unwrap();
     let v: Value = serde_json::from_slice(out.as_bytes()).unwrap();
     assert_eq!(v["body"], r#"{"id":"7"}"#);
@@ -675,7 +675,7 @@ mod typed {
         assert!(matches!(t.body, Cow::Owned(ref s) if s == "x \"y\""));
         let range = event.as_ptr_range();
         assert!(range.contains(&t.raw_path.as_ptr()), "borrowed, not copied");
-        let err = lambda_zero::event::from_json::<Borrowed<'_>>(b"{").unwrap_err();
+        let err = lambda_zero::events::from_json::<Borrowed<'_>>(b"{").unwrap_err();
         assert_eq!(err.error_type(), "Json.Deserialize");
     }
 
@@ -738,7 +738,7 @@ fn sniffing_agrees_with_the_parser_on_every_sample_in_any_key_order() {
             // form: AWS sends them first), or for a REST API event whose
             // `resource` comes late: that gets the same answer.
             let got = Shape::sniff(&event);
-            let late = form > 0 && event.len() > lambda_zero::event::SNIFF_LIMIT;
+            let late = form > 0 && event.len() > lambda_zero::internals::SNIFF_LIMIT;
             assert!(
                 got == Some(sniffed(shape)) || (got.is_none() && (shape == Shape::RestApi || late)),
                 "{name} form {form}: {got:?} for {}",
@@ -824,7 +824,7 @@ fn sniffing_anything_else_is_none_and_never_panics() {
     }
     // Past the limit: undecided, whatever follows.
     let mut late = br#"{"body":""#.to_vec();
-    late.resize(lambda_zero::event::SNIFF_LIMIT, b'x');
+    late.resize(lambda_zero::internals::SNIFF_LIMIT, b'x');
     late.extend_from_slice(br#"","version":"2.0"}"#);
     assert_eq!(Shape::sniff(&late), None);
 }

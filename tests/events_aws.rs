@@ -6,10 +6,11 @@
 //! invocation, counted by the counting allocator on the runtime's thread.
 
 use aws_lambda_events::{cloudwatch_events, dynamodb, eventbridge, kinesis, s3, sns, sqs};
-use lambda_zero::config::Endpoint;
+use lambda_zero::events::json::{self, Str};
 use lambda_zero::events::{self, BatchItemFailures, Error as EventsError};
-use lambda_zero::json::{self, Str};
-use lambda_zero::{base64, Config, Context, Error, HandlerError, Invocation, Response, Runtime};
+use lambda_zero::internals::base64;
+use lambda_zero::internals::Endpoint;
+use lambda_zero::{Config, Context, HandlerError, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 use serde_json::{json, Value};
 
@@ -545,7 +546,7 @@ fn kinesis_data_with_json_escapes_and_bad_base64() {
 #[test]
 fn batch_item_failures_are_what_aws_lambda_events_reads() {
     let mut buf = b"stale".to_vec();
-    let mut out = Response::for_test(&mut buf);
+    let mut out = Output::for_test(&mut buf);
     BatchItemFailures::new(&mut out).finish();
     let empty: sqs::SqsBatchResponse = serde_json::from_slice(out.as_bytes()).unwrap();
     assert!(empty.batch_item_failures.is_empty());
@@ -586,7 +587,9 @@ fn batch_item_failures_are_what_aws_lambda_events_reads() {
 fn malformed_and_incomplete_events_are_clear_errors() {
     use events::{dynamodb as d, eventbridge as e, kinesis as k, s3 as s3v, sns as n, sqs as q};
     use EventsError::*;
-    fn first<'a, T: events::FromRecord<'a>>(doc: &'a [u8]) -> Result<(), EventsError> {
+    fn first<'a, T: lambda_zero::internals::FromRecord<'a>>(
+        doc: &'a [u8],
+    ) -> Result<(), EventsError> {
         let mut records = events::Batch::<T>::parse(doc)?.records();
         records.next().expect("one record").map(|_| ())
     }
@@ -916,11 +919,11 @@ fn touch_every_view(event: &[u8], scratch: &mut Scratch) -> usize {
 
 fn invoke<E>(
     event: &[u8],
-    handle: impl FnOnce(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    handle: impl FnOnce(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
 ) -> Result<Value, E> {
     let inv = Invocation::new(Context::default(), event);
     let mut buf = Vec::new();
-    let mut out = Response::for_test(&mut buf);
+    let mut out = Output::for_test(&mut buf);
     handle(&inv, &mut out)?;
     Ok(serde_json::from_slice(out.as_bytes()).unwrap())
 }
@@ -1009,7 +1012,7 @@ fn allocations_per_warm_invocation<H, E>(
     make: impl FnOnce() -> H + Send + 'static,
 ) -> f64
 where
-    H: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    H: FnMut(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
     E: HandlerError,
 {
     let mix = mix();
@@ -1031,7 +1034,10 @@ where
             samples.push(allocations());
             handler(inv, out)
         });
-        assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeError::Status { status: 500, .. }),
+            "{err}"
+        );
         samples
     });
     let records = emu.records();
@@ -1051,7 +1057,7 @@ where
 fn every_view_and_accessor_allocates_nothing_per_warm_invocation() {
     let per = allocations_per_warm_invocation("views", || {
         let mut scratch = Scratch::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| {
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| {
             let n = touch_every_view(inv.event, &mut scratch);
             let mut failures = BatchItemFailures::new(out);
             if let Ok(e) = events::sqs::Event::parse(inv.event) {
@@ -1074,17 +1080,17 @@ fn every_view_and_accessor_allocates_nothing_per_warm_invocation() {
 fn the_event_examples_allocate_nothing_per_warm_invocation() {
     let per = allocations_per_warm_invocation("sqs_batch", || {
         let mut h = sqs_batch::SqsBatch::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| h.handle(inv, out)
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| h.handle(inv, out)
     });
     assert_eq!(per, 0.0, "sqs_batch: warm invocations allocated");
     let per = allocations_per_warm_invocation("s3", || {
         let mut h = s3_example::S3Handler::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| h.handle(inv, out)
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| h.handle(inv, out)
     });
     assert_eq!(per, 0.0, "s3: warm invocations allocated");
     let per = allocations_per_warm_invocation("scheduled", || {
         let mut h = scheduled::Scheduled::default();
-        move |inv: &Invocation<'_>, out: &mut Response<'_>| h.handle(inv, out)
+        move |inv: &Invocation<'_>, out: &mut Output<'_>| h.handle(inv, out)
     });
     assert_eq!(per, 0.0, "scheduled: warm invocations allocated");
 }

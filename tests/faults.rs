@@ -22,10 +22,10 @@
 mod fault_server;
 
 use fault_server::{accepted, drained, event, FaultServer, Step};
-use lambda_zero::config::Endpoint;
-use lambda_zero::http::{self, Connect, TcpConnector, MAX_HEAD_LEN};
-use lambda_zero::runtime::{EVENT_TOO_LARGE_ERROR_TYPE, MAX_EVENT_LEN};
-use lambda_zero::{Config, Error, Invocation, Response, Runtime};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::{Connect, HttpError, TcpConnector, MAX_HEAD_LEN};
+use lambda_zero::internals::{EVENT_TOO_LARGE_ERROR_TYPE, MAX_EVENT_LEN};
+use lambda_zero::{Config, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Record, Reply, Script};
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -54,15 +54,15 @@ fn runtime_timing_out(api: &str, io_timeout: Duration) -> Runtime {
 
 /// Runs a runtime that echoes the event until the API fails; returns why
 /// and the request ids the handler saw.
-fn serve_echo(api: &str) -> (Error, Vec<String>) {
+fn serve_echo(api: &str) -> (RuntimeError, Vec<String>) {
     serve_echo_timing_out(api, LONG)
 }
 
 /// `serve_echo` with the I/O timeout under test.
-fn serve_echo_timing_out(api: &str, io_timeout: Duration) -> (Error, Vec<String>) {
+fn serve_echo_timing_out(api: &str, io_timeout: Duration) -> (RuntimeError, Vec<String>) {
     let mut seen = Vec::new();
     let err =
-        runtime_timing_out(api, io_timeout).run(|inv: &Invocation<'_>, out: &mut Response<'_>| {
+        runtime_timing_out(api, io_timeout).run(|inv: &Invocation<'_>, out: &mut Output<'_>| {
             seen.push(inv.context.request_id.to_string());
             out.write_bytes(inv.event);
             Ok::<(), Infallible>(())
@@ -70,17 +70,17 @@ fn serve_echo_timing_out(api: &str, io_timeout: Duration) -> (Error, Vec<String>
     (err, seen)
 }
 
-fn is_drained(err: &Error) -> bool {
+fn is_drained(err: &RuntimeError) -> bool {
     matches!(
         err,
-        Error::Status {
+        RuntimeError::Status {
             during: "GET /next",
             status: 500
         }
     )
 }
 
-fn one_line(err: &Error) -> String {
+fn one_line(err: &RuntimeError) -> String {
     let line = err.to_string();
     assert!(!line.contains('\n') && !line.is_empty(), "{line:?}");
     line
@@ -114,102 +114,102 @@ fn with_id(rest: &str) -> Vec<u8> {
 
 #[test]
 fn garbage_heads_and_framing_stop_the_runtime_and_never_reach_the_handler() {
-    type Check = fn(&http::Error) -> bool;
+    type Check = fn(&HttpError) -> bool;
     let cases: Vec<(&str, Vec<u8>, Check)> = vec![
         (
             "status line not HTTP",
             b"SMTP ready\r\n\r\n".to_vec(),
-            |e| matches!(e, http::Error::Malformed(_)),
+            |e| matches!(e, HttpError::Malformed(_)),
         ),
         (
             "status code not 3 digits",
             b"HTTP/1.1 2x0 OK\r\n\r\n".to_vec(),
-            |e| matches!(e, http::Error::Malformed(_)),
+            |e| matches!(e, HttpError::Malformed(_)),
         ),
         ("HTTP/2 status line", b"HTTP/2 200\r\n\r\n".to_vec(), |e| {
-            matches!(e, http::Error::Malformed(_))
+            matches!(e, HttpError::Malformed(_))
         }),
         ("header without colon", with_id("Bad Header\r\n\r\n"), |e| {
-            matches!(e, http::Error::Malformed(_))
+            matches!(e, HttpError::Malformed(_))
         }),
         ("space before colon", with_id("X-A : b\r\n\r\n"), |e| {
-            matches!(e, http::Error::Malformed(_))
+            matches!(e, HttpError::Malformed(_))
         }),
         (
             "NUL in a header value",
             with_id("X-A: a\0b\r\nContent-Length: 0\r\n\r\n"),
-            |e| matches!(e, http::Error::Malformed(_)),
+            |e| matches!(e, HttpError::Malformed(_)),
         ),
         (
             "obsolete line folding",
             with_id("X-A: a\r\n b\r\nContent-Length: 0\r\n\r\n"),
-            |e| matches!(e, http::Error::Malformed(_)),
+            |e| matches!(e, HttpError::Malformed(_)),
         ),
         ("CR without LF", with_id("X-A: a\rb\r\n\r\n"), |e| {
-            matches!(e, http::Error::Malformed(_))
+            matches!(e, HttpError::Malformed(_))
         }),
         ("head one byte over the cap", head_too_large(), |e| {
-            matches!(e, http::Error::HeadTooLarge)
+            matches!(e, HttpError::HeadTooLarge)
         }),
         (
             "conflicting Content-Length",
             with_id("Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}x"),
-            |e| matches!(e, http::Error::ConflictingFraming),
+            |e| matches!(e, HttpError::ConflictingFraming),
         ),
         (
             "Content-Length list",
             with_id("Content-Length: 2, 2\r\n\r\n{}"),
-            |e| matches!(e, http::Error::InvalidContentLength),
+            |e| matches!(e, HttpError::InvalidContentLength),
         ),
         (
             "Content-Length and chunked",
             with_id("Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"),
-            |e| matches!(e, http::Error::ConflictingFraming),
+            |e| matches!(e, HttpError::ConflictingFraming),
         ),
         (
             "negative Content-Length",
             with_id("Content-Length: -1\r\n\r\n"),
-            |e| matches!(e, http::Error::InvalidContentLength),
+            |e| matches!(e, HttpError::InvalidContentLength),
         ),
         (
             "signed Content-Length",
             with_id("Content-Length: +2\r\n\r\n{}"),
-            |e| matches!(e, http::Error::InvalidContentLength),
+            |e| matches!(e, HttpError::InvalidContentLength),
         ),
         (
             "Content-Length past u64",
             with_id("Content-Length: 18446744073709551616\r\n\r\n"),
-            |e| matches!(e, http::Error::InvalidContentLength),
+            |e| matches!(e, HttpError::InvalidContentLength),
         ),
         (
             "hex Content-Length",
             with_id("Content-Length: 0x10\r\n\r\n"),
-            |e| matches!(e, http::Error::InvalidContentLength),
+            |e| matches!(e, HttpError::InvalidContentLength),
         ),
         (
             "gzip transfer coding",
             with_id("Transfer-Encoding: gzip, chunked\r\n\r\n"),
-            |e| matches!(e, http::Error::UnsupportedTransferEncoding),
+            |e| matches!(e, HttpError::UnsupportedTransferEncoding),
         ),
         (
             "chunked twice",
             with_id("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-            |e| matches!(e, http::Error::UnsupportedTransferEncoding),
+            |e| matches!(e, HttpError::UnsupportedTransferEncoding),
         ),
         (
             "chunk size past u64",
             with_id("Transfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n"),
-            |e| matches!(e, http::Error::InvalidChunk),
+            |e| matches!(e, HttpError::InvalidChunk),
         ),
         (
             "negative chunk size",
             with_id("Transfer-Encoding: chunked\r\n\r\n-1\r\n"),
-            |e| matches!(e, http::Error::InvalidChunk),
+            |e| matches!(e, HttpError::InvalidChunk),
         ),
         (
             "chunk data without CRLF",
             with_id("Transfer-Encoding: chunked\r\n\r\n2\r\n{}XY0\r\n\r\n"),
-            |e| matches!(e, http::Error::InvalidChunk),
+            |e| matches!(e, HttpError::InvalidChunk),
         ),
         (
             "chunk-size line past the cap",
@@ -219,12 +219,12 @@ fn garbage_heads_and_framing_stop_the_runtime_and_never_reach_the_handler() {
                 v.extend_from_slice(b"\r\n{}\r\n0\r\n\r\n");
                 v
             },
-            |e| matches!(e, http::Error::InvalidChunk),
+            |e| matches!(e, HttpError::InvalidChunk),
         ),
         (
             "malformed trailer",
             with_id("Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nbad trailer\r\n\r\n"),
-            |e| matches!(e, http::Error::Malformed(_)),
+            |e| matches!(e, HttpError::Malformed(_)),
         ),
     ];
     for (what, raw, expected) in cases {
@@ -237,7 +237,7 @@ fn garbage_heads_and_framing_stop_the_runtime_and_never_reach_the_handler() {
         let (err, seen) = serve_echo(&emu.runtime_api());
         let line = one_line(&err);
         match &err {
-            Error::Http {
+            RuntimeError::Http {
                 during: "GET /next",
                 source,
             } if expected(source) => {}
@@ -374,10 +374,10 @@ fn healthy(id: &str) -> Vec<Step> {
     ]
 }
 
-fn is_disconnect(e: &http::Error) -> bool {
+fn is_disconnect(e: &HttpError) -> bool {
     match e {
-        http::Error::Closed => true,
-        http::Error::Io(e) => matches!(
+        HttpError::Closed => true,
+        HttpError::Io(e) => matches!(
             e.kind(),
             io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
         ),
@@ -390,7 +390,7 @@ fn a_reset_before_the_first_answer_stops_the_runtime_without_retrying() {
     let server = FaultServer::start(vec![vec![Step::AwaitRequest, Step::Reset]]);
     let (err, seen) = serve_echo(&server.runtime_api());
     assert!(
-        matches!(&err, Error::Http { during: "GET /next", source } if is_disconnect(source)),
+        matches!(&err, RuntimeError::Http { during: "GET /next", source } if is_disconnect(source)),
         "{err:?}"
     );
     assert!(seen.is_empty());
@@ -438,7 +438,7 @@ fn a_reset_on_the_retry_too_stops_the_runtime() {
     ]);
     let (err, seen) = serve_echo(&server.runtime_api());
     assert!(
-        matches!(&err, Error::Http { during: "GET /next", source } if is_disconnect(source)),
+        matches!(&err, RuntimeError::Http { during: "GET /next", source } if is_disconnect(source)),
         "{err:?}"
     );
     assert_eq!(seen, ["a"]);
@@ -457,7 +457,7 @@ fn a_reset_mid_head_or_mid_body_never_reaches_the_handler() {
             ]]);
             let (err, seen) = serve_echo(&server.runtime_api());
             assert!(
-                matches!(&err, Error::Http { during: "GET /next", source } if is_disconnect(source)),
+                matches!(&err, RuntimeError::Http { during: "GET /next", source } if is_disconnect(source)),
                 "cut at {cut}, {end:?}: {err:?}"
             );
             assert!(seen.is_empty(), "cut at {cut}: the handler ran");
@@ -497,7 +497,7 @@ fn a_reset_during_the_response_post_and_its_retry_stops_the_runtime() {
     ]);
     let (err, seen) = serve_echo(&server.runtime_api());
     assert!(
-        matches!(&err, Error::Http { during: "POST /response", source } if is_disconnect(source)),
+        matches!(&err, RuntimeError::Http { during: "POST /response", source } if is_disconnect(source)),
         "{err:?}"
     );
     assert_eq!(seen, ["a"]);
@@ -512,9 +512,9 @@ fn a_post_never_answered_times_out_and_stops_the_runtime() {
     assert!(
         matches!(
             err,
-            Error::Http {
+            RuntimeError::Http {
                 during: "POST /response",
-                source: http::Error::TimedOut
+                source: HttpError::TimedOut
             }
         ),
         "{err:?}"
@@ -540,9 +540,9 @@ fn an_answer_stalled_mid_head_or_mid_body_times_out() {
         assert!(
             matches!(
                 err,
-                Error::Http {
+                RuntimeError::Http {
                     during: "GET /next",
-                    source: http::Error::TimedOut
+                    source: HttpError::TimedOut
                 }
             ),
             "cut at {cut}: {err:?}"
@@ -590,7 +590,7 @@ fn a_server_that_closes_every_connection_at_once_stops_the_runtime() {
     let server = FaultServer::start(vec![]);
     let (err, seen) = serve_echo(&server.runtime_api());
     assert!(
-        matches!(&err, Error::Http { during: "GET /next", source } if is_disconnect(source)),
+        matches!(&err, RuntimeError::Http { during: "GET /next", source } if is_disconnect(source)),
         "{err:?}"
     );
     assert!(seen.is_empty());
@@ -716,7 +716,7 @@ fn events_growing_to_six_mib_then_shrinking_never_grow_the_buffer_past_the_large
     let endpoint = Endpoint::parse(&grow.runtime_api()).unwrap();
     let mut rt = Runtime::with_connector(&endpoint, Config::default(), Switch(target.clone()));
     let mut seen = Vec::new();
-    let mut handler = |inv: &Invocation<'_>, out: &mut Response<'_>| {
+    let mut handler = |inv: &Invocation<'_>, out: &mut Output<'_>| {
         let i: usize = inv.context.request_id[1..].parse().unwrap();
         assert!(
             inv.event == patterned(i, inv.event.len()),

@@ -48,9 +48,9 @@ fn the_log_facade_goes_through_the_lambda_logger() {
     use std::process::Command;
 
     if std::env::var_os(FACADE_CHILD).is_some() {
-        lambda_zero::log::init_log_facade().unwrap();
+        lambda_zero::init_log_facade().unwrap();
         assert!(
-            lambda_zero::log::init_log_facade().is_err(),
+            lambda_zero::init_log_facade().is_err(),
             "a second logger is refused"
         );
         log::debug!("below the threshold");

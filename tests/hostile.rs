@@ -11,18 +11,18 @@
 #[path = "support/fault_server.rs"]
 mod fault_server;
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::http::Connect;
-use lambda_zero::runtime::{
+use lambda_zero::internals::Connect;
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::{
     INVALID_HEADERS_ERROR_TYPE, MAX_EVENT_LEN, MAX_SKIPPED_IN_A_ROW, STREAM_FAILED_ERROR_TYPE,
 };
-use lambda_zero::{Config, Diagnostic, Error, Invocation, Response, Runtime};
+use lambda_zero::{Config, Diagnostic, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Reply, Script};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::io::{self, Read, Write};
-use std::process::{Command, Output};
+use std::process::{Command, Output as ProcessOutput};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -165,11 +165,11 @@ fn request_lines(wire: &Wire) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn is_refused(err: &Error) -> bool {
+fn is_refused(err: &RuntimeError) -> bool {
     matches!(
         err,
-        Error::Http {
-            source: lambda_zero::http::Error::Connect(_),
+        RuntimeError::Http {
+            source: lambda_zero::internals::HttpError::Connect(_),
             ..
         }
     )
@@ -187,7 +187,7 @@ fn bytes_after_the_event_are_dropped_with_their_connection_never_served() {
         answers(&[ACCEPTED, &event("next", "{}"), ACCEPTED]),
     ]);
     let mut seen = Vec::new();
-    let err = rt.run(|inv: &Invocation<'_>, out: &mut Response<'_>| {
+    let err = rt.run(|inv: &Invocation<'_>, out: &mut Output<'_>| {
         seen.push(inv.context.request_id.to_string());
         out.write_bytes(b"ok");
         Ok::<(), Infallible>(())
@@ -216,7 +216,7 @@ fn bytes_after_a_post_answer_never_become_the_next_event() {
     ]);
     rt.set_pipelining(false);
     let mut seen = Vec::new();
-    let err = rt.run(|inv: &Invocation<'_>, _: &mut Response<'_>| {
+    let err = rt.run(|inv: &Invocation<'_>, _: &mut Output<'_>| {
         seen.push(inv.context.request_id.to_string());
         Ok::<(), Infallible>(())
     });
@@ -238,7 +238,7 @@ fn a_pipelined_stream_carries_exactly_one_more_answer() {
         answers(&[ACCEPTED]),
     ]);
     let mut seen = Vec::new();
-    let err = rt.run(|inv: &Invocation<'_>, _: &mut Response<'_>| {
+    let err = rt.run(|inv: &Invocation<'_>, _: &mut Output<'_>| {
         seen.push(inv.context.request_id.to_string());
         Ok::<(), Infallible>(())
     });
@@ -385,14 +385,17 @@ fn a_repeated_lambda_header_refuses_the_invocation() {
         Config::default(),
     )
     .unwrap()
-    .run(|inv: &Invocation<'_>, _: &mut Response<'_>| {
+    .run(|inv: &Invocation<'_>, _: &mut Output<'_>| {
         seen.push((
             inv.context.request_id.to_string(),
             inv.context.invocation_id.map(String::from),
         ));
         Ok::<(), Infallible>(())
     });
-    assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+    assert!(
+        matches!(err, RuntimeError::Status { status: 500, .. }),
+        "{err}"
+    );
     assert_eq!(seen, [("fine".to_string(), Some("inv-fine".to_string()))]);
     let posted: Vec<_> = emu
         .records()
@@ -454,14 +457,14 @@ fn a_run_of_answers_without_request_id_stops_the_runtime() {
         Config::default(),
     )
     .unwrap()
-    .run(|inv: &Invocation<'_>, _: &mut Response<'_>| {
+    .run(|inv: &Invocation<'_>, _: &mut Output<'_>| {
         seen.push(inv.context.request_id.to_string());
         Ok::<(), Infallible>(())
     });
     assert_eq!(seen, ["good"]);
     // ...and the next run of them ends the loop: no busy loop.
     assert!(
-        matches!(err, Error::NoUsableEvent { in_a_row, .. } if in_a_row == MAX_SKIPPED_IN_A_ROW),
+        matches!(err, RuntimeError::NoUsableEvent { in_a_row, .. } if in_a_row == MAX_SKIPPED_IN_A_ROW),
         "{err}"
     );
     assert_eq!(
@@ -472,7 +475,7 @@ fn a_run_of_answers_without_request_id_stops_the_runtime() {
     assert!(!err.to_string().contains('\n'));
 }
 
-fn bootstrap_against(api: &str) -> Output {
+fn bootstrap_against(api: &str) -> ProcessOutput {
     Command::new(env!("CARGO_BIN_EXE_bootstrap"))
         .env("AWS_LAMBDA_RUNTIME_API", api)
         .env_remove("AWS_LAMBDA_LOG_FORMAT")
@@ -521,8 +524,11 @@ fn an_oversized_event_is_drained_and_reported_on_the_same_connection() {
         Config::default(),
     )
     .unwrap()
-    .run(|_: &Invocation<'_>, _: &mut Response<'_>| Ok::<(), Infallible>(()));
-    assert!(matches!(err, Error::Status { status: 500, .. }), "{err}");
+    .run(|_: &Invocation<'_>, _: &mut Output<'_>| Ok::<(), Infallible>(()));
+    assert!(
+        matches!(err, RuntimeError::Status { status: 500, .. }),
+        "{err}"
+    );
     let records = emu.records();
     let got: Vec<_> = records
         .iter()
@@ -585,7 +591,7 @@ fn a_post_resent_after_a_reset_reads_its_400_as_already_answered() {
 #[derive(Clone)]
 struct PanicsOnWorker(
     std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    lambda_zero::http::TcpConnector,
+    lambda_zero::internals::TcpConnector,
 );
 
 impl Connect for PanicsOnWorker {
@@ -605,13 +611,13 @@ fn a_worker_that_panics_ends_the_process_with_one_line() {
         let emu =
             Emulator::start(Script::new().drained(lambda_zero_emulator::Drained::Block)).unwrap();
         let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-        let tcp = lambda_zero::http::TcpConnector::new(
+        let tcp = lambda_zero::internals::TcpConnector::new(
             endpoint.resolve().unwrap(),
             Duration::from_secs(30),
         );
         let connector = PanicsOnWorker(Default::default(), tcp);
         let rt = Runtime::with_connector(&endpoint, Config::default(), connector);
-        rt.run_workers(2, &|_: &Invocation<'_>, _: &mut Response<'_>| {
+        rt.run_workers(2, &|_: &Invocation<'_>, _: &mut Output<'_>| {
             Ok::<(), Infallible>(())
         });
         unreachable!("the process exits");
@@ -650,7 +656,7 @@ fn a_handler_error_is_logged_in_one_line_with_its_type_and_request_id() {
             Config::default(),
         )
         .unwrap();
-        rt.run(|_: &Invocation<'_>, _: &mut Response<'_>| {
+        rt.run(|_: &Invocation<'_>, _: &mut Output<'_>| {
             Err(Diagnostic {
                 error_type: "Orders.NotFound",
                 error_message: "no order 42\nsecond line",

@@ -4,8 +4,8 @@
 //! decoder on generated texts, and vectors made with Python's `base64`
 //! module (`tests/data/base64-vectors.txt`).
 
-use lambda_zero::base64;
-use lambda_zero::json::{self, Kind, Value};
+use lambda_zero::events::json::{self, Kind, Value};
+use lambda_zero::internals::base64;
 use serde_json::Value as Oracle;
 
 /// xorshift64*: reproducible without a dependency.
@@ -213,10 +213,15 @@ fn generated_documents_agree_with_serde_json() {
         let oracle: Oracle = serde_json::from_str(&doc).unwrap();
         if let Oracle::Object(map) = &oracle {
             for (k, want) in map {
-                let got = json::get(doc.as_bytes(), &[k.as_str()]).unwrap().unwrap();
+                let got = lambda_zero::internals::json_get(doc.as_bytes(), &[k.as_str()])
+                    .unwrap()
+                    .unwrap();
                 assert_eq!(&convert(got), want);
             }
-            assert_eq!(json::get(doc.as_bytes(), &["absent"]).unwrap(), None);
+            assert_eq!(
+                lambda_zero::internals::json_get(doc.as_bytes(), &["absent"]).unwrap(),
+                None
+            );
         }
     }
 }
@@ -348,7 +353,11 @@ fn the_depth_limit_is_serde_jsons() {
             let oracle = serde_json::from_slice::<Oracle>(doc.as_bytes()).is_ok();
             let ours = json::validate(doc.as_bytes()).is_ok();
             assert_eq!(ours, oracle, "depth {depth}, objects {objects}");
-            assert_eq!(ours, depth <= json::MAX_DEPTH, "depth {depth}");
+            assert_eq!(
+                ours,
+                depth <= lambda_zero::internals::JSON_MAX_DEPTH,
+                "depth {depth}"
+            );
             // What a handler's typed parse says about the same event.
             #[cfg(feature = "serde")]
             {
@@ -364,7 +373,7 @@ fn the_depth_limit_is_serde_jsons() {
             }
         }
     }
-    assert_eq!(json::MAX_DEPTH, 127);
+    assert_eq!(lambda_zero::internals::JSON_MAX_DEPTH, 127);
 }
 
 #[test]

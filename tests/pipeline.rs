@@ -4,8 +4,8 @@
 //! tested in `src/http/tests.rs`; these run the real loop against the
 //! emulator (and the real `bootstrap` where the log line matters).
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::{Config, Error, Invocation, Response, Runtime};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::{Config, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 use std::convert::Infallible;
 use std::process::Command;
@@ -14,7 +14,7 @@ fn events(n: usize) -> Vec<Event> {
     (0..n).map(|i| Event::new(format!("e{i}"), "{}")).collect()
 }
 
-fn serve(emu: &Emulator, pipeline: bool) -> (Error, Vec<String>) {
+fn serve(emu: &Emulator, pipeline: bool) -> (RuntimeError, Vec<String>) {
     let mut rt = Runtime::new(
         &Endpoint::parse(&emu.runtime_api()).unwrap(),
         Config::default(),
@@ -22,7 +22,7 @@ fn serve(emu: &Emulator, pipeline: bool) -> (Error, Vec<String>) {
     .unwrap();
     rt.set_pipelining(pipeline);
     let mut seen = Vec::new();
-    let err = rt.run(|inv: &Invocation<'_>, out: &mut Response<'_>| {
+    let err = rt.run(|inv: &Invocation<'_>, out: &mut Output<'_>| {
         seen.push(inv.context.request_id.to_string());
         out.write_bytes(inv.event);
         Ok::<(), Infallible>(())
@@ -30,10 +30,10 @@ fn serve(emu: &Emulator, pipeline: bool) -> (Error, Vec<String>) {
     (err, seen)
 }
 
-fn is_drained(err: &Error) -> bool {
+fn is_drained(err: &RuntimeError) -> bool {
     matches!(
         err,
-        Error::Status {
+        RuntimeError::Status {
             during: "GET /next",
             status: 500
         }
@@ -104,7 +104,7 @@ fn a_5xx_to_the_post_ends_the_loop_before_the_pipelined_event() {
     assert!(
         matches!(
             err,
-            Error::Status {
+            RuntimeError::Status {
                 during: "POST /response",
                 status: 500
             }
@@ -122,7 +122,7 @@ fn errors_pipeline_too() {
         Config::default(),
     )
     .unwrap();
-    let err = rt.run(|_: &Invocation<'_>, _: &mut Response<'_>| Err("no"));
+    let err = rt.run(|_: &Invocation<'_>, _: &mut Output<'_>| Err("no"));
     assert!(is_drained(&err), "{err}");
     assert!(emu.records().iter().all(|r| r.kind == Kind::Error));
     assert_eq!(emu.pipelined(), 5);
@@ -136,7 +136,7 @@ fn each_worker_pipelines_on_its_own_connection() {
         Config::default(),
     )
     .unwrap();
-    let errors = rt.run_workers(4, &|_: &Invocation<'_>, _: &mut Response<'_>| {
+    let errors = rt.run_workers(4, &|_: &Invocation<'_>, _: &mut Output<'_>| {
         Ok::<(), Infallible>(())
     });
     assert!(errors.iter().all(is_drained), "{errors:?}");

@@ -581,7 +581,7 @@ fn head_of_len(len: usize) -> Vec<u8> {
 
 #[test]
 fn heads_up_to_the_cap_are_read_and_one_byte_more_is_refused() {
-    use lambda_zero::http::MAX_HEAD_LEN;
+    use lambda_zero::internals::MAX_HEAD_LEN;
     for (len, ok) in [(MAX_HEAD_LEN, true), (MAX_HEAD_LEN + 1, false)] {
         let bytes = head_of_len(len);
         for per_read in [1, 1000, usize::MAX] {
@@ -603,7 +603,7 @@ fn heads_up_to_the_cap_are_read_and_one_byte_more_is_refused() {
 
 #[test]
 fn the_head_cap_holds_after_the_buffer_has_grown() {
-    use lambda_zero::http::MAX_HEAD_LEN;
+    use lambda_zero::internals::MAX_HEAD_LEN;
     let mut bytes = b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n".to_vec();
     bytes.resize(bytes.len() + 200_000, b'b');
     bytes.extend(head_of_len(MAX_HEAD_LEN + 30_000));
@@ -630,7 +630,7 @@ fn chunk_line_of_len(len: usize) -> Vec<u8> {
 
 #[test]
 fn chunk_size_lines_up_to_the_cap_are_read_in_any_split() {
-    use lambda_zero::http::MAX_CHUNK_LINE;
+    use lambda_zero::internals::MAX_CHUNK_LINE;
     let bytes = chunk_line_of_len(MAX_CHUNK_LINE);
     for per_read in [1, 100, usize::MAX] {
         let got = targets::real_exchanges(&bytes, per_read, &[], 1 << 20, 1);
@@ -644,7 +644,7 @@ fn chunk_size_lines_up_to_the_cap_are_read_in_any_split() {
 
 #[test]
 fn chunk_size_lines_past_the_cap_are_refused_in_any_split() {
-    use lambda_zero::http::MAX_CHUNK_LINE;
+    use lambda_zero::internals::MAX_CHUNK_LINE;
     let bytes = chunk_line_of_len(MAX_CHUNK_LINE + 1);
     for per_read in [1, usize::MAX] {
         let got = targets::real_exchanges(&bytes, per_read, &[], 1 << 20, 1);
@@ -658,7 +658,7 @@ fn chunk_size_lines_past_the_cap_are_refused_in_any_split() {
 
 #[test]
 fn trailer_sections_past_the_cap_are_refused_in_any_split() {
-    use lambda_zero::http::MAX_HEAD_LEN;
+    use lambda_zero::internals::MAX_HEAD_LEN;
     let mut bytes = targets::CHUNKED_HEAD.to_vec();
     bytes.extend_from_slice(b"1\r\na\r\n0\r\n");
     for i in 0..40 {
@@ -680,7 +680,7 @@ fn trailer_sections_past_the_cap_are_refused_in_any_split() {
 
 #[test]
 fn a_path_prefix_may_contain_a_colon_and_slashes() {
-    let e = lambda_zero::config::Endpoint::parse("127.0.0.1:9001/a://b").unwrap();
+    let e = lambda_zero::internals::Endpoint::parse("127.0.0.1:9001/a://b").unwrap();
     assert_eq!((e.port, e.prefix.as_str()), (9001, "/a://b"));
 }
 

@@ -3,20 +3,20 @@
 //! binds 127.0.0.1:0; nothing depends on timing (the emulator answers the
 //! `/next` after its script with a 500, which ends the loop).
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::http;
-use lambda_zero::runtime::{
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::HttpError;
+use lambda_zero::internals::{
     EVENT_TOO_LARGE_ERROR_TYPE, INVALID_REQUEST_ID_ERROR_TYPE, PANIC_ERROR_TYPE,
 };
-use lambda_zero::{Config, Diagnostic, Error, HandlerError, Invocation, Response, Runtime};
+use lambda_zero::{Config, Diagnostic, HandlerError, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Record, Reply, Script};
 use std::fmt::Write as _;
 
 /// Serves `script` to a runtime running `handler` until the script runs
 /// out; returns how the loop ended and what the emulator recorded.
-fn serve<F, E>(script: Script, handler: F) -> (Error, Vec<Record>, Emulator)
+fn serve<F, E>(script: Script, handler: F) -> (RuntimeError, Vec<Record>, Emulator)
 where
-    F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+    F: FnMut(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
     E: HandlerError,
 {
     let emu = Emulator::start(script).expect("emulator starts");
@@ -31,7 +31,7 @@ fn runtime_for(emu: &Emulator) -> Runtime {
 }
 
 /// [`serve`] with the echo handler; also returns how many times it ran.
-fn serve_echo_counting(script: Script) -> (Error, Vec<Record>, usize) {
+fn serve_echo_counting(script: Script) -> (RuntimeError, Vec<Record>, usize) {
     let mut calls = 0;
     let (err, records, _) = serve(script, |inv, out| {
         calls += 1;
@@ -40,17 +40,17 @@ fn serve_echo_counting(script: Script) -> (Error, Vec<Record>, usize) {
     (err, records, calls)
 }
 
-fn echo(inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), std::convert::Infallible> {
+fn echo(inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), std::convert::Infallible> {
     out.write_bytes(inv.event);
     Ok(())
 }
 
 /// The loop ended because the script ran out (the emulator's 500).
-fn assert_drained(err: &Error) {
+fn assert_drained(err: &RuntimeError) {
     assert!(
         matches!(
             err,
-            Error::Status {
+            RuntimeError::Status {
                 during: "GET /next",
                 status: 500
             }
@@ -347,7 +347,7 @@ fn reports_init_errors_to_init_error() {
         error_message: "TABLE is not set",
     });
     assert!(
-        matches!(&err, Error::Init(m) if m == "TABLE is not set"),
+        matches!(&err, RuntimeError::Init(m) if m == "TABLE is not set"),
         "{err}"
     );
     let records = emu.records();
@@ -409,7 +409,7 @@ fn a_5xx_or_other_status_on_a_post_stops_the_runtime() {
             .events(events(3));
         let (err, records, calls) = serve_echo_counting(script);
         assert!(
-            matches!(err, Error::Status { during: d, status: s } if d == during && s == status),
+            matches!(err, RuntimeError::Status { during: d, status: s } if d == during && s == status),
             "{err}"
         );
         assert_eq!((calls, records.len()), (1, 1), "nothing after a {status}");
@@ -419,7 +419,7 @@ fn a_5xx_or_other_status_on_a_post_stops_the_runtime() {
     assert!(
         matches!(
             err,
-            Error::Status {
+            RuntimeError::Status {
                 during: "POST /error",
                 status: 500
             }
@@ -437,7 +437,7 @@ fn a_non_2xx_next_stops_the_runtime_with_a_one_line_error() {
             .events(events(2));
         let (err, records, _) = serve(script, echo);
         assert!(
-            matches!(err, Error::Status { during: "GET /next", status: s } if s == status),
+            matches!(err, RuntimeError::Status { during: "GET /next", status: s } if s == status),
             "{err}"
         );
         assert_eq!(records.len(), 2);
@@ -461,9 +461,9 @@ fn an_unreachable_api_is_a_connect_error() {
     assert!(
         matches!(
             err,
-            Error::Http {
+            RuntimeError::Http {
                 during: "GET /next",
-                source: http::Error::Connect(_)
+                source: HttpError::Connect(_)
             }
         ),
         "{err}"
@@ -487,9 +487,9 @@ fn a_connection_closed_mid_body_never_reaches_the_handler() {
     assert!(
         matches!(
             err,
-            Error::Http {
+            RuntimeError::Http {
                 during: "GET /next",
-                source: http::Error::Closed
+                source: HttpError::Closed
             }
         ),
         "{err}"
@@ -512,7 +512,7 @@ fn garbage_from_the_api_stops_the_runtime_cleanly() {
         assert!(
             matches!(
                 err,
-                Error::Http {
+                RuntimeError::Http {
                     during: "GET /next",
                     ..
                 }
@@ -661,7 +661,13 @@ fn the_receive_buffer_grows_only_for_larger_events() {
 
 #[test]
 fn prebuilt_responses_are_sent_as_is() {
-    let body = lambda_zero::response::api_gateway(200, "text/plain", "Hello World!");
+    let body = lambda_zero::events::Prebuilt::text(
+        lambda_zero::events::Shape::RestApi,
+        200,
+        "text/plain",
+        "Hello World!",
+    )
+    .into_bytes();
     let emu = Emulator::start(Script::new().events(events(5))).unwrap();
     let mut rt = runtime_for(&emu);
     assert_drained(&rt.run_prebuilt(&body));

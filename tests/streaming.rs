@@ -1,14 +1,14 @@
 //! Response streaming against the emulator, which de-chunks streamed POSTs
 //! and records their trailers.
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::runtime::PANIC_ERROR_TYPE;
-use lambda_zero::stream::{HTTP_INTEGRATION_CONTENT_TYPE, STREAM_CHUNK_LEN};
-use lambda_zero::{Config, Diagnostic, Error, HandlerError, Invocation, Runtime, Stream};
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::PANIC_ERROR_TYPE;
+use lambda_zero::internals::{HTTP_INTEGRATION_CONTENT_TYPE, STREAM_CHUNK_LEN};
+use lambda_zero::{Config, Diagnostic, HandlerError, Invocation, Runtime, RuntimeError, Stream};
 use lambda_zero_emulator::{Emulator, Event, Kind, Record, Script};
 use std::fmt::Write as _;
 
-fn serve<F, E>(script: Script, handler: F) -> (Error, Vec<Record>, Emulator)
+fn serve<F, E>(script: Script, handler: F) -> (RuntimeError, Vec<Record>, Emulator)
 where
     F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
     E: HandlerError,
@@ -20,11 +20,11 @@ where
     (err, emu.records(), emu)
 }
 
-fn drained(err: &Error) {
+fn drained(err: &RuntimeError) {
     assert!(
         matches!(
             err,
-            Error::Status {
+            RuntimeError::Status {
                 during: "GET /next",
                 status: 500
             }

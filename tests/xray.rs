@@ -1,8 +1,8 @@
 //! The `_X_AMZN_TRACE_ID` opt-in (a test binary of its own: it changes the
 //! process environment).
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::runtime::XRAY_ENV_VAR;
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::XRAY_ENV_VAR;
 use lambda_zero::{Config, Runtime};
 use lambda_zero_emulator::{Emulator, Event, Script};
 

@@ -21,9 +21,9 @@
 //! Only `std` and `lambda_zero`: nothing here may need `libfuzzer-sys`.
 #![allow(dead_code)]
 
-use lambda_zero::config::Endpoint;
-use lambda_zero::http::{
-    self, Connect, Connection, Wait, MAX_CHUNK_LINE, MAX_DRAIN_LEN, MAX_HEAD_LEN,
+use lambda_zero::internals::Endpoint;
+use lambda_zero::internals::{
+    Connect, Connection, HttpError, Wait, MAX_CHUNK_LINE, MAX_DRAIN_LEN, MAX_HEAD_LEN,
 };
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -184,17 +184,17 @@ pub enum Fail {
     Other(String),
 }
 
-fn classify(e: &http::Error) -> Fail {
+fn classify(e: &HttpError) -> Fail {
     match e {
-        http::Error::Connect(_) => Fail::Connect,
-        http::Error::Closed => Fail::Closed,
-        http::Error::Malformed(_) => Fail::Malformed,
-        http::Error::HeadTooLarge => Fail::HeadTooLarge,
-        http::Error::InvalidContentLength => Fail::InvalidContentLength,
-        http::Error::ConflictingFraming => Fail::ConflictingFraming,
-        http::Error::UnsupportedTransferEncoding => Fail::UnsupportedTransferEncoding,
-        http::Error::InvalidChunk => Fail::InvalidChunk,
-        http::Error::BodyTooLarge { .. } => Fail::BodyTooLarge,
+        HttpError::Connect(_) => Fail::Connect,
+        HttpError::Closed => Fail::Closed,
+        HttpError::Malformed(_) => Fail::Malformed,
+        HttpError::HeadTooLarge => Fail::HeadTooLarge,
+        HttpError::InvalidContentLength => Fail::InvalidContentLength,
+        HttpError::ConflictingFraming => Fail::ConflictingFraming,
+        HttpError::UnsupportedTransferEncoding => Fail::UnsupportedTransferEncoding,
+        HttpError::InvalidChunk => Fail::InvalidChunk,
+        HttpError::BodyTooLarge { .. } => Fail::BodyTooLarge,
         other => Fail::Other(other.to_string()),
     }
 }
@@ -882,7 +882,7 @@ fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
 /// Target `request_id`.
 pub fn request_id(data: &[u8]) {
     let mut out = b"prefix/".to_vec();
-    lambda_zero::runtime::push_path_segment(&mut out, data);
+    lambda_zero::internals::push_path_segment(&mut out, data);
     let segment = &out[7..];
     assert_eq!(segment, reference_encode(data).as_bytes());
     assert!(segment
@@ -960,9 +960,9 @@ fn request_id_through_the_runtime(id: &[u8]) {
 
 /// A naive, allocating JSON parser written from RFC 8259 and the rules in
 /// `src/json.rs` (strict UTF-8, no lone surrogate escapes, nesting at most
-/// `MAX_DEPTH` deep): the oracle for `lambda_zero::json`.
+/// `MAX_DEPTH` deep): the oracle for `lambda_zero::events::json`.
 pub mod json_reference {
-    use lambda_zero::json::MAX_DEPTH;
+    use lambda_zero::internals::JSON_MAX_DEPTH as MAX_DEPTH;
 
     /// A parsed value; strings decoded, numbers as written.
     #[derive(Debug, Clone, PartialEq)]
@@ -1142,9 +1142,9 @@ pub mod json_reference {
 }
 
 /// Walks a value of the real scanner against the reference's.
-fn json_same(v: lambda_zero::json::Value<'_>, want: &json_reference::J, path: &str) {
+fn json_same(v: lambda_zero::events::json::Value<'_>, want: &json_reference::J, path: &str) {
     use json_reference::J;
-    use lambda_zero::json::Kind;
+    use lambda_zero::events::json::Kind;
     match want {
         J::Null => assert!(v.is_null(), "{path}: {:?} not null", v.raw()),
         J::Bool(b) => assert_eq!(v.as_bool(), Some(*b), "{path}"),
@@ -1191,7 +1191,7 @@ fn json_same(v: lambda_zero::json::Value<'_>, want: &json_reference::J, path: &s
 /// Target `json`.
 pub fn json(data: &[u8]) {
     let want = json_reference::parse(data);
-    let valid = lambda_zero::json::validate(data);
+    let valid = lambda_zero::events::json::validate(data);
     assert_eq!(
         valid.is_ok(),
         want.is_some(),
@@ -1200,7 +1200,7 @@ pub fn json(data: &[u8]) {
         if want.is_some() { "valid" } else { "invalid" },
         data.escape_ascii()
     );
-    match (lambda_zero::json::parse(data), want) {
+    match (lambda_zero::events::json::parse(data), want) {
         (Ok(root), Some(want)) => json_same(root, &want, "$"),
         (Err(e), None) => assert!(e.offset() <= data.len(), "error offset past the end"),
         (got, want) => panic!("parse {got:?} but validate agreed with {want:?}"),

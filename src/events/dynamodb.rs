@@ -24,7 +24,7 @@
 //! ```
 
 use super::{required, required_str, Batch, Error, FromRecord};
-use crate::json::{Kind, Str, Value};
+use crate::events::json::{Kind, Str, Value};
 
 /// A DynamoDB Streams event: its `Records`, one [`Record`] each.
 pub type Event<'a> = Batch<'a, Record<'a>>;

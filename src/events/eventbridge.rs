@@ -19,7 +19,7 @@
 //! ```
 
 use super::{index, required_str, Error, Strings};
-use crate::json::{self, Kind, Str, Value};
+use crate::events::json::{self, Kind, Str, Value};
 
 const FIELDS: [(&str, Kind); 9] = [
     ("version", Kind::String),
@@ -44,7 +44,7 @@ const DETAIL: usize = 8;
 
 /// `detail-type` of the events EventBridge schedules (rules with a
 /// schedule expression and EventBridge Scheduler).
-pub const SCHEDULED_EVENT: &str = "Scheduled Event";
+const SCHEDULED_EVENT: &str = "Scheduled Event";
 
 /// An EventBridge event: `detail-type` and `source` are required, the
 /// rest optional.
@@ -103,7 +103,7 @@ impl<'a> Event<'a> {
     }
 
     /// True for a scheduled event (`detail-type` is
-    /// [`SCHEDULED_EVENT`]).
+    /// `"Scheduled Event"`).
     pub fn is_scheduled(&self) -> bool {
         self.detail_type == SCHEDULED_EVENT
     }

@@ -21,7 +21,7 @@
 //! ```
 
 use super::{decode_base64, required, required_str, Batch, Error, FromRecord};
-use crate::json::{Kind, Str, Value};
+use crate::events::json::{Kind, Str, Value};
 
 /// A Kinesis event: its `Records`, one [`Record`] each.
 pub type Event<'a> = Batch<'a, Record<'a>>;

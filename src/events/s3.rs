@@ -23,7 +23,7 @@
 //! ```
 
 use super::{required, required_str, Batch, Error, FromRecord};
-use crate::json::{Kind, Str, Value};
+use crate::events::json::{Kind, Str, Value};
 
 /// An S3 event: its `Records`, one [`Record`] each.
 pub type Event<'a> = Batch<'a, Record<'a>>;
@@ -271,8 +271,8 @@ fn form_decode_in_place(buf: &mut Vec<u8>) -> Option<()> {
         let out = match b {
             b'+' => b' ',
             b'%' => {
-                let hi = hex(*buf.get(r + 1)?)?;
-                let lo = hex(*buf.get(r + 2)?)?;
+                let hi = crate::text::hex_value(*buf.get(r + 1)?)?;
+                let lo = crate::text::hex_value(*buf.get(r + 2)?)?;
                 r += 2;
                 hi << 4 | lo
             }
@@ -284,15 +284,6 @@ fn form_decode_in_place(buf: &mut Vec<u8>) -> Option<()> {
     }
     buf.truncate(w);
     Some(())
-}
-
-fn hex(d: u8) -> Option<u8> {
-    match d {
-        b'0'..=b'9' => Some(d - b'0'),
-        b'a'..=b'f' => Some(d - b'a' + 10),
-        b'A'..=b'F' => Some(d - b'A' + 10),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

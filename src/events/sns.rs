@@ -18,7 +18,7 @@
 //! ```
 
 use super::{attribute, required, required_str, Attributes, Batch, Error, FromRecord};
-use crate::json::{Kind, Str, Value};
+use crate::events::json::{Kind, Str, Value};
 
 /// An SNS event: its `Records`, one [`Notification`] each (SNS sends one).
 pub type Event<'a> = Batch<'a, Notification<'a>>;
@@ -193,7 +193,7 @@ impl<'a> Notification<'a> {
     }
 
     /// `Sns.MessageAttributes`, `(name, attribute)` in document order.
-    pub fn message_attributes(&self) -> MessageAttributes<'a> {
+    pub fn message_attributes(&self) -> Attributes<'a, MessageAttribute<'a>> {
         Attributes::new(self.fields[MESSAGE_ATTRIBUTES], |value| MessageAttribute {
             value,
         })
@@ -205,9 +205,6 @@ impl<'a> Notification<'a> {
         Some(MessageAttribute { value })
     }
 }
-
-/// The message attributes of a [`Notification`], `(name, attribute)`.
-pub type MessageAttributes<'a> = Attributes<'a, MessageAttribute<'a>>;
 
 /// One SNS message attribute: `Type` and `Value` (binary values are
 /// base64 text).

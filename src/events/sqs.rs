@@ -26,7 +26,7 @@
 use super::{
     attribute, decode_base64, required_str, Attributes, Batch, Error, FromRecord, Strings,
 };
-use crate::json::{Kind, Str, Value};
+use crate::events::json::{Kind, Str, Value};
 
 /// An SQS event: its `Records`, one [`Message`] each.
 pub type Event<'a> = Batch<'a, Message<'a>>;
@@ -213,7 +213,7 @@ impl<'a> Message<'a> {
     }
 
     /// The message attributes, `(name, attribute)` in document order.
-    pub fn message_attributes(&self) -> MessageAttributes<'a> {
+    pub fn message_attributes(&self) -> Attributes<'a, MessageAttribute<'a>> {
         Attributes::new(self.fields[MESSAGE_ATTRIBUTES], |value| MessageAttribute {
             value,
         })
@@ -225,9 +225,6 @@ impl<'a> Message<'a> {
         Some(MessageAttribute { value })
     }
 }
-
-/// The message attributes of a [`Message`], `(name, attribute)`.
-pub type MessageAttributes<'a> = Attributes<'a, MessageAttribute<'a>>;
 
 /// One message attribute: `dataType` and a string or binary value (or
 /// lists of them).

@@ -7,8 +7,8 @@
 //! largest request: the event is read where it was received, the answer is
 //! written straight into the runtime's send buffer.
 
-use lambda_zero::event::Error;
-use lambda_zero::{HttpResponse, Invocation, Response};
+use lambda_zero::Error;
+use lambda_zero::{HttpResponse, Invocation, Output};
 
 /// The handler and the buffers it reuses for every request.
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ struct Handler {
 impl Handler {
     /// One request. An event that is not an HTTP request fails the
     /// invocation (`Err`), which Lambda reports as a function error.
-    fn handle(&mut self, inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+    fn handle(&mut self, inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
         let req = inv.http()?;
         let name = match req.query("name") {
             Some(name) => name.decode(&mut self.name),

@@ -16,22 +16,22 @@
 //! |---|---|---|---|---|
 //! | `RestApi` | `headers` (`multiValueHeaders` once a multi-value header or cookie is written) | `multiValueHeaders` | `Set-Cookie` in `multiValueHeaders` | |
 //! | `HttpApi`, `FunctionUrl` | `headers` | values joined with `,` | `cookies` array | `cookies` always written (`[]` when empty: cargo-lambda's function URLs require it) |
-//! | `Alb` | `headers` | values joined with `,` | one `set-cookie` key per cookie, in differing letter case (ALB has no other way without multi-value headers): at most [`MAX_ALB_COOKIES`] | `statusDescription` |
+//! | `Alb` | `headers` | values joined with `,` | one `set-cookie` key per cookie, in differing letter case (ALB has no other way without multi-value headers): at most 512 (`MAX_ALB_COOKIES`) | `statusDescription` |
 //! | `AlbMultiValue` | `multiValueHeaders` | `multiValueHeaders` | `set-cookie` in `multiValueHeaders` | `statusDescription` |
 //!
 //! [`multi_value_header`]: HttpResponse::multi_value_header
 //!
-//! An `Alb` response with more than [`MAX_ALB_COOKIES`] cookies cannot be
+//! An `Alb` response with more than 512 (`MAX_ALB_COOKIES`) cookies cannot be
 //! written without losing some (the spellings of `set-cookie` run out): it
 //! becomes a `500` with a plain-text body saying why, and an `ERROR` log
 //! line, instead of a `200` that silently drops cookies. Turn on multi-value
 //! headers on the target group (`AlbMultiValue`) to send more.
 //!
 //! ```
-//! use lambda_zero::apigw::HttpResponse;
-//! use lambda_zero::event::Shape;
+//! use lambda_zero::events::HttpResponse;
+//! use lambda_zero::events::Shape;
 //! # let mut buf = Vec::new();
-//! # let out = &mut lambda_zero::Response::for_test(&mut buf);
+//! # let out = &mut lambda_zero::Output::for_test(&mut buf);
 //! HttpResponse::new(out, Shape::HttpApi, 200)
 //!     .header("content-type", "text/plain")
 //!     .cookie("session=abc; Secure; HttpOnly")
@@ -43,15 +43,15 @@
 //! ```
 
 use crate::base64;
-use crate::event::Shape;
-use crate::json::Str;
-use crate::response::Response;
+use crate::events::http::Shape;
+use crate::events::json::Str;
+use crate::Output;
 use std::fmt;
 use std::marker::PhantomData;
 
 /// The most cookies one [`Shape::Alb`] response can carry: one `set-cookie`
 /// key each, in a letter case of its own, and `set-cookie` has 9 letters.
-/// Past it the response becomes a `500` (see the [module docs](self)).
+/// Past it the response becomes a `500` (see the [module docs](crate::events)).
 pub const MAX_ALB_COOKIES: usize = 1 << 9;
 
 // The message below spells the cap out (a `&'static str`).
@@ -72,7 +72,7 @@ pub enum HeaderStage {}
 pub enum CookieStage {}
 
 /// A response being written into the send buffer (see the
-/// [module docs](self)).
+/// [module docs](crate::events)).
 #[derive(Debug)]
 #[must_use = "finish the response with a body method (a dropped builder finishes it with an empty body)"]
 pub struct HttpResponse<'o, 'b, S = HeaderStage> {
@@ -89,14 +89,14 @@ enum Open {
 
 #[derive(Debug)]
 struct Writer<'o, 'b> {
-    out: &'o mut Response<'b>,
+    out: &'o mut Output<'b>,
     shape: Shape,
     /// Which header object is open.
     open: Open,
     /// Members written in the open object.
     members: usize,
     cookies: usize,
-    /// A cookie could not be written (past [`MAX_ALB_COOKIES`]): the
+    /// A cookie could not be written (past 512 (`MAX_ALB_COOKIES`)): the
     /// finished response is replaced with a `500`.
     refused: bool,
     done: bool,
@@ -104,18 +104,18 @@ struct Writer<'o, 'b> {
 
 impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
     /// Starts a response of `shape` (usually the request's,
-    /// [`HttpRequest::shape`](crate::event::HttpRequest::shape)) with
+    /// [`HttpRequest::shape`](crate::events::http::HttpRequest::shape)) with
     /// `status`; for the ALB shapes the `statusDescription` is the status
     /// and its reason phrase (`"404 Not Found"`). Whatever `out` holds is
     /// cleared first.
-    pub fn new(out: &'o mut Response<'b>, shape: Shape, status: u16) -> Self {
+    pub fn new(out: &'o mut Output<'b>, shape: Shape, status: u16) -> Self {
         Self::start(out, shape, status, None)
     }
 
     /// As [`new`](Self::new), with your own ALB `statusDescription`
     /// (ignored by the other shapes, which have no such field).
     pub fn with_description(
-        out: &'o mut Response<'b>,
+        out: &'o mut Output<'b>,
         shape: Shape,
         status: u16,
         description: &str,
@@ -123,7 +123,7 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
         Self::start(out, shape, status, Some(description))
     }
 
-    fn start(out: &'o mut Response<'b>, shape: Shape, status: u16, desc: Option<&str>) -> Self {
+    fn start(out: &'o mut Output<'b>, shape: Shape, status: u16, desc: Option<&str>) -> Self {
         out.clear();
         let mut code = itoa::Buffer::new();
         let code = code.format(status);
@@ -189,9 +189,9 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
     /// others.
     ///
     /// ```
-    /// use lambda_zero::{apigw::HttpResponse, event::Shape};
+    /// use lambda_zero::events::{HttpResponse, Shape};
     /// # let mut buf = Vec::new();
-    /// # let out = &mut lambda_zero::Response::for_test(&mut buf);
+    /// # let out = &mut lambda_zero::Output::for_test(&mut buf);
     /// HttpResponse::new(out, Shape::RestApi, 200)
     ///     .header("content-type", "text/plain")
     ///     .multi_value_header("vary", ["origin", "accept"])
@@ -233,8 +233,8 @@ impl<'o, 'b> HttpResponse<'o, 'b, HeaderStage> {
     }
 
     /// Adds a `Set-Cookie` (`name=value; attributes`); after it only more
-    /// cookies and a body may follow. The [`MAX_ALB_COOKIES`]+1st cookie of
-    /// an `Alb` response turns it into a `500` (see the [module docs](self)).
+    /// cookies and a body may follow. The 512 (`MAX_ALB_COOKIES`)+1st cookie of
+    /// an `Alb` response turns it into a `500` (see the [module docs](crate::events)).
     pub fn cookie(self, cookie: &str) -> HttpResponse<'o, 'b, CookieStage> {
         let mut next = HttpResponse {
             w: self.w,
@@ -265,9 +265,9 @@ impl<S> HttpResponse<'_, '_, S> {
     /// into the send buffer, `isBase64Encoded: true`.
     ///
     /// ```
-    /// use lambda_zero::{apigw::HttpResponse, event::Shape};
+    /// use lambda_zero::events::{HttpResponse, Shape};
     /// # let mut buf = Vec::new();
-    /// # let out = &mut lambda_zero::Response::for_test(&mut buf);
+    /// # let out = &mut lambda_zero::Output::for_test(&mut buf);
     /// HttpResponse::new(out, Shape::Alb, 200).content_type("image/gif").body_binary(b"GIF89a");
     /// assert_eq!(
     ///     std::str::from_utf8(out.as_bytes()).unwrap(),
@@ -296,10 +296,10 @@ impl<S> HttpResponse<'_, '_, S> {
     /// what `write` returns.
     ///
     /// ```
-    /// use lambda_zero::{apigw::HttpResponse, event::Shape};
+    /// use lambda_zero::events::{HttpResponse, Shape};
     /// use std::fmt::Write as _;
     /// # let mut buf = Vec::new();
-    /// # let out = &mut lambda_zero::Response::for_test(&mut buf);
+    /// # let out = &mut lambda_zero::Output::for_test(&mut buf);
     /// HttpResponse::new(out, Shape::HttpApi, 200)
     ///     .content_type("application/json")
     ///     .body_with(|w| {
@@ -441,8 +441,8 @@ impl Writer<'_, '_> {
         });
         self.done = true;
         if self.refused {
-            crate::log::write(
-                crate::log::Level::Error,
+            crate::runtime::log::write(
+                crate::runtime::log::Level::Error,
                 format_args!("{TOO_MANY_ALB_COOKIES}"),
             );
             self.out.clear();
@@ -477,7 +477,7 @@ impl Drop for Writer<'_, '_> {
 /// everything again for the outer one).
 #[derive(Debug)]
 pub struct BodyWriter<'w, 'b> {
-    out: &'w mut Response<'b>,
+    out: &'w mut Output<'b>,
 }
 
 impl fmt::Write for BodyWriter<'_, '_> {
@@ -497,7 +497,7 @@ impl BodyWriter<'_, '_> {
     /// document in the body.
     pub fn json_string(&mut self, s: &str) {
         self.out.write_json_str("\"");
-        escape_pieces(s, |piece| self.out.write_json_str(piece));
+        crate::text::escape_json_pieces(s, |piece| self.out.write_json_str(piece));
         self.out.write_json_str("\"");
     }
 
@@ -516,7 +516,7 @@ impl BodyWriter<'_, '_> {
         struct Inner<'x, 'w, 'b>(&'x mut BodyWriter<'w, 'b>);
         impl fmt::Write for Inner<'_, '_, '_> {
             fn write_str(&mut self, s: &str) -> fmt::Result {
-                escape_pieces(s, |piece| self.0.out.write_json_str(piece));
+                crate::text::escape_json_pieces(s, |piece| self.0.out.write_json_str(piece));
                 Ok(())
             }
         }
@@ -525,43 +525,6 @@ impl BodyWriter<'_, '_> {
         self.out.write_json_str("\"");
         result
     }
-}
-
-/// JSON-escapes `s` (as [`crate::response::escape_json`] does), handing
-/// the result over in pieces instead of into a buffer, so it can be
-/// escaped a second time on the fly.
-fn escape_pieces(s: &str, mut piece: impl FnMut(&str)) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f | 0x7f => "",
-            _ => continue,
-        };
-        piece(s.get(start..i).unwrap_or(""));
-        if short.is_empty() {
-            let u = [
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 15)],
-            ];
-            piece(std::str::from_utf8(&u).unwrap_or(""));
-        } else {
-            piece(short);
-        }
-        start = i + 1;
-    }
-    piece(s.get(start..).unwrap_or(""));
 }
 
 /// The reason phrase of a status code (RFC 9110 and common extensions),
@@ -626,7 +589,7 @@ pub fn reason_phrase(status: u16) -> Option<&'static str> {
 /// answer.
 ///
 /// ```no_run
-/// use lambda_zero::{apigw::Prebuilt, event::Shape};
+/// use lambda_zero::events::{Prebuilt, Shape};
 ///
 /// let hello = Prebuilt::text(Shape::HttpApi, 200, "text/plain", "Hello World!");
 /// lambda_zero::run_prebuilt(hello.as_bytes())
@@ -640,7 +603,7 @@ impl Prebuilt {
     /// Builds a response of `shape` and `status` with the builder, once.
     ///
     /// ```
-    /// use lambda_zero::{apigw::Prebuilt, event::Shape};
+    /// use lambda_zero::events::{Prebuilt, Shape};
     /// let not_found = Prebuilt::new(Shape::AlbMultiValue, 404, |r| {
     ///     r.content_type("application/json").body_text(r#"{"error":"not found"}"#)
     /// });
@@ -651,7 +614,7 @@ impl Prebuilt {
     /// ```
     pub fn new(shape: Shape, status: u16, build: impl FnOnce(HttpResponse<'_, '_>)) -> Self {
         let mut bytes = Vec::new();
-        let mut out = Response::new(&mut bytes);
+        let mut out = Output::new(&mut bytes);
         build(HttpResponse::new(&mut out, shape, status));
         Prebuilt { bytes }
     }
@@ -670,7 +633,7 @@ impl Prebuilt {
 
     /// Replaces what `out` holds with this response (one copy, no
     /// allocation once the send buffer is large enough).
-    pub fn write_to(&self, out: &mut Response<'_>) {
+    pub fn write_to(&self, out: &mut Output<'_>) {
         out.clear();
         out.write_bytes(&self.bytes);
     }
@@ -694,7 +657,7 @@ impl Prebuilt {
 /// | ALB with multi-value headers | `AlbMultiValue`: `statusDescription`, `multiValueHeaders` |
 ///
 /// ```no_run
-/// use lambda_zero::apigw::PrebuiltSet;
+/// use lambda_zero::events::PrebuiltSet;
 ///
 /// let hello = PrebuiltSet::text(200, "text/plain", "Hello World!");
 /// lambda_zero::run_prebuilt_per_event(|event| hello.for_event(event))
@@ -882,9 +845,9 @@ mod tests {
             );
         }
         assert_eq!(json(Some(Shape::Alb))["statusDescription"], "200 OK");
-        // `response::api_gateway` is the RestApi answer.
+        // Any other event gets the RestApi answer.
         assert_eq!(
-            crate::response::api_gateway(200, "text/plain", "Hello World!"),
+            Prebuilt::text(Shape::RestApi, 200, "text/plain", "Hello World!").as_bytes(),
             set.for_shape(None).as_bytes()
         );
     }
@@ -894,20 +857,10 @@ mod tests {
         let s = built(Shape::Alb, 599, |r| r.finish());
         assert!(s.contains(r#""statusDescription":"599""#), "{s}");
         let mut buf = Vec::new();
-        let mut out = Response::new(&mut buf);
+        let mut out = Output::new(&mut buf);
         HttpResponse::with_description(&mut out, Shape::Alb, 200, "200 \"Fine\"").finish();
         assert!(std::str::from_utf8(out.as_bytes())
             .unwrap()
             .contains(r#""statusDescription":"200 \"Fine\"""#));
-    }
-
-    #[test]
-    fn escape_pieces_matches_escape_json() {
-        let s: String = (0u8..0x80).map(char::from).chain("é😀".chars()).collect();
-        let mut whole = Vec::new();
-        crate::response::escape_json(&mut whole, &s);
-        let mut pieces = String::new();
-        escape_pieces(&s, |p| pieces.push_str(p));
-        assert_eq!(pieces.as_bytes(), whole);
     }
 }

@@ -21,7 +21,7 @@
 //! })
 //! ```
 
-use crate::response::JsonEscaper;
+use crate::text::JsonEscaper;
 use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
@@ -121,6 +121,7 @@ pub fn settings() -> Settings {
 }
 
 /// Would a record at `level` be written?
+#[cfg_attr(not(feature = "fuzz-bench-internals"), allow(dead_code))] // tests and fuzz targets use it
 pub fn enabled(level: Level) -> bool {
     level >= settings().level
 }
@@ -237,7 +238,7 @@ pub fn format_record(
             line.push(b'"');
             if !request_id.is_empty() {
                 line.extend_from_slice(b",\"requestId\":\"");
-                crate::response::escape_json(line, request_id);
+                crate::text::escape_json(line, request_id);
                 line.push(b'"');
             }
             line.extend_from_slice(b"}\n");
@@ -303,27 +304,27 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// Logs at `TRACE`: `lambda_zero::trace!("{x}")`.
 #[macro_export]
 macro_rules! trace {
-    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Trace, format_args!($($arg)+)) };
+    ($($arg:tt)+) => { $crate::__private::write($crate::__private::Level::Trace, format_args!($($arg)+)) };
 }
 /// Logs at `DEBUG`.
 #[macro_export]
 macro_rules! debug {
-    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Debug, format_args!($($arg)+)) };
+    ($($arg:tt)+) => { $crate::__private::write($crate::__private::Level::Debug, format_args!($($arg)+)) };
 }
 /// Logs at `INFO`.
 #[macro_export]
 macro_rules! info {
-    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Info, format_args!($($arg)+)) };
+    ($($arg:tt)+) => { $crate::__private::write($crate::__private::Level::Info, format_args!($($arg)+)) };
 }
 /// Logs at `WARN`.
 #[macro_export]
 macro_rules! warn {
-    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Warn, format_args!($($arg)+)) };
+    ($($arg:tt)+) => { $crate::__private::write($crate::__private::Level::Warn, format_args!($($arg)+)) };
 }
 /// Logs at `ERROR`.
 #[macro_export]
 macro_rules! error {
-    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Error, format_args!($($arg)+)) };
+    ($($arg:tt)+) => { $crate::__private::write($crate::__private::Level::Error, format_args!($($arg)+)) };
 }
 
 /// Routes the [`log`](https://docs.rs/log) facade into this logger

@@ -45,8 +45,8 @@ pub fn install() -> io::Result<()> {
                 while IN_FLIGHT.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(1));
                 }
-                crate::log::write(
-                    crate::log::Level::Info,
+                crate::runtime::log::write(
+                    crate::runtime::log::Level::Info,
                     format_args!("lambda-zero: SIGTERM, exiting"),
                 );
                 let _ = io::stdout().flush();

@@ -1,20 +1,35 @@
 //! The invocation loop: endpoints, headers, what each status means, panics
-//! and errors. Knows Lambda, nothing of sockets (that is [`crate::http`]).
+//! and errors. Knows Lambda, nothing of sockets (that is [`crate::client`])
+//! and nothing of what events mean (that is [`crate::events`], which this
+//! layer never imports).
 //!
-//! Per warm invocation the loop makes four system calls: one `write` of the
-//! pre-built `GET /next`, one `read` of the answer (more only if the kernel
-//! splits it), one `writev` of the response head and body, one `read` of
-//! the `202`. It allocates nothing once the buffers have grown to the
-//! largest event and response seen.
+//! Per warm invocation the loop makes three system calls or fewer: one
+//! `writev` of the response POST with the next `GET /next` pipelined
+//! behind it, one `read` of the `202` and one of the event (often a single
+//! read takes both). It allocates nothing once the buffers have grown to
+//! the largest event and response seen.
+
+pub(crate) mod abort;
+pub(crate) mod config;
+pub(crate) mod context;
+pub(crate) mod entry;
+pub(crate) mod error;
+pub(crate) mod log;
+pub(crate) mod output;
+#[cfg(feature = "sigterm")]
+pub(crate) mod shutdown;
+pub(crate) mod stream;
 
 use crate::base64;
-use crate::config::{self, Config, Endpoint};
-use crate::context::{header, parse_u64, Context, Invocation, Lambda, LambdaHeaders};
-use crate::error::{Diagnostic, Error, HandlerError};
-use crate::http::{self, Connect, Connection, Pipelined, TcpConnector, Wait};
-use crate::log::{self, Level};
-use crate::response::{escape_json, JsonEscaper, Response};
-use crate::stream::Stream;
+use crate::client::{self, Connect, Connection, Pipelined, TcpConnector, Wait};
+use crate::runtime::config::{Config, Endpoint};
+use crate::runtime::context::{header, Context, Invocation, Lambda, LambdaHeaders};
+use crate::runtime::error::{Diagnostic, HandlerError, RuntimeError};
+use crate::runtime::log::Level;
+use crate::runtime::output::Output;
+use crate::runtime::stream::Stream;
+use crate::text::parse_u64;
+use crate::text::{escape_json, JsonEscaper};
 use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -80,7 +95,7 @@ pub struct Runtime<C: Connect = TcpConnector> {
     invocation_id: Vec<u8>,
     /// Where the current event's Lambda headers are in its head.
     lambda: LambdaHeaders,
-    /// Error trailers of a failed stream, and the JSON they encode.
+    /// RuntimeError trailers of a failed stream, and the JSON they encode.
     trailers: Vec<u8>,
     scratch: Vec<u8>,
     /// `/next` answers in a row that could not be served at all.
@@ -193,12 +208,12 @@ impl Runtime<TcpConnector> {
     /// panic to `/error` before the process ends (see `abort.rs`); does
     /// nothing when panics unwind.
     pub(crate) fn install_abort_hook(&self) {
-        crate::abort::install(self.conn.connector().addrs().to_vec(), self.heads.clone());
+        crate::runtime::abort::install(self.conn.connector().addrs().to_vec(), self.heads.clone());
     }
 
     /// Reads `AWS_LAMBDA_RUNTIME_API` and the function's configuration from
     /// the environment.
-    pub fn from_env() -> Result<Self, Error> {
+    pub fn from_env() -> Result<Self, RuntimeError> {
         let endpoint = config::endpoint_from_env()?;
         let mut runtime = Runtime::new(&endpoint, Config::from_env())?;
         runtime.set_pipelining(config::pipelining_from_env());
@@ -207,7 +222,7 @@ impl Runtime<TcpConnector> {
 
     /// A runtime for `endpoint` (resolved now, once) with the default I/O
     /// timeout.
-    pub fn new(endpoint: &Endpoint, config: Config) -> Result<Self, Error> {
+    pub fn new(endpoint: &Endpoint, config: Config) -> Result<Self, RuntimeError> {
         let connector = TcpConnector::new(endpoint.resolve()?, DEFAULT_IO_TIMEOUT);
         Ok(Runtime::with_connector(endpoint, config, connector))
     }
@@ -273,11 +288,11 @@ impl<C: Connect> Runtime<C> {
     /// with its own connection and buffers running [`run`](Self::run), the
     /// current thread being one of them. Returns every worker's reason for
     /// stopping, once all have stopped.
-    pub fn run_workers<F, E>(&self, workers: usize, handler: &F) -> Vec<Error>
+    pub fn run_workers<F, E>(&self, workers: usize, handler: &F) -> Vec<RuntimeError>
     where
         C: Clone + Sync,
         C::Stream: Sync,
-        F: Fn(&Invocation<'_>, &mut Response<'_>) -> Result<(), E> + Sync,
+        F: Fn(&Invocation<'_>, &mut Output<'_>) -> Result<(), E> + Sync,
         E: HandlerError,
     {
         spawn_workers(workers, |_| self.worker().run(handler))
@@ -297,7 +312,7 @@ impl<C: Connect> Runtime<C> {
         self.xray_env = on;
     }
 
-    /// Refuses events larger than `len` bytes (default [`MAX_EVENT_LEN`]).
+    /// Refuses events larger than `len` bytes (default `MAX_EVENT_LEN`).
     pub fn set_max_event_len(&mut self, len: usize) {
         self.conn.set_max_body_len(len);
     }
@@ -315,23 +330,23 @@ impl<C: Connect> Runtime<C> {
 
     /// Serves invocations until the Runtime API fails; returns why.
     ///
-    /// Each event is handed to `handler` with a [`Response`] writer into
+    /// Each event is handed to `handler` with an [`Output`] writer into
     /// the reused send buffer. `Ok` posts what was written to `/response`;
     /// `Err` posts the error to `/error`; a panic is caught and posted to
-    /// `/error` as [`PANIC_ERROR_TYPE`]. A failed invocation never ends
+    /// `/error` as `PANIC_ERROR_TYPE`. A failed invocation never ends
     /// the loop; only a broken Runtime API does.
-    pub fn run<F, E>(&mut self, handler: F) -> Error
+    pub fn run<F, E>(&mut self, handler: F) -> RuntimeError
     where
-        F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+        F: FnMut(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
         E: HandlerError,
     {
         self.serve(handler, None)
     }
 
     /// Serves invocations answering every one with `body`, built once
-    /// (e.g. by [`crate::response::api_gateway`]); it is sent from where it
+    /// (e.g. an `events::Prebuilt` answer); it is sent from where it
     /// is, in the same `writev` as the head, never copied.
-    pub fn run_prebuilt(&mut self, body: &[u8]) -> Error {
+    pub fn run_prebuilt(&mut self, body: &[u8]) -> RuntimeError {
         self.run_prebuilt_per_event(&|_: &[u8]| body)
     }
 
@@ -339,13 +354,16 @@ impl<C: Connect> Runtime<C> {
     /// its event from answers built once (the default `bootstrap` picks
     /// one per event shape: REST API, HTTP API / function URL, ALB). The
     /// chosen body is sent from where it is, never copied.
-    pub fn run_prebuilt_per_event<'b>(&mut self, choose: &dyn Fn(&[u8]) -> &'b [u8]) -> Error {
+    pub fn run_prebuilt_per_event<'b>(
+        &mut self,
+        choose: &dyn Fn(&[u8]) -> &'b [u8],
+    ) -> RuntimeError {
         self.serve(|_, _| Ok::<(), std::convert::Infallible>(()), Some(choose))
     }
 
     /// Reports an initialisation failure to `/init/error`; returns the
-    /// error to exit with ([`Error::Init`] once reported).
-    pub fn report_init_error(&mut self, err: &dyn HandlerError) -> Error {
+    /// error to exit with ([`RuntimeError::Init`] once reported).
+    pub fn report_init_error(&mut self, err: &dyn HandlerError) -> RuntimeError {
         write_error_body(&mut self.body, err.error_type(), err);
         self.head.clear();
         self.head.extend_from_slice(&self.heads.init_error_head);
@@ -353,8 +371,8 @@ impl<C: Connect> Runtime<C> {
         self.head.extend_from_slice(b"\r\n");
         finish_head(&mut self.head, self.body.len());
         match exchange(&mut self.conn, &[&self.head, &self.body], None, INIT_ERROR) {
-            Ok(status) if (200..300).contains(&status) => Error::Init(err.to_string()),
-            Ok(status) => Error::Status {
+            Ok(status) if (200..300).contains(&status) => RuntimeError::Init(err.to_string()),
+            Ok(status) => RuntimeError::Status {
                 during: INIT_ERROR,
                 status,
             },
@@ -366,9 +384,9 @@ impl<C: Connect> Runtime<C> {
         &mut self,
         mut handler: F,
         prebuilt: Option<&'f ChooseBody<'b, 'f>>,
-    ) -> Error
+    ) -> RuntimeError
     where
-        F: FnMut(&Invocation<'_>, &mut Response<'_>) -> Result<(), E>,
+        F: FnMut(&Invocation<'_>, &mut Output<'_>) -> Result<(), E>,
         E: HandlerError,
     {
         log::reserve_line();
@@ -387,7 +405,7 @@ impl<C: Connect> Runtime<C> {
             let chosen = prebuilt.map(|choose| choose(invocation.event));
             let body = &mut self.body;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                handler(&invocation, &mut Response::new(body))
+                handler(&invocation, &mut Output::new(body))
             }));
             let posted = match outcome {
                 Ok(Ok(())) => self.post_response(chosen),
@@ -414,7 +432,7 @@ impl<C: Connect> Runtime<C> {
     /// client that went away, a time-out), or that stalls past the
     /// invocation's deadline, fails that invocation only: it is logged,
     /// reported to `/error` on a fresh connection, and the loop goes on.
-    pub fn run_streaming<F, E>(&mut self, mut handler: F) -> Error
+    pub fn run_streaming<F, E>(&mut self, mut handler: F) -> RuntimeError
     where
         F: FnMut(&Invocation<'_>, &mut Stream<'_>) -> Result<(), E>,
         E: HandlerError,
@@ -438,7 +456,7 @@ impl<C: Connect> Runtime<C> {
             let (msg, socket) = match self.conn.open_for_request(Some(until_deadline)) {
                 Ok(parts) => parts,
                 Err(source) => {
-                    return Error::Http {
+                    return RuntimeError::Http {
                         during: STREAM,
                         source,
                     }
@@ -518,7 +536,7 @@ impl<C: Connect> Runtime<C> {
     /// (an unusable one fails alone and is dealt with). `Err`: the runtime
     /// cannot go on, or [`MAX_SKIPPED_IN_A_ROW`] answers in a row could not
     /// be served at all.
-    fn next_event(&mut self) -> Result<(), Error> {
+    fn next_event(&mut self) -> Result<(), RuntimeError> {
         loop {
             match self.try_next_event()? {
                 Next::Event => {
@@ -529,7 +547,7 @@ impl<C: Connect> Runtime<C> {
                 Next::Skipped(reason) => {
                     self.skipped_in_a_row += 1;
                     if self.skipped_in_a_row >= MAX_SKIPPED_IN_A_ROW {
-                        return Err(Error::NoUsableEvent {
+                        return Err(RuntimeError::NoUsableEvent {
                             in_a_row: self.skipped_in_a_row,
                             reason,
                         });
@@ -553,7 +571,7 @@ impl<C: Connect> Runtime<C> {
 
     /// Asks for the next event (or reads the answer to the one pipelined
     /// behind the last POST). `Err`: the runtime cannot go on.
-    fn try_next_event(&mut self) -> Result<Next, Error> {
+    fn try_next_event(&mut self) -> Result<Next, RuntimeError> {
         let during = NEXT;
         let answered = self.next_sent
             && match self.conn.read_pipelined(Wait::Forever) {
@@ -571,32 +589,32 @@ impl<C: Connect> Runtime<C> {
                     }
                     false
                 }
-                Err(source) => return Err(Error::Http { during, source }),
+                Err(source) => return Err(RuntimeError::Http { during, source }),
             };
         self.next_sent = false;
         if !answered {
             self.conn
                 .request(&[&self.heads.next], Wait::Forever)
-                .map_err(|source| Error::Http { during, source })?;
+                .map_err(|source| RuntimeError::Http { during, source })?;
         }
         let status = self.conn.status();
         if !(200..300).contains(&status) {
             self.conn.close();
-            return Err(Error::Status { during, status });
+            return Err(RuntimeError::Status { during, status });
         }
         let ids = self.capture_ids();
         let read = self.conn.read_body();
         self.note_unsolicited(during);
         match (read, ids) {
             (Ok(()), Ok(Ids::Usable)) => Ok(Next::Event),
-            (Err(http::Error::BodyTooLarge { limit }), Ok(_)) => {
+            (Err(client::Error::BodyTooLarge { limit }), Ok(_)) => {
                 self.post_error(&Diagnostic {
                     error_type: EVENT_TOO_LARGE_ERROR_TYPE,
                     error_message: TooLarge(limit),
                 })?;
                 Ok(Next::Answered)
             }
-            (Err(source), _) => Err(Error::Http { during, source }),
+            (Err(source), _) => Err(RuntimeError::Http { during, source }),
             (Ok(()), Ok(Ids::NotUtf8)) => {
                 self.post_error(&INVALID_REQUEST_ID)?;
                 Ok(Next::Answered)
@@ -672,7 +690,7 @@ impl<C: Connect> Runtime<C> {
         }
     }
 
-    fn log_invocation_failed(&self, during: &'static str, source: &http::Error) {
+    fn log_invocation_failed(&self, during: &'static str, source: &client::Error) {
         let id = std::str::from_utf8(&self.id_path).unwrap_or("?");
         log::write(
             Level::Warn,
@@ -690,7 +708,7 @@ impl<C: Connect> Runtime<C> {
             .invocation_head(&mut self.head, &self.id_path, &self.invocation_id, post);
     }
 
-    fn post_response(&mut self, prebuilt: Option<&[u8]>) -> Result<(), Error> {
+    fn post_response(&mut self, prebuilt: Option<&[u8]>) -> Result<(), RuntimeError> {
         self.invocation_head(Post::Response);
         let body = prebuilt.unwrap_or(&self.body);
         finish_head(&mut self.head, body.len());
@@ -701,7 +719,7 @@ impl<C: Connect> Runtime<C> {
         self.check_post(RESPONSE, status)
     }
 
-    fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), Error> {
+    fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), RuntimeError> {
         let error_type = err.error_type();
         // CloudWatch shows it, not only Lambda's record of the /error.
         log::write(
@@ -720,7 +738,7 @@ impl<C: Connect> Runtime<C> {
 
     /// 2xx: done. 4xx: this invocation failed (413 too large, 400/403 bad
     /// id or state, 410 timed out): log, go on. Anything else: stop.
-    fn check_post(&self, during: &'static str, status: u16) -> Result<(), Error> {
+    fn check_post(&self, during: &'static str, status: u16) -> Result<(), RuntimeError> {
         match status {
             200..=299 => Ok(()),
             400..=499 => {
@@ -743,7 +761,7 @@ impl<C: Connect> Runtime<C> {
                 );
                 Ok(())
             }
-            _ => Err(Error::Status { during, status }),
+            _ => Err(RuntimeError::Status { during, status }),
         }
     }
 }
@@ -776,7 +794,7 @@ struct Serving;
 impl Serving {
     fn begin(context: &Context<'_>, id_path: &[u8], invocation_id: &[u8], xray_env: bool) -> Self {
         log::set_request_id(context.request_id);
-        crate::abort::begin(id_path, invocation_id);
+        crate::runtime::abort::begin(id_path, invocation_id);
         if xray_env {
             match context.xray_trace_id {
                 Some(trace) => std::env::set_var(XRAY_ENV_VAR, trace),
@@ -784,7 +802,7 @@ impl Serving {
             }
         }
         #[cfg(feature = "sigterm")]
-        crate::shutdown::begin();
+        crate::runtime::shutdown::begin();
         Serving
     }
 }
@@ -792,9 +810,9 @@ impl Serving {
 impl Drop for Serving {
     fn drop(&mut self) {
         log::set_request_id("");
-        crate::abort::end();
+        crate::runtime::abort::end();
         #[cfg(feature = "sigterm")]
-        crate::shutdown::end();
+        crate::runtime::shutdown::end();
     }
 }
 
@@ -810,7 +828,9 @@ pub const XRAY_ENV_VAR: &str = "_X_AMZN_TRACE_ID";
 pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let guarded = |i: usize| {
         catch_unwind(AssertUnwindSafe(|| body(i))).unwrap_or_else(|payload| {
-            crate::exit(Error::WorkerPanicked(panic_text(&*payload).to_owned()))
+            crate::exit(RuntimeError::WorkerPanicked(
+                panic_text(&*payload).to_owned(),
+            ))
         })
     };
     std::thread::scope(|scope| {
@@ -848,13 +868,13 @@ fn exchange<C: Connect>(
     parts: &[&[u8]],
     next: Option<&[u8]>,
     during: &'static str,
-) -> Result<u16, Error> {
+) -> Result<u16, RuntimeError> {
     match next {
         Some(next) => conn.request_pipelined(parts, next),
         None => conn.request(parts, Wait::Bounded),
     }
     .and_then(|()| conn.read_body())
-    .map_err(|source| Error::Http { during, source })?;
+    .map_err(|source| RuntimeError::Http { during, source })?;
     Ok(conn.status())
 }
 
@@ -916,14 +936,7 @@ pub(crate) fn finish_head(head: &mut Vec<u8>, content_length: usize) {
 /// (`A-Z a-z 0-9 - . _ ~`), so any id makes one well-formed path segment:
 /// `a b` → `a%20b`, `../x` → `..%2Fx`.
 pub fn push_path_segment(out: &mut Vec<u8>, id: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in id {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        }
-    }
+    crate::text::percent_encode(id, |piece| out.extend_from_slice(piece));
 }
 
 const INVALID_REQUEST_ID: Diagnostic = Diagnostic {
@@ -964,7 +977,7 @@ impl fmt::Display for Duplicated {
     }
 }
 
-struct StreamFailed<'a>(&'a http::Error);
+struct StreamFailed<'a>(&'a client::Error);
 
 impl fmt::Display for StreamFailed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

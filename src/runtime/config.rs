@@ -13,9 +13,9 @@
 //! ```
 //!
 //! Anything else (`https://`, no port, an empty value, a query string,
-//! spaces) is refused with [`Error::Config`].
+//! spaces) is refused with [`RuntimeError::Config`].
 
-use crate::error::Error;
+use crate::runtime::error::RuntimeError;
 use std::env;
 use std::net::{Ipv6Addr, SocketAddr, ToSocketAddrs};
 
@@ -48,8 +48,8 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses an `AWS_LAMBDA_RUNTIME_API` value (no DNS look-up).
-    pub fn parse(value: &str) -> Result<Endpoint, Error> {
-        let fail = |reason| Error::Config {
+    pub fn parse(value: &str) -> Result<Endpoint, RuntimeError> {
+        let fail = |reason| RuntimeError::Config {
             var: RUNTIME_API_VAR,
             value: value.to_owned(),
             reason,
@@ -118,14 +118,14 @@ impl Endpoint {
 
     /// Resolves the host to socket addresses (DNS only for names; once, at
     /// start-up: reconnects reuse the result).
-    pub fn resolve(&self) -> Result<Vec<SocketAddr>, Error> {
+    pub fn resolve(&self) -> Result<Vec<SocketAddr>, RuntimeError> {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
         let addrs: Vec<SocketAddr> = match (host, self.port).to_socket_addrs() {
             Ok(it) => it.collect(),
             Err(_) => Vec::new(),
         };
         if addrs.is_empty() {
-            return Err(Error::Config {
+            return Err(RuntimeError::Config {
                 var: RUNTIME_API_VAR,
                 value: format!("{}:{}", self.host, self.port),
                 reason: "the host does not resolve",
@@ -163,7 +163,7 @@ pub struct Config {
 impl Config {
     /// Reads the function's configuration from the environment. Missing
     /// variables are left empty: only `AWS_LAMBDA_RUNTIME_API` is required,
-    /// and [`Endpoint`] reads that.
+    /// and the endpoint is read from that.
     pub fn from_env() -> Config {
         let var = |name| env::var(name).unwrap_or_default();
         Config {
@@ -185,9 +185,9 @@ pub const MAX_CONCURRENCY_LIMIT: usize = 1024;
 
 /// Parses an `AWS_LAMBDA_MAX_CONCURRENCY` value: `None` (absent) is 1,
 /// otherwise a decimal number from 1 to [`MAX_CONCURRENCY_LIMIT`].
-pub fn parse_max_concurrency(value: Option<&str>) -> Result<usize, Error> {
+pub fn parse_max_concurrency(value: Option<&str>) -> Result<usize, RuntimeError> {
     let Some(value) = value else { return Ok(1) };
-    let fail = |reason| Error::Config {
+    let fail = |reason| RuntimeError::Config {
         var: MAX_CONCURRENCY_VAR,
         value: value.to_owned(),
         reason,
@@ -202,7 +202,7 @@ pub fn parse_max_concurrency(value: Option<&str>) -> Result<usize, Error> {
 }
 
 /// Reads `AWS_LAMBDA_MAX_CONCURRENCY` (see [`parse_max_concurrency`]).
-pub fn max_concurrency_from_env() -> Result<usize, Error> {
+pub fn max_concurrency_from_env() -> Result<usize, RuntimeError> {
     match env::var(MAX_CONCURRENCY_VAR) {
         Ok(v) => parse_max_concurrency(Some(&v)),
         Err(env::VarError::NotPresent) => Ok(1),
@@ -211,15 +211,15 @@ pub fn max_concurrency_from_env() -> Result<usize, Error> {
 }
 
 /// Reads and parses `AWS_LAMBDA_RUNTIME_API`.
-pub fn endpoint_from_env() -> Result<Endpoint, Error> {
+pub fn endpoint_from_env() -> Result<Endpoint, RuntimeError> {
     match env::var(RUNTIME_API_VAR) {
         Ok(v) => Endpoint::parse(&v),
-        Err(env::VarError::NotPresent) => Err(Error::Config {
+        Err(env::VarError::NotPresent) => Err(RuntimeError::Config {
             var: RUNTIME_API_VAR,
             value: String::new(),
             reason: "the variable is not set (is this running outside Lambda?)",
         }),
-        Err(env::VarError::NotUnicode(_)) => Err(Error::Config {
+        Err(env::VarError::NotUnicode(_)) => Err(RuntimeError::Config {
             var: RUNTIME_API_VAR,
             value: String::new(),
             reason: "the value is not valid UTF-8",
@@ -286,10 +286,10 @@ mod tests {
             "user@host:9001",
         ] {
             match Endpoint::parse(bad) {
-                Err(Error::Config { var, value, reason }) => {
+                Err(RuntimeError::Config { var, value, reason }) => {
                     assert_eq!((var, value.as_str()), (RUNTIME_API_VAR, bad));
                     assert!(!reason.is_empty());
-                    let line = Error::Config { var, value, reason }.to_string();
+                    let line = RuntimeError::Config { var, value, reason }.to_string();
                     assert!(!line.contains('\n'), "{line}");
                 }
                 other => panic!("{bad:?} accepted: {other:?}"),

@@ -23,7 +23,7 @@
 //! [`HttpRequest::parse`](super::HttpRequest::parse) on every event AWS
 //! sends (key order does not matter); it is a guess for the rest.
 
-use super::Shape;
+use crate::events::Shape;
 
 /// How far into an event [`Shape::sniff`] looks: it bounds the cost for
 /// events of no HTTP shape (`cargo bench --bench micro -- choose_answer`).

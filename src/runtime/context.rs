@@ -2,8 +2,9 @@
 //! headers) and its event bytes, both pointing into the connection's
 //! receive buffer. Nothing is copied or allocated to build them.
 
-use crate::config::Config;
-use crate::http::Message;
+use crate::client::Message;
+use crate::runtime::config::Config;
+use crate::text::parse_u64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Header names of the `/next` answer (matched case-insensitively).
@@ -215,33 +216,9 @@ impl<'a> Invocation<'a> {
     }
 }
 
-/// `1*DIGIT` into u64, `None` on anything else or overflow.
-pub(crate) fn parse_u64(v: &[u8]) -> Option<u64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.iter().try_fold(0u64, |n, &b| {
-        if b.is_ascii_digit() {
-            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_deadlines_strictly() {
-        assert_eq!(parse_u64(b"1700000000000"), Some(1_700_000_000_000));
-        assert_eq!(parse_u64(b"600000"), Some(600_000));
-        assert_eq!(parse_u64(b""), None);
-        assert_eq!(parse_u64(b"-1"), None);
-        assert_eq!(parse_u64(b"1e3"), None);
-        assert_eq!(parse_u64(b"99999999999999999999"), None);
-    }
 
     #[test]
     fn remaining_time_saturates_at_zero() {

@@ -1,9 +1,9 @@
-//! The one error type of the crate, and the trait handler errors implement.
+//! The runtime's own error, and the trait handler errors implement.
 //!
 //! Every variant carries `&'static str` or `Copy` payloads except the few
 //! that can only happen at start-up or right before the process ends (a bad
 //! `AWS_LAMBDA_RUNTIME_API` value, an I/O error from the OS), so producing
-//! an [`Error`] on the per-invocation path never allocates.
+//! an [`RuntimeError`] on the per-invocation path never allocates.
 
 use std::fmt;
 use std::io;
@@ -14,7 +14,7 @@ use std::io;
 /// `eprintln!("lambda-zero: {err}")` is the whole diagnostic.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
+pub enum RuntimeError {
     /// `AWS_LAMBDA_RUNTIME_API` (or another setting) is missing or malformed.
     Config {
         /// The environment variable concerned.
@@ -31,7 +31,7 @@ pub enum Error {
         /// The request concerned, e.g. `"GET /next"`.
         during: &'static str,
         /// What failed.
-        source: crate::http::Error,
+        source: crate::client::Error,
     },
     /// The Runtime API answered with a status that means the runtime cannot go on.
     Status {
@@ -57,27 +57,29 @@ pub enum Error {
     Init(String),
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config { var, value, reason } => write!(f, "invalid {var} {value:?}: {reason}"),
-            Error::Connect(e) => write!(f, "cannot connect to the Runtime API: {e}"),
-            Error::Http { during, source } => write!(f, "{during}: {source}"),
-            Error::Status { during, status } => {
+            RuntimeError::Config { var, value, reason } => {
+                write!(f, "invalid {var} {value:?}: {reason}")
+            }
+            RuntimeError::Connect(e) => write!(f, "cannot connect to the Runtime API: {e}"),
+            RuntimeError::Http { during, source } => write!(f, "{during}: {source}"),
+            RuntimeError::Status { during, status } => {
                 write!(
                     f,
                     "{during}: the Runtime API answered {status}, cannot go on"
                 )
             }
-            Error::NoUsableEvent { in_a_row, reason } => write!(
+            RuntimeError::NoUsableEvent { in_a_row, reason } => write!(
                 f,
                 "GET /next: {in_a_row} answers in a row could not be served (last: {reason}); \
                  is AWS_LAMBDA_RUNTIME_API (and its path prefix) a Lambda Runtime API?"
             ),
-            Error::WorkerPanicked(message) => {
+            RuntimeError::WorkerPanicked(message) => {
                 write!(f, "a worker thread panicked: {message}")
             }
-            Error::Init(message) => {
+            RuntimeError::Init(message) => {
                 write!(
                     f,
                     "initialisation failed (reported to /init/error): {message}"
@@ -87,11 +89,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
+impl std::error::Error for RuntimeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Connect(e) => Some(e),
-            Error::Http { source, .. } => Some(source),
+            RuntimeError::Connect(e) => Some(e),
+            RuntimeError::Http { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -124,6 +126,20 @@ pub trait HandlerError: fmt::Display {
     /// `Lambda-Runtime-Function-Error-Type` header.
     fn error_type(&self) -> &str {
         std::any::type_name::<Self>()
+    }
+
+    /// Answers the invocation with a response instead of failing it, when
+    /// the error means that. Writes the response into `out` (the handler's
+    /// output, cleared) and returns `true`; the default writes nothing and
+    /// returns `false`, so the error goes to `/error`.
+    ///
+    /// The crate's own event-layer errors use it: an HTTP request the
+    /// client got wrong ([`Error::BadRequest`](crate::Error::BadRequest), a
+    /// body that is not well-formed JSON) answers `400` with a small JSON
+    /// message in the event's shape. Either way the error is logged.
+    fn respond(&self, event: &[u8], out: &mut crate::Output<'_>) -> bool {
+        let _ = (event, out);
+        false
     }
 }
 
@@ -170,6 +186,6 @@ impl HandlerError for String {
 impl HandlerError for io::Error {}
 impl HandlerError for fmt::Error {}
 impl HandlerError for std::convert::Infallible {}
-impl HandlerError for Error {}
-impl HandlerError for Box<dyn std::error::Error> {}
-impl HandlerError for Box<dyn std::error::Error + Send + Sync> {}
+impl HandlerError for RuntimeError {}
+// `Box<dyn Error …>`: in the event layer (`events/error.rs`), which
+// knows its own errors to keep their types and answers.

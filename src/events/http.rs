@@ -2,7 +2,7 @@
 //! HTTP APIs (payload v2), function URLs and Application Load Balancers.
 //!
 //! [`HttpRequest::parse`] validates the whole event once with the strict
-//! scanner of [`crate::json`], indexes its top-level fields in the same
+//! scanner of [`crate::events::json`], indexes its top-level fields in the same
 //! pass and detects the [`Shape`]; every accessor then returns slices of
 //! the receive buffer ([`Str`], [`Value`]) and allocates nothing. Text that
 //! must be transformed is written into a buffer the handler owns and
@@ -12,7 +12,8 @@
 //! `&str` ([`Str::decode`]).
 //!
 //! ```
-//! use lambda_zero::{event::{HttpRequest, Shape}, Context, Invocation};
+//! use lambda_zero::events::{HttpRequest, Shape};
+//! use lambda_zero::{Context, Invocation};
 //!
 //! let event = br#"{"version":"2.0","rawPath":"/hello","rawQueryString":"name=Ann",
 //!   "headers":{"content-type":"text/plain"},"queryStringParameters":{"name":"Ann"},
@@ -28,26 +29,25 @@
 //! assert_eq!(req.source_ip().unwrap(), "192.0.2.1");
 //! let mut scratch = Vec::new(); // keep it across invocations: it is reused
 //! assert_eq!(req.body(&mut scratch)?, b"hi");
-//! # Ok::<(), lambda_zero::event::Error>(())
+//! # Ok::<(), lambda_zero::Error>(())
 //! ```
 //!
 //! What is checked when the view is built: the event is well-formed JSON
-//! (see [`crate::json`]), its root is an object, none of the fields the
+//! (see [`crate::events::json`]), its root is an object, none of the fields the
 //! view reads appears twice at the top level, each has the JSON type AWS
 //! sends (`null` counts as absent), and the method is present. Values
 //! inside `headers`, `queryStringParameters`… that are not strings are
 //! skipped by the accessors.
 
 use crate::base64;
-use crate::json::{self, Elements, Kind, Members, Str, Value};
+use crate::events::json::{self, Elements, Kind, Members, Str, Value};
 use crate::Invocation;
-use std::fmt;
 
-mod sniff;
-pub use sniff::SNIFF_LIMIT;
+use crate::events::sniff;
+use crate::Error;
 
 /// Which integration sent the event; the response must have the same
-/// shape ([`crate::apigw::HttpResponse`] follows it).
+/// shape ([`crate::events::http_response::HttpResponse`] follows it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
     /// API Gateway REST API, Lambda proxy integration (payload format 1.0;
@@ -73,7 +73,7 @@ pub enum Shape {
 }
 
 impl Shape {
-    /// Every shape, for building one [`Prebuilt`](crate::apigw::Prebuilt)
+    /// Every shape, for building one [`Prebuilt`](crate::events::http_response::Prebuilt)
     /// response per shape at start-up.
     pub const ALL: [Shape; 5] = [
         Shape::RestApi,
@@ -100,9 +100,9 @@ impl Shape {
         matches!(self, Shape::Alb | Shape::AlbMultiValue)
     }
 
-    /// The shape of `event` from a cheap scan of its first [`SNIFF_LIMIT`]
+    /// The shape of `event` from a cheap scan of its first first 1 KiB (`SNIFF_LIMIT`)
     /// bytes (no validation, no allocation), to pick a response built in
-    /// advance ([`PrebuiltSet`](crate::apigw::PrebuiltSet)); for reading
+    /// advance ([`PrebuiltSet`](crate::events::http_response::PrebuiltSet)); for reading
     /// the request, use [`HttpRequest::parse`].
     ///
     /// It walks the top-level members and skips their values, so a marker
@@ -117,7 +117,7 @@ impl Shape {
     /// past the limit.
     ///
     /// ```
-    /// use lambda_zero::event::Shape;
+    /// use lambda_zero::events::Shape;
     /// assert_eq!(Shape::sniff(br#"{"version":"2.0","rawPath":"/"}"#), Some(Shape::HttpApi));
     /// assert_eq!(
     ///     Shape::sniff(br#"{"requestContext":{"elb":{"targetGroupArn":"arn:aws:..."}},"httpMethod":"GET","headers":{}}"#),
@@ -131,66 +131,8 @@ impl Shape {
     }
 }
 
-/// Why an event could not be read as an HTTP request, or its body decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Error {
-    /// The event is not well-formed JSON.
-    Json(json::Error),
-    /// Well-formed, but not an API Gateway, function URL or ALB event.
-    NotHttp,
-    /// A field has the wrong JSON type (or a required one is missing).
-    Field {
-        /// The field, e.g. `"headers"` or `"requestContext.http.method"`.
-        name: &'static str,
-        /// What it should be, e.g. `"an object"`.
-        expected: &'static str,
-    },
-    /// A top-level field the view reads appears more than once (which one
-    /// counts is ambiguous, so neither is trusted).
-    DuplicateField(&'static str),
-    /// `isBase64Encoded` is true but the body is not valid base64.
-    Base64(base64::DecodeError),
-    /// The body is not UTF-8 ([`HttpRequest::body_text`]).
-    BodyNotUtf8,
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Json(e) => write!(f, "event: {e}"),
-            Error::NotHttp => {
-                f.write_str("event is not an API Gateway, function URL or ALB request")
-            }
-            Error::Field { name, expected } => write!(f, "event field {name} is not {expected}"),
-            Error::DuplicateField(name) => write!(f, "event field {name} appears twice"),
-            Error::Base64(e) => write!(f, "event body: {e}"),
-            Error::BodyNotUtf8 => f.write_str("event body is not UTF-8"),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Json(e) => Some(e),
-            Error::Base64(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl crate::HandlerError for Error {
-    fn error_type(&self) -> &str {
-        "Http.InvalidEvent"
-    }
-}
-
-impl From<json::Error> for Error {
-    fn from(e: json::Error) -> Self {
-        Error::Json(e)
-    }
-}
+/// What [`Error::WrongKind`] says an HTTP event is.
+const HTTP_KIND: &str = "an API Gateway, function URL or ALB request";
 
 /// The top-level fields indexed in the constructor's pass, and the JSON
 /// kind each must have.
@@ -254,13 +196,13 @@ impl<'a> HttpRequest<'a> {
     /// Validates `event` and reads it as an HTTP request.
     ///
     /// # Errors
-    /// [`Error::Json`] for malformed JSON, [`Error::NotHttp`] for another
+    /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] for another
     /// kind of event, [`Error::Field`] / [`Error::DuplicateField`] for a
     /// request whose fields are not what AWS sends.
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
         let root = json::parse(event)?;
         if root.kind() != Kind::Object {
-            return Err(Error::NotHttp);
+            return Err(Error::WrongKind(HTTP_KIND));
         }
         let mut fields = [None; FIELDS.len()];
         let mut seen = 0u32;
@@ -270,7 +212,7 @@ impl<'a> HttpRequest<'a> {
             };
             let (name, kind) = FIELDS[i];
             if seen & (1 << i) != 0 {
-                return Err(Error::DuplicateField(name));
+                return Err(Error::DuplicateField { record: None, name });
             }
             seen |= 1 << i;
             if value.is_null() {
@@ -278,6 +220,7 @@ impl<'a> HttpRequest<'a> {
             }
             if value.kind() != kind {
                 return Err(Error::Field {
+                    record: None,
                     name,
                     expected: expected(kind),
                 });
@@ -297,7 +240,7 @@ impl<'a> HttpRequest<'a> {
                     Shape::HttpApi
                 }
             }
-            Some(v) if v != "1.0" => return Err(Error::NotHttp),
+            Some(v) if v != "1.0" => return Err(Error::WrongKind(HTTP_KIND)),
             _ if context.and_then(|c| c.get("elb")).is_some() => {
                 if fields[MULTI_HEADERS].is_some() && fields[HEADERS].is_none() {
                     Shape::AlbMultiValue
@@ -306,7 +249,7 @@ impl<'a> HttpRequest<'a> {
                 }
             }
             _ if fields[HTTP_METHOD].is_some() => Shape::RestApi,
-            _ => return Err(Error::NotHttp),
+            _ => return Err(Error::WrongKind(HTTP_KIND)),
         };
         let method = match shape {
             Shape::HttpApi | Shape::FunctionUrl => {
@@ -314,11 +257,13 @@ impl<'a> HttpRequest<'a> {
                 // events (cargo-lambda sends "GET" for every method).
                 let method = context.and_then(|c| c.path(&["http", "method"]));
                 method.and_then(|m| m.as_str()).ok_or(Error::Field {
+                    record: None,
                     name: "requestContext.http.method",
                     expected: "a string",
                 })?
             }
             _ => text(HTTP_METHOD).ok_or(Error::Field {
+                record: None,
                 name: "httpMethod",
                 expected: "a string",
             })?,
@@ -352,9 +297,9 @@ impl<'a> HttpRequest<'a> {
     ///
     /// ```
     /// # let event = br#"{"httpMethod":"GET","path":"/","resource":"/{proxy+}"}"#;
-    /// let req = lambda_zero::event::HttpRequest::parse(event)?;
+    /// let req = lambda_zero::events::HttpRequest::parse(event)?;
     /// assert_eq!(req.json().get("resource").unwrap().as_str().unwrap(), "/{proxy+}");
-    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// # Ok::<(), lambda_zero::Error>(())
     /// ```
     pub fn json(&self) -> Value<'a> {
         self.root
@@ -390,10 +335,10 @@ impl<'a> HttpRequest<'a> {
     /// ```
     /// let event = br#"{"httpMethod":"GET","path":"/",
     ///   "multiValueQueryStringParameters":{"q":["a b","c"],"x":["1"]}}"#;
-    /// let req = lambda_zero::event::HttpRequest::parse(event)?;
+    /// let req = lambda_zero::events::HttpRequest::parse(event)?;
     /// let mut scratch = String::new();
     /// assert_eq!(req.query_string(&mut scratch), "q=a%20b&q=c&x=1");
-    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// # Ok::<(), lambda_zero::Error>(())
     /// ```
     pub fn query_string<'s>(&self, scratch: &'s mut String) -> &'s str
     where
@@ -511,11 +456,11 @@ impl<'a> HttpRequest<'a> {
     ///
     /// ```
     /// let event = br#"{"httpMethod":"GET","path":"/","headers":{"Cookie":"a=1; b=2"}}"#;
-    /// let req = lambda_zero::event::HttpRequest::parse(event)?;
+    /// let req = lambda_zero::events::HttpRequest::parse(event)?;
     /// let cookies: Vec<_> = req.cookies().map(|c| c.raw()).collect();
     /// assert_eq!(cookies, ["a=1", "b=2"]);
     /// assert_eq!(req.cookie("b").unwrap(), "2");
-    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// # Ok::<(), lambda_zero::Error>(())
     /// ```
     pub fn cookies(&self) -> Cookies<'a> {
         match self.field(COOKIES) {
@@ -602,7 +547,7 @@ impl<'a> HttpRequest<'a> {
     /// when there is no body.
     ///
     /// # Errors
-    /// [`Error::Base64`] when `isBase64Encoded` is true and the body is not
+    /// [`Error::BadRequest`] when `isBase64Encoded` is true and the body is not
     /// canonical standard base64.
     pub fn body<'s>(&self, scratch: &'s mut Vec<u8>) -> Result<&'s [u8], Error>
     where
@@ -627,41 +572,36 @@ impl<'a> HttpRequest<'a> {
                 base64::decode_in_place(scratch, 0)
             }
         };
-        decoded.map_err(Error::Base64)?;
+        decoded.map_err(|_| Error::BadRequest("the body is not valid base64"))?;
         Ok(scratch)
     }
 
     /// The body as text ([`body`](Self::body), then a UTF-8 check).
     ///
     /// # Errors
-    /// As [`body`](Self::body), and [`Error::BodyNotUtf8`].
+    /// As [`body`](Self::body), and [`Error::BadRequest`] when it is not UTF-8.
     pub fn body_text<'s>(&self, scratch: &'s mut Vec<u8>) -> Result<&'s str, Error>
     where
         'a: 's,
     {
-        std::str::from_utf8(self.body(scratch)?).map_err(|_| Error::BodyNotUtf8)
+        std::str::from_utf8(self.body(scratch)?)
+            .map_err(|_| Error::BadRequest("the body is not UTF-8"))
     }
 }
 
 /// Appends a query-string name or value: percent-encoded (everything but
 /// RFC 3986 `unreserved`) when `encode`, else unescaped as is.
 fn push_query_part(out: &mut String, part: Str<'_>, encode: bool) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     if !encode {
         out.extend(part.chars());
         return;
     }
     for c in part.chars() {
         let mut utf8 = [0; 4];
-        for &b in c.encode_utf8(&mut utf8).as_bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-        }
+        crate::text::percent_encode(c.encode_utf8(&mut utf8).as_bytes(), |piece| {
+            // Unreserved ASCII or `%XX`: always ASCII.
+            out.extend(piece.iter().map(|&b| char::from(b)));
+        });
     }
 }
 
@@ -767,7 +707,7 @@ impl<'a> Invocation<'a> {
     /// use lambda_zero::{Context, Invocation};
     /// let inv = Invocation::new(Context::default(), br#"{"httpMethod":"GET","path":"/a"}"#);
     /// assert_eq!(inv.http()?.path(), "/a");
-    /// # Ok::<(), lambda_zero::event::Error>(())
+    /// # Ok::<(), lambda_zero::Error>(())
     /// ```
     pub fn http(&self) -> Result<HttpRequest<'a>, Error> {
         HttpRequest::parse(self.event)
@@ -797,7 +737,7 @@ impl<'a> Invocation<'a> {
 ///     item: &'a str,
 ///     qty: u32,
 /// }
-/// let order: Order<'_> = lambda_zero::event::from_json(br#"{"item":"tea","qty":2}"#).unwrap();
+/// let order: Order<'_> = lambda_zero::events::from_json(br#"{"item":"tea","qty":2}"#).unwrap();
 /// assert_eq!((order.item, order.qty), ("tea", 2));
 /// # }
 /// ```
@@ -823,16 +763,20 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_http_event() {
-        assert_eq!(req("[]").unwrap_err(), Error::NotHttp);
-        assert_eq!(req(r#"{"Records":[]}"#).unwrap_err(), Error::NotHttp);
+        assert_eq!(req("[]").unwrap_err(), Error::WrongKind(HTTP_KIND));
+        assert_eq!(
+            req(r#"{"Records":[]}"#).unwrap_err(),
+            Error::WrongKind(HTTP_KIND)
+        );
         assert_eq!(
             req(r#"{"version":"3.0","rawPath":"/"}"#).unwrap_err(),
-            Error::NotHttp
+            Error::WrongKind(HTTP_KIND)
         );
         assert!(matches!(req("{"), Err(Error::Json(_))));
         assert_eq!(
             req(r#"{"version":"2.0","rawPath":"/"}"#).unwrap_err(),
             Error::Field {
+                record: None,
                 name: "requestContext.http.method",
                 expected: "a string"
             }
@@ -840,17 +784,24 @@ mod tests {
         assert_eq!(
             req(r#"{"httpMethod":"GET","headers":[]}"#).unwrap_err(),
             Error::Field {
+                record: None,
                 name: "headers",
                 expected: "an object"
             }
         );
         assert_eq!(
             req(r#"{"httpMethod":"GET","body":"a","body":"b"}"#).unwrap_err(),
-            Error::DuplicateField("body")
+            Error::DuplicateField {
+                record: None,
+                name: "body"
+            }
         );
         assert_eq!(
             req(r#"{"httpMethod":"GET","b\u006fdy":"a","body":"b"}"#).unwrap_err(),
-            Error::DuplicateField("body")
+            Error::DuplicateField {
+                record: None,
+                name: "body"
+            }
         );
     }
 
@@ -875,9 +826,12 @@ mod tests {
         assert_eq!(r.body(&mut scratch).unwrap(), b"hi?\x3f");
         let r = req(r#"{"httpMethod":"POST","body":"//8=","isBase64Encoded":true}"#).unwrap();
         assert_eq!(r.body(&mut scratch).unwrap(), b"\xff\xff");
-        assert_eq!(r.body_text(&mut scratch).unwrap_err(), Error::BodyNotUtf8);
+        assert_eq!(
+            r.body_text(&mut scratch).unwrap_err(),
+            Error::BadRequest("the body is not UTF-8")
+        );
         let r = req(r#"{"httpMethod":"POST","body":"a","isBase64Encoded":true}"#).unwrap();
-        assert!(matches!(r.body(&mut scratch), Err(Error::Base64(_))));
+        assert!(matches!(r.body(&mut scratch), Err(Error::BadRequest(_))));
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //! points are meant for fuzzing.
 //!
 //! ```
-//! use lambda_zero::json;
+//! use lambda_zero::events::json;
 //!
 //! let doc = br#"{"requestContext":{"http":{"method":"GET"}},"body":"a \"quoted\" word"}"#;
 //! let root = json::parse(doc)?;
@@ -90,17 +90,11 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl crate::HandlerError for Error {
-    fn error_type(&self) -> &str {
-        "Json.Malformed"
-    }
-}
-
 /// Checks that `doc` is one well-formed JSON value (see the
-/// [module docs](self) for exactly what is checked).
+/// [module docs](crate::events::json) for exactly what is checked).
 ///
 /// ```
-/// use lambda_zero::json::validate;
+/// use lambda_zero::events::json::validate;
 /// assert!(validate(br#" {"a":[1,2.5e-3,true,null,"\u00e9\ud83d\ude00"]} "#).is_ok());
 /// assert!(validate(b"[01]").is_err());
 /// assert!(validate(br#""\ud800""#).is_err()); // lone surrogate
@@ -113,7 +107,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// trimmed), borrowing from `doc`.
 ///
 /// ```
-/// let root = lambda_zero::json::parse(b" [1, 2] ").unwrap();
+/// let root = lambda_zero::events::json::parse(b" [1, 2] ").unwrap();
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
@@ -139,7 +133,7 @@ pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
 ///
 /// ```
 /// let doc = br#"{"requestContext":{"stage":"prod"}}"#;
-/// let stage = lambda_zero::json::get(doc, &["requestContext", "stage"]).unwrap();
+/// let stage = lambda_zero::events::json::get(doc, &["requestContext", "stage"]).unwrap();
 /// assert_eq!(stage.unwrap().as_str().unwrap(), "prod");
 /// ```
 pub fn get<'a>(doc: &'a [u8], path: &[&str]) -> Result<Option<Value<'a>>, Error> {
@@ -492,7 +486,7 @@ impl<'a> Value<'a> {
     /// The value's JSON text, exactly as in the document.
     ///
     /// ```
-    /// let v = lambda_zero::json::parse(br#"{"a": [1, "x"]}"#).unwrap();
+    /// let v = lambda_zero::events::json::parse(br#"{"a": [1, "x"]}"#).unwrap();
     /// assert_eq!(v.get("a").unwrap().raw(), r#"[1, "x"]"#);
     /// ```
     pub fn raw(&self) -> &'a str {
@@ -530,7 +524,7 @@ impl<'a> Value<'a> {
     /// `1e2` are not).
     ///
     /// ```
-    /// let v = lambda_zero::json::parse(b"[42, -1, 1.5]").unwrap();
+    /// let v = lambda_zero::events::json::parse(b"[42, -1, 1.5]").unwrap();
     /// let n: Vec<_> = v.elements().map(|e| e.as_u64()).collect();
     /// assert_eq!(n, [Some(42), None, None]);
     /// ```
@@ -552,7 +546,7 @@ impl<'a> Value<'a> {
     /// unescaping, so `"content\u002dtype"` is found as `content-type`).
     ///
     /// ```
-    /// let v = lambda_zero::json::parse(br#"{"a":1,"b":{"c":null}}"#).unwrap();
+    /// let v = lambda_zero::events::json::parse(br#"{"a":1,"b":{"c":null}}"#).unwrap();
     /// assert_eq!(v.get("a").unwrap().as_u64(), Some(1));
     /// assert!(v.get("b").unwrap().get("c").unwrap().is_null());
     /// assert!(v.get("z").is_none());
@@ -579,7 +573,7 @@ impl<'a> Value<'a> {
     /// kind of value).
     ///
     /// ```
-    /// let v = lambda_zero::json::parse(br#"{"a":1,"b":"two"}"#).unwrap();
+    /// let v = lambda_zero::events::json::parse(br#"{"a":1,"b":"two"}"#).unwrap();
     /// let keys: Vec<_> = v.members().map(|(k, _)| k.raw()).collect();
     /// assert_eq!(keys, ["a", "b"]);
     /// ```
@@ -763,7 +757,7 @@ impl<'a> Str<'a> {
     /// does (then [`decode`](Self::decode) it).
     ///
     /// ```
-    /// let v = lambda_zero::json::parse(br#"["plain","tab\t"]"#).unwrap();
+    /// let v = lambda_zero::events::json::parse(br#"["plain","tab\t"]"#).unwrap();
     /// let s: Vec<_> = v.elements().map(|e| e.as_str().unwrap().borrowed()).collect();
     /// assert_eq!(s, [Some("plain"), None]);
     /// ```
@@ -776,7 +770,7 @@ impl<'a> Str<'a> {
     /// to grow past its largest size so far).
     ///
     /// ```
-    /// let v = lambda_zero::json::parse(br#""caf\u00e9 \ud83d\ude00 \"q\"""#).unwrap();
+    /// let v = lambda_zero::events::json::parse(br#""caf\u00e9 \ud83d\ude00 \"q\"""#).unwrap();
     /// let mut scratch = String::new();
     /// assert_eq!(v.as_str().unwrap().decode(&mut scratch), "café 😀 \"q\"");
     /// ```

@@ -8,7 +8,7 @@
 //! and reports it itself, the sandbox lives on) and it costs nothing: the
 //! strategy is known at compile time (`cfg(panic)`).
 
-use crate::error::Diagnostic;
+use crate::runtime::error::Diagnostic;
 use crate::runtime::{finish_head, panic_text, write_error_body, Heads, Post, PANIC_ERROR_TYPE};
 use std::cell::RefCell;
 use std::fmt;
@@ -48,8 +48,8 @@ pub(crate) fn install(addrs: Vec<SocketAddr>, heads: Heads) {
         previous(info);
         report(info);
     }));
-    crate::log::write(
-        crate::log::Level::Info,
+    crate::runtime::log::write(
+        crate::runtime::log::Level::Info,
         format_args!(
             "lambda-zero: built with panic = \"abort\": a handler panic is reported to /error, \
              then the process ends and Lambda starts a new sandbox (use panic = \"unwind\" to \

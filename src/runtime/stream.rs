@@ -16,17 +16,19 @@
 //! `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body`
 //! (the error JSON, base64); before it, as a plain `/error` POST.
 
-use crate::http;
-use crate::response::escape_json;
+use crate::client;
+use crate::text::escape_json;
 use std::fmt;
 use std::io::{self, Write};
 
 /// Pending body bytes are sent as a chunk once they reach this many.
 pub const STREAM_CHUNK_LEN: usize = 16 * 1024;
+#[cfg_attr(not(feature = "fuzz-bench-internals"), allow(dead_code))] // tests name it
 /// Content type of a streamed HTTP integration response (function URLs,
 /// API Gateway streaming): a JSON prelude, 8 zero bytes, then the body.
 pub const HTTP_INTEGRATION_CONTENT_TYPE: &str =
     "application/vnd.awslambda.http-integration-response";
+#[cfg_attr(not(feature = "fuzz-bench-internals"), allow(dead_code))] // tests name it
 /// Content type of any other streamed response.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 /// The end of the prelude's chunk, then the separator between the HTTP
@@ -58,7 +60,7 @@ pub struct Stream<'a> {
     prelude: usize,
     started: bool,
     sent: u64,
-    failed: Option<http::Error>,
+    failed: Option<client::Error>,
 }
 
 impl<'a> Stream<'a> {
@@ -231,7 +233,7 @@ impl<'a> Stream<'a> {
         (!self.started).then_some((self.head, self.content_type))
     }
 
-    fn record(&mut self, result: Result<(), http::Error>, len: usize) -> io::Result<()> {
+    fn record(&mut self, result: Result<(), client::Error>, len: usize) -> io::Result<()> {
         match result {
             Ok(()) => {
                 self.started = true;
@@ -248,7 +250,7 @@ impl<'a> Stream<'a> {
     /// Sends what is pending, the last chunk and `trailers` (complete
     /// `name: value\r\n` lines, or empty). Returns the first failure of the
     /// stream, if any.
-    pub(crate) fn finish(mut self, trailers: &[u8]) -> Result<(), http::Error> {
+    pub(crate) fn finish(mut self, trailers: &[u8]) -> Result<(), client::Error> {
         if self.failed.is_none() && !self.pending.is_empty() {
             let _ = self.send_chunk(None);
         }
@@ -301,29 +303,28 @@ impl fmt::Write for Stream<'_> {
 
 /// Writes `parts` (empty ones skipped) in one `writev`, after the request
 /// head and its `Content-Type` line when they have not gone out yet: at
-/// most 8 parts, [`http::MAX_IOVECS`].
+/// most 8 parts, [`client::MAX_IOVECS`].
 fn write_after(
     socket: &mut dyn Write,
     head: Option<(&[u8], &[u8])>,
     parts: [&[u8]; 6],
-) -> Result<(), http::Error> {
+) -> Result<(), client::Error> {
     match head {
-        None => http::write_parts(socket, &parts),
+        None => client::write_parts(socket, &parts),
         Some((head, content_type_line)) => {
             let [a, b, c, d, e, f] = parts;
-            http::write_parts(socket, &[head, content_type_line, a, b, c, d, e, f])
+            client::write_parts(socket, &[head, content_type_line, a, b, c, d, e, f])
         }
     }
 }
 
 /// `{len:x}\r\n` into `buf`, returned as a slice of it.
 fn hex_line(buf: &mut [u8; 18], len: usize) -> &[u8] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut i = 16;
     let mut n = len;
     loop {
         i -= 1;
-        buf[i] = HEX[n & 15];
+        buf[i] = crate::text::HEX_LOWER[n & 15];
         n >>= 4;
         if n == 0 {
             break;
