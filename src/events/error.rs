@@ -3,7 +3,7 @@
 
 use crate::base64;
 use crate::events::json;
-use crate::events::{HttpResponse, Shape};
+use crate::events::{HttpRequest, HttpResponse};
 use crate::{HandlerError, Output};
 use std::fmt;
 
@@ -110,6 +110,9 @@ impl HandlerError for Error {
     fn respond(&self, event: &[u8], out: &mut Output<'_>) -> bool {
         match self {
             Error::BadRequest(reason) => bad_request(event, reason, out),
+            // A JSON error on an HTTP event comes from its body: API
+            // Gateway and function URLs send well-formed events.
+            Error::Json(_) => bad_request(event, "the body is not well-formed JSON", out),
             _ => false,
         }
     }
@@ -132,16 +135,18 @@ impl HandlerError for json::Error {
 /// `event`'s integration; false (nothing written) when `event` is not an
 /// HTTP request.
 pub(crate) fn bad_request(event: &[u8], reason: &str, out: &mut Output<'_>) -> bool {
-    let Some(shape) = Shape::sniff(event) else {
+    // The full parse (not the bounded sniff): this is the error path,
+    // and the shape must be right wherever its markers are.
+    let Ok(shape) = HttpRequest::parse(event).map(|r| r.shape()) else {
         return false;
     };
     out.clear();
     HttpResponse::new(out, shape, 400)
         .content_type("application/json")
         .body_with(|body| {
-            body.text("{\"message\":\"");
+            body.text("{\"message\":");
             body.json_string(reason);
-            body.text("\"}");
+            body.text("}");
         });
     true
 }

@@ -747,9 +747,19 @@ pub fn from_json<'a, T: serde::Deserialize<'a>>(event: &'a [u8]) -> Result<T, se
 }
 
 #[cfg(feature = "serde")]
+/// A body that does not deserialize: the client's mistake on an HTTP
+/// event (`400`), an invocation failure on any other.
 impl crate::HandlerError for serde_json::Error {
     fn error_type(&self) -> &str {
         "Json.Deserialize"
+    }
+
+    fn respond(&self, event: &[u8], out: &mut crate::Output<'_>) -> bool {
+        crate::events::error::bad_request(
+            event,
+            "the body is not the JSON this function expects",
+            out,
+        )
     }
 }
 

@@ -59,7 +59,7 @@
 //! handed out as [`Value`](json::Value)s or skipped when they are not the expected type.
 
 pub(crate) mod batch;
-mod error;
+pub(crate) mod error;
 mod http;
 mod http_response;
 #[path = "json.rs"]

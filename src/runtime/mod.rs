@@ -220,6 +220,14 @@ impl Runtime<TcpConnector> {
         Ok(runtime)
     }
 
+    /// A runtime for the Runtime API at `api`, written as
+    /// `AWS_LAMBDA_RUNTIME_API` would be (`127.0.0.1:9001`), with the
+    /// function's configuration from the environment: for tests against a
+    /// local Runtime API and for embedding.
+    pub fn for_api(api: &str) -> Result<Self, RuntimeError> {
+        Runtime::new(&Endpoint::parse(api)?, Config::from_env())
+    }
+
     /// A runtime for `endpoint` (resolved now, once) with the default I/O
     /// timeout.
     pub fn new(endpoint: &Endpoint, config: Config) -> Result<Self, RuntimeError> {
@@ -409,6 +417,18 @@ impl<C: Connect> Runtime<C> {
             }));
             let posted = match outcome {
                 Ok(Ok(())) => self.post_response(chosen),
+                // An error that is an answer (a 400 for a request the
+                // client got wrong): logged, then sent as the response.
+                Ok(Err(err)) if err.respond(invocation.event, &mut Output::new(&mut self.body)) => {
+                    log::write(
+                        Level::Warn,
+                        format_args!(
+                            "lambda-zero: {}: {err}; answered with an error response",
+                            err.error_type()
+                        ),
+                    );
+                    self.post_response(None)
+                }
                 Ok(Err(err)) => self.post_error(&err),
                 Err(payload) => self.post_error(&panic_diagnostic(&payload)),
             };
