@@ -30,6 +30,12 @@
 #
 # Profile: `lambda` in Cargo.toml (inherits release; opt-level and panic=abort chosen by
 # measurement, see scripts/size-compare.sh). CARGO_PROFILE_LAMBDA_* env vars override it.
+#
+# For measuring build variants (scripts/build-levers.sh), static flavour only:
+#   LZ_EXTRA_RUSTFLAGS       appended to RUSTFLAGS (e.g. -Zlocation-detail=none)
+#   LZ_BUILD_STD_FEATURES    -Zbuild-std-features=... (default: none)
+#   CARGO_TARGET_DIR         where cargo builds (the result still goes to
+#                            target/lambda/bootstrap)
 set -euo pipefail
 
 # ---- budgets: the build fails past these -------------------------------------------
@@ -147,9 +153,9 @@ BUILD_ENV=()
 if [[ $FLAVOUR == static ]]; then
   # Static, non-PIE (no start-up self-relocation); musl's crt and libc come from zig,
   # so no prebuilt std or self-contained objects for the target are needed.
-  BUILD_ENV+=(RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no")
+  BUILD_ENV+=(RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no${LZ_EXTRA_RUSTFLAGS:+ $LZ_EXTRA_RUSTFLAGS}")
   if [[ $PANIC == abort ]]; then
-    CARGO_ARGS+=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=")
+    CARGO_ARGS+=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=${LZ_BUILD_STD_FEATURES:-}")
   else
     CARGO_ARGS+=("-Zbuild-std=std,panic_abort,panic_unwind" "-Zbuild-std-features=panic-unwind")
   fi
@@ -160,7 +166,7 @@ fi
 say "cargo ${CARGO_ARGS[*]}"
 env "${BUILD_ENV[@]}" cargo "${CARGO_ARGS[@]}" || die "cargo build failed ($ARCH, $FLAVOUR)"
 
-BIN_SRC="$ROOT/target/$TRIPLE/$PROFILE/bootstrap"
+BIN_SRC="${CARGO_TARGET_DIR:-$ROOT/target}/$TRIPLE/$PROFILE/bootstrap"
 [[ -f $BIN_SRC ]] || die "cargo did not produce $BIN_SRC"
 DEST_DIR="$ROOT/target/lambda/bootstrap"
 mkdir -p "$DEST_DIR"

@@ -230,14 +230,17 @@ def criterion_markdown(results, paired):
         return f"{v:.0f} ns"
 
     lines = ["| `cargo bench` | lambda-zero | lambda-zero, deployed | baseline "
-             "| baseline is | lambda-zero / baseline |", "|---|---:|---:|---:|---|---:|"]
+             "| baseline is | lambda-zero / baseline | C floor | deployed / floor |",
+             "|---|---:|---:|---:|---|---:|---:|---:|"]
     for (group, function), subjects in sorted(results.items()):
         base_name = next((k for k in subjects if k == "official" or k.startswith("naive")), None)
         base = subjects.get(base_name) if base_name else None
         lz = subjects.get("lambda-zero")
         name = f"{group}/{function}" if function else group
-        lines.append(f"| `{name}` | {ns(lz)} | {ns(subjects.get('lambda-zero-static'))} | "
-                     f"{ns(base)} | {base_name or '–'} | {fmt_ratio(ratio(lz, base))} |")
+        dep, floor = subjects.get("lambda-zero-static"), subjects.get("floor")
+        lines.append(f"| `{name}` | {ns(lz)} | {ns(dep)} | "
+                     f"{ns(base)} | {base_name or '–'} | {fmt_ratio(ratio(lz, base))} | "
+                     f"{ns(floor)} | {fmt_ratio(ratio(dep, floor))} |")
     return "\n".join(lines)
 
 
