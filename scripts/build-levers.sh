@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: scripts/build-levers.sh [--only NAME,...] [--runs N] [--no-build]
+# Usage: scripts/build-levers.sh [--only NAME,...] [--runs N] [--no-build | --build-only]
 #
 # Measures the build-side levers of the deployed default bootstrap (issue 13):
 # builds each variant of scripts/build.sh below (each in its own target dir,
@@ -11,10 +11,15 @@
 #
 #   --only LIST  the variants to build and measure (comma-separated names)
 #   --runs N     cold starts per variant and case (default 100)
-#   --no-build   measure the binaries target/levers/NAME.bin as they are
+#   --no-build   measure the binaries target/levers/NAME.bin as they are (any
+#                NAME.bin there can be listed in --only, e.g. a prototype)
+#   --build-only build, do not measure
 #
-# The variants (flags on top of the deployed build):
+# The variants: each is the build before issue 13 (`old`: panic=abort, opt-level
+# "s", without build.sh's LZ_ABORT_RUSTFLAGS) plus one lever; `base` is
+# scripts/build.sh as it is now (old + immabort + nounwind).
 #   base        scripts/build.sh as it is
+#   old         LZ_ABORT_RUSTFLAGS= (the build before the two flags were kept)
 #   immabort    -Cpanic=immediate-abort (the panic_immediate_abort of old):
 #               only for a bootstrap without a handler, never a user's function
 #   z           opt-level = "z"
@@ -22,10 +27,11 @@
 #   nolocation  -Zlocation-detail=none
 #   nofmtdebug  -Zfmt-debug=none
 #   norelro     -Wl,-z,norelro (one RW segment fewer)
-#   icf         -Wl,--icf=all (identical code folding)
+#               (-Wl,--icf=all, identical code folding, is not listed: zig cc,
+#               the linker driver of build.sh, rejects it)
 #   nounwind    -C force-unwind-tables=no (no .eh_frame)
 #   opt4size    -Zbuild-std-features=optimize_for_size
-#   all         every one above that is not slower, together
+#   all         every one above that builds, together
 # Several minutes per variant to build on 2 cores (std is rebuilt each time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,30 +44,32 @@ while [[ $# -gt 0 ]]; do
     --only) only=$2; shift ;;
     --runs) runs=$2; shift ;;
     --no-build) build=0 ;;
+    --build-only) build=2 ;;
     *) echo "build-levers.sh: unknown argument $1" >&2; usage_of "$0" >&2; exit 2 ;;
   esac
   shift
 done
 
 IA="-Zunstable-options -Cpanic=immediate-abort"
+O="LZ_ABORT_RUSTFLAGS=|"
 declare -A FLAGS=(
   [base]=""
-  [immabort]="LZ_EXTRA_RUSTFLAGS=$IA"
-  [z]="CARGO_PROFILE_LAMBDA_OPT_LEVEL=z"
-  [o3]="CARGO_PROFILE_LAMBDA_OPT_LEVEL=3"
-  [nolocation]="LZ_EXTRA_RUSTFLAGS=-Zlocation-detail=none"
-  [nofmtdebug]="LZ_EXTRA_RUSTFLAGS=-Zfmt-debug=none"
-  [norelro]="LZ_EXTRA_RUSTFLAGS=-Clink-arg=-Wl,-z,norelro"
-  [icf]="LZ_EXTRA_RUSTFLAGS=-Clink-arg=-Wl,--icf=all"
-  [nounwind]="LZ_EXTRA_RUSTFLAGS=-Cforce-unwind-tables=no"
-  [opt4size]="LZ_BUILD_STD_FEATURES=optimize_for_size"
-  [all]="LZ_EXTRA_RUSTFLAGS=$IA -Zlocation-detail=none -Zfmt-debug=none -Clink-arg=-Wl,-z,norelro -Cforce-unwind-tables=no|CARGO_PROFILE_LAMBDA_OPT_LEVEL=s"
+  [old]="LZ_ABORT_RUSTFLAGS="
+  [immabort]="${O}LZ_EXTRA_RUSTFLAGS=$IA"
+  [z]="${O}CARGO_PROFILE_LAMBDA_OPT_LEVEL=z"
+  [o3]="${O}CARGO_PROFILE_LAMBDA_OPT_LEVEL=3"
+  [nolocation]="${O}LZ_EXTRA_RUSTFLAGS=-Zlocation-detail=none"
+  [nofmtdebug]="${O}LZ_EXTRA_RUSTFLAGS=-Zfmt-debug=none"
+  [norelro]="${O}LZ_EXTRA_RUSTFLAGS=-Clink-arg=-Wl,-z,norelro"
+  [nounwind]="${O}LZ_EXTRA_RUSTFLAGS=-Cforce-unwind-tables=no"
+  [opt4size]="${O}LZ_BUILD_STD_FEATURES=optimize_for_size"
+  [all]="${O}LZ_EXTRA_RUSTFLAGS=$IA -Zlocation-detail=none -Zfmt-debug=none -Clink-arg=-Wl,-z,norelro -Cforce-unwind-tables=no"
 )
-ORDER=(base immabort z o3 nolocation nofmtdebug norelro icf nounwind opt4size all)
+ORDER=(old base immabort z o3 nolocation nofmtdebug norelro nounwind opt4size all)
 if [[ -n $only ]]; then IFS=, read -r -a ORDER <<<"$only"; fi
 
 mkdir -p target/levers
-if [[ $build == 1 ]]; then
+if [[ $build != 0 ]]; then
   for name in "${ORDER[@]}"; do
     [[ -v FLAGS[$name] ]] || { echo "build-levers.sh: no variant $name" >&2; exit 2; }
     envs=(CARGO_TARGET_DIR="$PWD/target/levers/$name")
@@ -77,6 +85,7 @@ if [[ $build == 1 ]]; then
   done
   # Leave the deployed build as build.sh makes it.
   scripts/build.sh --quiet >/dev/null
+  [[ $build == 2 ]] && exit 0
 fi
 
 bins=()

@@ -28,11 +28,22 @@
 # this one cargo call only, on the stable toolchain; the library itself needs nothing
 # unstable. Use `--flavour dynamic` for a build with stable flags only.
 #
+# With panic=abort (the default bootstrap has no handler whose panic must be reported),
+# the static build also gets, measured with scripts/build-levers.sh (docs/performance.md):
+#   -Cpanic=immediate-abort  (unstable; the old std feature panic_immediate_abort) a panic
+#                            traps at once, no message: std keeps no panic machinery and
+#                            installs no stack-overflow handler at start-up (9 syscalls:
+#                            sigaltstack, its guard page, SIGSEGV/SIGBUS handlers);
+#                            -40 KB stripped, -17 KB zipped
+#   -Cforce-unwind-tables=no nothing unwinds, so no .eh_frame; -10 KB stripped, -4 KB zipped
+# Never for a function with its own handler: its panics must unwind to be reported.
+#
 # Profile: `lambda` in Cargo.toml (inherits release; opt-level and panic=abort chosen by
 # measurement, see scripts/size-compare.sh). CARGO_PROFILE_LAMBDA_* env vars override it.
 #
 # For measuring build variants (scripts/build-levers.sh), static flavour only:
 #   LZ_EXTRA_RUSTFLAGS       appended to RUSTFLAGS (e.g. -Zlocation-detail=none)
+#   LZ_ABORT_RUSTFLAGS       replaces the two flags above (set it empty for neither)
 #   LZ_BUILD_STD_FEATURES    -Zbuild-std-features=... (default: none)
 #   CARGO_TARGET_DIR         where cargo builds (the result still goes to
 #                            target/lambda/bootstrap)
@@ -153,7 +164,12 @@ BUILD_ENV=()
 if [[ $FLAVOUR == static ]]; then
   # Static, non-PIE (no start-up self-relocation); musl's crt and libc come from zig,
   # so no prebuilt std or self-contained objects for the target are needed.
-  BUILD_ENV+=(RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no${LZ_EXTRA_RUSTFLAGS:+ $LZ_EXTRA_RUSTFLAGS}")
+  rustflags="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no"
+  if [[ $PANIC == abort ]]; then
+    abort_flags="${LZ_ABORT_RUSTFLAGS--Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no}"
+    rustflags+="${abort_flags:+ $abort_flags}"
+  fi
+  BUILD_ENV+=(RUSTFLAGS="$rustflags${LZ_EXTRA_RUSTFLAGS:+ $LZ_EXTRA_RUSTFLAGS}")
   if [[ $PANIC == abort ]]; then
     CARGO_ARGS+=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=${LZ_BUILD_STD_FEATURES:-}")
   else

@@ -142,8 +142,8 @@ scripts/startup-profile.sh --cpus "$cpus" >"$out/startup-profile.txt"
 
 md=() svg=()
 if [[ $docs == 1 ]]; then
-  # README.md too, once its Performance section carries the same markers.
-  md=(--md README.md)
+  # README.md too, while its Performance section carries the same markers.
+  md=(--md docs/performance.md --md README.md)
   svg=(--svg docs/perf.svg)
 fi
 bins=()

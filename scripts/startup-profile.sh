@@ -3,7 +3,8 @@
 #
 # What each bootstrap does from exec to its first `GET /next`, per peer: the C
 # floor (benches/floor, static musl), lambda-zero deployed (scripts/build.sh),
-# lambda-zero `cargo build --release`, the official runtime. Prints a table
+# lambda-zero `cargo build --release`, the official runtime (and the floor's C
+# built static against glibc, when there). Prints a table
 # (scripts/startup-probe.py does the measuring):
 #
 #   page faults     minor + major at the moment the first GET /next arrives
@@ -50,6 +51,8 @@ else
   for ((i = 0; i < ${#RUNTIMES[@]}; i += 2)); do
     peers+=("${RUNTIMES[i]}=${RUNTIMES[i + 1]}")
   done
+  # The same C built static against glibc, for reference, when build-floor.sh could.
+  [[ -x target/floor/bootstrap-glibc ]] && peers+=(floor-glibc=target/floor/bootstrap-glibc)
 fi
 use_cpus "$cpus"
 pinned python3 scripts/startup-probe.py --runs "$runs" --out target/startup "${peers[@]}"
