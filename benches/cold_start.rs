@@ -2,9 +2,11 @@
 //! spawn → first `GET /next` received, and spawn → first response received. A fresh emulator
 //! and a fresh process per sample; the process is killed after each.
 //!
-//! Both runtimes in the same run (the official peer if `scripts/build-official.sh` built it),
-//! then a table of medians and ratios from a pass that alternates the runtimes sample by
-//! sample. `cargo bench --bench cold_start`.
+//! Every runtime in the same run (the official peer if `scripts/build-official.sh` built it,
+//! the C floor if `scripts/build-floor.sh` did), then a table of medians and ratios (to the
+//! official runtime and to the floor) from a pass that alternates the runtimes sample by
+//! sample. The third metric evicts the runtime's file from the page cache before each spawn
+//! (outside the time): Lambda loads function code lazily. `cargo bench --bench cold_start`.
 
 mod common;
 
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 
 const FIRST_NEXT: &str = "spawn -> first /next";
 const FIRST_RESPONSE: &str = "spawn -> first response";
+const FIRST_NEXT_EVICTED: &str = "evicted: -> first /next";
 
 /// Alternating samples per runtime and metric for the summary table.
 const PAIRED_ROUNDS: usize = 40;
@@ -35,6 +38,14 @@ fn first_next(rt: &Runtime) -> Duration {
         rt.name
     );
     at.map_or(Duration::ZERO, |t| t.saturating_duration_since(spawned_at))
+}
+
+/// [`first_next`] with `rt`'s file evicted from the page cache first.
+fn first_next_evicted(rt: &Runtime) -> Duration {
+    if !common::evict(&rt.bootstrap) {
+        eprintln!("note: could not evict {}", rt.bootstrap.display());
+    }
+    first_next(rt)
 }
 
 /// Spawns `rt` with one event waiting, returns how long until its response was received.
@@ -64,7 +75,8 @@ fn first_response(rt: &Runtime) -> Duration {
 }
 
 fn main() {
-    let runtimes = common::runtimes();
+    let mut runtimes = common::runtimes();
+    runtimes.extend(common::floor());
     let mut c = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
@@ -73,9 +85,10 @@ fn main() {
     let mut group = c.benchmark_group("cold_start");
     group.sampling_mode(SamplingMode::Flat);
     type Measure = fn(&Runtime) -> Duration;
-    let metrics: [(&str, &str, Measure); 2] = [
+    let metrics: [(&str, &str, Measure); 3] = [
         ("first_next", FIRST_NEXT, first_next),
         ("first_response", FIRST_RESPONSE, first_response),
+        ("first_next_evicted", FIRST_NEXT_EVICTED, first_next_evicted),
     ];
     for (id, _, measure) in metrics {
         for rt in &runtimes {

@@ -28,8 +28,25 @@
 # this one cargo call only, on the stable toolchain; the library itself needs nothing
 # unstable. Use `--flavour dynamic` for a build with stable flags only.
 #
+# With panic=abort (the default bootstrap has no handler whose panic must be reported),
+# the static build also gets, measured with scripts/build-levers.sh (docs/performance.md):
+#   -Cpanic=immediate-abort  (unstable; the old std feature panic_immediate_abort) a panic
+#                            traps at once, no message: std keeps no panic machinery and
+#                            installs no stack-overflow handler at start-up (9 syscalls:
+#                            sigaltstack, its guard page, SIGSEGV/SIGBUS handlers);
+#                            -40 KB stripped, -17 KB zipped
+#   -Cforce-unwind-tables=no nothing unwinds, so no .eh_frame; -10 KB stripped, -4 KB zipped
+# Never for a function with its own handler: its panics must unwind to be reported.
+#
 # Profile: `lambda` in Cargo.toml (inherits release; opt-level and panic=abort chosen by
 # measurement, see scripts/size-compare.sh). CARGO_PROFILE_LAMBDA_* env vars override it.
+#
+# For measuring build variants (scripts/build-levers.sh), static flavour only:
+#   LZ_EXTRA_RUSTFLAGS       appended to RUSTFLAGS (e.g. -Zlocation-detail=none)
+#   LZ_ABORT_RUSTFLAGS       replaces the two flags above (set it empty for neither)
+#   LZ_BUILD_STD_FEATURES    -Zbuild-std-features=... (default: none)
+#   CARGO_TARGET_DIR         where cargo builds (the result still goes to
+#                            target/lambda/bootstrap)
 set -euo pipefail
 
 # ---- budgets: the build fails past these -------------------------------------------
@@ -147,9 +164,14 @@ BUILD_ENV=()
 if [[ $FLAVOUR == static ]]; then
   # Static, non-PIE (no start-up self-relocation); musl's crt and libc come from zig,
   # so no prebuilt std or self-contained objects for the target are needed.
-  BUILD_ENV+=(RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no")
+  rustflags="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no"
   if [[ $PANIC == abort ]]; then
-    CARGO_ARGS+=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=")
+    abort_flags="${LZ_ABORT_RUSTFLAGS--Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no}"
+    rustflags+="${abort_flags:+ $abort_flags}"
+  fi
+  BUILD_ENV+=(RUSTFLAGS="$rustflags${LZ_EXTRA_RUSTFLAGS:+ $LZ_EXTRA_RUSTFLAGS}")
+  if [[ $PANIC == abort ]]; then
+    CARGO_ARGS+=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=${LZ_BUILD_STD_FEATURES:-}")
   else
     CARGO_ARGS+=("-Zbuild-std=std,panic_abort,panic_unwind" "-Zbuild-std-features=panic-unwind")
   fi
@@ -160,7 +182,7 @@ fi
 say "cargo ${CARGO_ARGS[*]}"
 env "${BUILD_ENV[@]}" cargo "${CARGO_ARGS[@]}" || die "cargo build failed ($ARCH, $FLAVOUR)"
 
-BIN_SRC="$ROOT/target/$TRIPLE/$PROFILE/bootstrap"
+BIN_SRC="${CARGO_TARGET_DIR:-$ROOT/target}/$TRIPLE/$PROFILE/bootstrap"
 [[ -f $BIN_SRC ]] || die "cargo did not produce $BIN_SRC"
 DEST_DIR="$ROOT/target/lambda/bootstrap"
 mkdir -p "$DEST_DIR"

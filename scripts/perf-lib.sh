@@ -9,6 +9,8 @@
 #   lambda-zero-static  the deployed default bootstrap, scripts/build.sh (musl,
 #                       static, `lambda` profile): with --static
 #   official            the same Hello World on lambda_runtime 1.x (benches/official)
+#   floor               the cold-start floor: a ~130-line C bootstrap, static musl
+#                       (benches/floor/bootstrap.c, scripts/build-floor.sh)
 
 # ensure_tool NAME [DEBIAN_PACKAGE]: installs NAME with apt-get if missing
 # (one `apt-get update` per script run).
@@ -24,21 +26,30 @@ ensure_tool() {
   command -v "$tool" >/dev/null
 }
 
-# build_all PROFILE WITH_STATIC WITH_OFFICIAL: builds lambda-zero's bootstrap
-# with Cargo profile PROFILE, the emulator, and when asked the deployed static
-# build (scripts/build.sh) and the official peer (scripts/build-official.sh,
-# skipped when up to date). Sets EMU and RUNTIMES (pairs: name, executable).
+# build_all PROFILE WITH_STATIC WITH_OFFICIAL [WITH_FLOOR]: builds lambda-zero's
+# bootstrap with Cargo profile PROFILE, the emulator, and when asked the deployed
+# static build (scripts/build.sh; WITH_STATIC may instead be the path of a
+# prebuilt one, measured as it is), the official peer (scripts/build-official.sh,
+# skipped when up to date) and the C floor (scripts/build-floor.sh). Sets EMU and
+# RUNTIMES (pairs: name, executable), the floor first.
 build_all() {
-  local profile=$1 with_static=$2 with_official=$3 dir=$1
+  local profile=$1 with_static=$2 with_official=$3 with_floor=${4:-0} dir=$1
   [[ $profile == dev ]] && dir=debug
   cargo build --quiet --profile "$profile" --bin bootstrap
   cargo build --quiet --release -p lambda-zero-emulator
   # shellcheck disable=SC2034 # EMU and RUNTIMES are for the sourcing script
   EMU=target/release/lz-emulator
   RUNTIMES=()
+  if [[ $with_floor == 1 ]]; then
+    scripts/build-floor.sh >&2
+    RUNTIMES+=(floor target/floor/bootstrap-musl)
+  fi
   if [[ $with_static == 1 ]]; then
     scripts/build.sh --quiet >&2
     RUNTIMES+=(lambda-zero-static target/lambda/bootstrap/bootstrap)
+  elif [[ $with_static != 0 ]]; then
+    [[ -x $with_static ]] || { echo "no executable $with_static" >&2; return 1; }
+    RUNTIMES+=(lambda-zero-static "$with_static")
   fi
   RUNTIMES+=(lambda-zero "target/$dir/bootstrap")
   if [[ $with_official == 1 ]]; then
@@ -82,6 +93,16 @@ use_cpus() {
 }
 CPU_PREFIX=()
 
+# evict_command FILE...: sets EVICT_CMD to a command (no shell) that drops FILEs
+# from the page cache, posix_fadvise(POSIX_FADV_DONTNEED) through GNU dd's
+# iflag=nocache; syncs them first (dirty pages would stay).
+evict_command() {
+  sync "$@"
+  EVICT_CMD="$PWD/scripts/evict.sh $*"
+}
+
+ROUNDS_PREPARE=()
+
 # pinned CMD...: runs CMD under the CPU pinning chosen with use_cpus.
 pinned() {
   "${CPU_PREFIX[@]}" "$@"
@@ -92,6 +113,8 @@ pinned() {
 # first round only), rotating which command goes first, so drift on a shared
 # machine hits every runtime alike. Writes OUT-ROUND.json and OUT-ROUND.md
 # (hyperfine's --export-json / --export-markdown); its output goes to OUT.log.
+# ROUNDS_PREPARE, if set, goes to hyperfine as it is (e.g. --prepare CMD: run
+# before every timed run, outside the time).
 run_rounds() {
   local out=$1 rounds=$2 runs=$3 warmup=$4
   shift 4
@@ -107,6 +130,7 @@ run_rounds() {
     w=0
     ((round == 1)) && w=$warmup
     if ! "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" hyperfine --shell=none --style basic --warmup "$w" --runs "$runs" \
+      "${ROUNDS_PREPARE[@]}" \
       --export-json "$out-$round.json" --export-markdown "$out-$round.md" \
       "${args[@]}" >>"$out.log" 2>&1; then
       cat "$out.log" >&2

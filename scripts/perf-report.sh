@@ -5,10 +5,12 @@
 # The numbers of the README "Performance" section, from one run: lambda-zero
 # (the deployed static build from scripts/build.sh, and the plain
 # `cargo build --release` build) beside the official runtime (lambda_runtime
-# 1.x, benches/official).
+# 1.x, benches/official) and, for cold start, sizes and start-up work, the C
+# floor (benches/floor: a ~130-line C bootstrap, static musl).
 #
-#   1. scripts/coldstart.sh --static and scripts/load.sh --static (medians and
-#      ratios of cold start, latency, CPU per invoke, peak RSS, throughput)
+#   1. scripts/coldstart.sh --static (cached and evicted from the page cache)
+#      and scripts/load.sh --static (medians and ratios of cold start, latency,
+#      CPU per invoke, peak RSS, throughput)
 #   2. syscalls and heap allocations per warm invoke: each bootstrap under
 #      `perf stat` (raw_syscalls:sys_enter; uprobes on glibc malloc, calloc,
 #      realloc, posix_memalign), served 1,000 then 5,000 events; the
@@ -16,7 +18,8 @@
 #   3. the counting-allocator test (cargo test --release --test alloc)
 #   4. binary sizes, stripped and zipped (zip -9)
 #   5. where the time goes: scripts/perf-profile.sh --static (start-up CPU and
-#      profile, a warm 1 MiB invoke's profile)
+#      profile, a warm 1 MiB invoke's profile); scripts/startup-profile.sh (page
+#      faults and syscalls from exec to the first GET /next)
 #   6. with --benches: `cargo bench` first, and a table of its criterion
 #      medians (each beside its baseline: the official runtime or a naive
 #      implementation)
@@ -59,6 +62,7 @@ done
 criterion=()
 if [[ $benches == 1 ]]; then
   scripts/build-official.sh
+  scripts/build-floor.sh
   scripts/build.sh --quiet
   rm -rf target/criterion target/bench-summary
   cargo bench --quiet --no-run
@@ -83,7 +87,7 @@ if [[ $reuse == 0 ]]; then
   scripts/load.sh --static --cpus "$cpus" "${quick[@]}"
   echo "(load.sh: $((SECONDS - t))s)"
 fi
-build_all release 1 1
+build_all release 1 1 1
 use_cpus "$cpus"
 out=target/perf
 mkdir -p "$out"
@@ -133,11 +137,13 @@ echo "==> where the time goes (scripts/perf-profile.sh)"
 t=$SECONDS
 scripts/perf-profile.sh --static --cpus "$cpus" >/dev/null
 echo "(perf-profile.sh: $((SECONDS - t))s)"
+echo "==> page faults and syscalls to the first GET /next (scripts/startup-profile.sh)"
+scripts/startup-profile.sh --cpus "$cpus" >"$out/startup-profile.txt"
 
 md=() svg=()
 if [[ $docs == 1 ]]; then
-  # README.md too, once its Performance section carries the same markers.
-  md=(--md README.md)
+  # README.md too, while its Performance section carries the same markers.
+  md=(--md docs/performance.md --md README.md)
   svg=(--svg docs/perf.svg)
 fi
 bins=()
@@ -146,6 +152,7 @@ for ((i = 0; i < ${#RUNTIMES[@]}; i += 2)); do
 done
 python3 scripts/perf-summary.py report --load target/load --coldstart target/coldstart \
   --perf "$out" --small "$small" --large "$large" --cpus "$cpus" "${bins[@]}" "${criterion[@]}" \
+  --startup target/startup \
   "${md[@]}" "${svg[@]}"
 if [[ $docs == 1 ]] && command -v rsvg-convert >/dev/null; then
   rsvg-convert -o "$out/perf.png" docs/perf.svg

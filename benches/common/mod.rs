@@ -101,6 +101,26 @@ pub fn deployed() -> Option<Runtime> {
     )
 }
 
+/// The cold-start floor (`benches/floor/bootstrap.c`, static musl), if
+/// `scripts/build-floor.sh` built it. `LZ_FLOOR_BOOTSTRAP` overrides the path.
+pub fn floor() -> Option<Runtime> {
+    prebuilt(
+        "floor",
+        "LZ_FLOOR_BOOTSTRAP",
+        "target/floor/bootstrap-musl",
+        "build it with scripts/build-floor.sh",
+    )
+}
+
+/// Drops `file` from the page cache (`scripts/evict.sh`: `posix_fadvise(POSIX_FADV_DONTNEED)`
+/// through GNU dd), so the next exec reads it from disk. Returns whether it worked.
+pub fn evict(file: &Path) -> bool {
+    Command::new(root().join("scripts/evict.sh"))
+        .arg(file)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Every runtime there is: lambda-zero's release build, the deployed static build, the
 /// official peer.
 pub fn runtimes() -> Vec<Runtime> {
@@ -230,8 +250,8 @@ impl Samples {
         }
     }
 
-    /// Prints, per metric, each runtime's median and each lambda-zero build's ratio to the
-    /// official runtime.
+    /// Prints, per metric, each runtime's median, each lambda-zero build's ratio to the
+    /// official runtime and every runtime's ratio to the floor (when they were measured).
     pub fn print_summary(&self, title: &str) {
         let (mut metrics, mut names): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
         for (m, r, _) in &self.rows {
@@ -245,8 +265,17 @@ impl Samples {
         let Some(first) = self.rows.first() else {
             return;
         };
-        let ours: Vec<&str> = names.iter().copied().filter(|n| *n != "official").collect();
+        let ours: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| *n != "official" && *n != "floor")
+            .collect();
         let has_official = names.contains(&"official");
+        let above: Vec<&str> = if names.contains(&"floor") {
+            names.iter().copied().filter(|n| *n != "floor").collect()
+        } else {
+            Vec::new()
+        };
         println!(
             "\n{title}: medians of {} samples per runtime, alternating, this run",
             first.2.len()
@@ -260,7 +289,16 @@ impl Samples {
                 print!(" {:>28}", format!("{n}/official"));
             }
         }
+        for n in &above {
+            print!(" {:>25}", format!("{n}/floor"));
+        }
         println!();
+        let ratio = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+            (Some(a), Some(b)) if !b.is_zero() => {
+                format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64())
+            }
+            _ => "-".to_string(),
+        };
         for m in metrics {
             print!("{m:<26}");
             for n in &names {
@@ -269,14 +307,12 @@ impl Samples {
             if has_official {
                 let official = self.median(m, "official");
                 for n in &ours {
-                    let ratio = match (self.median(m, n), official) {
-                        (Some(a), Some(b)) if !b.is_zero() => {
-                            format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64())
-                        }
-                        _ => "-".to_string(),
-                    };
-                    print!(" {ratio:>28}");
+                    print!(" {:>28}", ratio(self.median(m, n), official));
                 }
+            }
+            let floor = self.median(m, "floor");
+            for n in &above {
+                print!(" {:>25}", ratio(self.median(m, n), floor));
             }
             println!();
         }
