@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod event;
 pub mod events;
+pub mod extension;
 pub mod http;
 pub mod json;
 pub mod log;
