@@ -20,7 +20,8 @@
 #                  scripts/coldstart.sh, where allowed: a spawned process on
 #                  a shared machine otherwise queues behind other builds)
 #
-# Writes target/extension-init/summary.txt and summary.json.
+# Writes target/extension-init/summary.txt (with the executables' sizes)
+# and summary.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/perf-lib.sh
@@ -54,5 +55,10 @@ echo "$(date -u +%Y-%m-%d) $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /
 "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" target/release/lz-extension-init --runs "$runs" --json "${exts[@]}" >"$out/raw.txt"
 grep -v '^{' "$out/raw.txt" >>"$out/summary.txt"
 grep '^{' "$out/raw.txt" >"$out/summary.json"
+echo "executable sizes (release, stripped):" >>"$out/summary.txt"
+for bin in target/release/examples/extension_logger target/release/bootstrap \
+  target/official-extension/release/official-extension; do
+  [[ -f $bin ]] && printf '  %-58s %9d bytes\n' "$bin" "$(stat -c %s "$bin")" >>"$out/summary.txt"
+done
 cat "$out/summary.txt"
 echo "wrote $out/summary.txt and $out/summary.json"

@@ -350,6 +350,25 @@ fn child_entry() {
     match std::env::var(CHILD).as_deref() {
         Ok("logger") => logger::main(),
         Ok("telemetry") => telemetry_example::main(),
+        #[cfg(feature = "sigterm")]
+        Ok("internal-sigterm") => {
+            use std::sync::atomic::AtomicUsize;
+            static SEEN: AtomicUsize = AtomicUsize::new(0);
+            lambda_zero::extension::spawn("internal", |event| {
+                if let Event::Invoke(_) = event {
+                    SEEN.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap_or_else(|e| lambda_zero::extension::exit(e));
+            lambda_zero::extension::on_sigterm(|| {
+                println!("FLUSHED {}", SEEN.load(Ordering::Relaxed));
+            });
+            lambda_zero::run(|_, out| {
+                out.write_bytes(b"{}");
+                Ok::<(), std::convert::Infallible>(())
+            })
+        }
         _ => {}
     }
 }
@@ -436,6 +455,41 @@ fn the_telemetry_example_counts_platform_and_function_records() {
         body.contains(r#""types":["platform","function"]"#),
         "{body}"
     );
+}
+
+/// Run with `--features sigterm`.
+#[cfg(feature = "sigterm")]
+#[test]
+fn an_internal_extension_flushes_on_sigterm_before_the_process_exits() {
+    let emu =
+        Emulator::start(Script::new().events(invocations(3)).drained(Drained::Block)).unwrap();
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    let child = cmd
+        .args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "internal-sigterm")
+        .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
+        .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Served everything (register + 3 responses), now idle in GET /next.
+    assert_eq!(emu.wait_records(4, WAIT).len(), 4);
+    assert_eq!(emu.wait_next_requests(4, WAIT), 4);
+    // The extension handled the three INVOKEs: it is asking for a fourth.
+    let deadline = Instant::now() + WAIT;
+    while emu.extension_next_requests() < 4 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(emu.extension_next_requests(), 4);
+    // The shell's built-in `kill`, as tests/features.rs does.
+    let kill = Command::new("sh")
+        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lines_with(&out.stdout, "FLUSHED "), ["FLUSHED 3"]);
 }
 
 #[test]

@@ -668,6 +668,10 @@ impl Emulator {
         let st = self.shared.lock();
         st.extensions.iter().map(|x| x.name.clone()).collect()
     }
+    /// How many `GET /extension/event/next` requests arrived, from all extensions.
+    pub fn extension_next_requests(&self) -> usize {
+        self.shared.lock().ext_next_calls
+    }
     /// Whether the init phase is over (the first invocation was handed to the runtime).
     pub fn init_done(&self) -> bool {
         self.shared.lock().init_done

@@ -62,8 +62,10 @@
 //! ```
 //!
 //! Internal extensions may not register for `SHUTDOWN` (Lambda refuses
-//! it): at shutdown the runtime gets `SIGTERM` instead (see the `sigterm`
-//! feature) and a process with internal extensions has 500 ms in all.
+//! it): at shutdown the function process gets `SIGTERM` instead, and has
+//! 500 ms in all. With the `sigterm` feature, `on_sigterm` registers a
+//! flush that runs once the invocations in flight are answered, right
+//! before the process exits 0.
 //!
 //! # Zero allocation
 //!
@@ -282,6 +284,16 @@ where
     E: HandlerError,
 {
     Extension::register(name, Events::INVOKE)?.spawn(handler)
+}
+
+/// Runs `flush` on `SIGTERM`, once the invocations in flight are answered
+/// (up to [`crate::shutdown::GRACE`]) and right before the process exits 0:
+/// where an internal extension sends what it buffered. Keep it short:
+/// Lambda kills the process 500 ms after `SIGTERM`. Needs the `run`
+/// functions' `SIGTERM` watcher (feature `sigterm`).
+#[cfg(feature = "sigterm")]
+pub fn on_sigterm(flush: impl FnOnce() + Send + 'static) {
+    crate::shutdown::before_exit(Box::new(flush));
 }
 
 /// Ends the process the way [`run`] does on a failure: stdout flushed, the

@@ -168,7 +168,11 @@ fn main() -> ExitCode {
                 )
             })
             .collect();
-        println!("{{\"runs\":{},\"configs\":[{}]}}", args.runs, items.join(","));
+        println!(
+            "{{\"runs\":{},\"configs\":[{}]}}",
+            args.runs,
+            items.join(",")
+        );
     }
     ExitCode::SUCCESS
 }
