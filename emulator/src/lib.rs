@@ -6,7 +6,11 @@
 //!
 //! Routes (under the script's prefix): `GET /2018-06-01/runtime/invocation/next`,
 //! `POST .../invocation/{id}/response`, `POST .../invocation/{id}/error` and
-//! `POST /2018-06-01/runtime/init/error`; anything else is answered `404` ([`Kind::Unknown`]).
+//! `POST /2018-06-01/runtime/init/error`; the Extensions API (`/2020-01-01/extension/register`,
+//! `/event/next`, `/init/error`, `/exit/error`) and the Telemetry API (`PUT /2022-07-01/telemetry`,
+//! then batches pushed to the subscriber), see [`Emulator::shutdown_extensions`],
+//! [`Script::expect_extensions`] and the module notes in `extensions.rs`; anything else is
+//! answered `404` ([`Kind::Unknown`]).
 //!
 //! Strictness: the request line must be `METHOD SP target SP HTTP/1.1` with a visible-ASCII
 //! target; every line must end in CRLF; header names are tokens, values hold no control
@@ -1344,23 +1348,17 @@ impl Conn {
             Queued::Shared(id, e) => return self.send_event(&e, &id, close),
             Queued::Reply(r) => r,
         };
+        if let Some(keep) = self.send_eventless(&reply, close) {
+            return keep;
+        }
         match reply {
             Reply::Event(e) => self.send_event(&e, &e.request_id, close),
-            Reply::Status(status, body) => {
-                simple_answer(&mut self.out, status, &body, close);
-                self.send() && !close
-            }
-            Reply::Raw(bytes) => {
-                self.out = bytes;
-                self.send();
-                false
-            }
             Reply::CloseMidBody(e) => {
                 encode_event(&mut self.out, &e, &e.request_id, close, true);
                 self.send();
                 false
             }
-            Reply::Close => false,
+            _ => false,
         }
     }
 
@@ -1497,19 +1495,13 @@ impl Conn {
 
     /// A scripted answer to `event/next`; returns whether to keep the connection open.
     fn ext_reply(&mut self, reply: Reply, close: bool) -> bool {
+        if let Some(keep) = self.send_eventless(&reply, close) {
+            return keep;
+        }
         match reply {
             Reply::Event(e) => {
                 answer_with(&mut self.out, 200, "", &e.body, close);
                 self.send() && !close
-            }
-            Reply::Status(status, body) => {
-                simple_answer(&mut self.out, status, &body, close);
-                self.send() && !close
-            }
-            Reply::Raw(bytes) => {
-                self.out = bytes;
-                self.send();
-                false
             }
             Reply::CloseMidBody(e) => {
                 let json = extensions::invoke_event(&e.request_id, 0, &e.function_arn, None);
@@ -1518,7 +1510,25 @@ impl Conn {
                 self.send();
                 false
             }
-            Reply::Close => false,
+            _ => false,
+        }
+    }
+
+    /// Serves a reply that carries no event ([`Reply::Status`], [`Reply::Raw`],
+    /// [`Reply::Close`]) and says whether to keep the connection open; `None` for the others.
+    fn send_eventless(&mut self, reply: &Reply, close: bool) -> Option<bool> {
+        match reply {
+            Reply::Status(status, body) => {
+                simple_answer(&mut self.out, *status, body, close);
+                Some(self.send() && !close)
+            }
+            Reply::Raw(bytes) => {
+                self.out.clone_from(bytes);
+                self.send();
+                Some(false)
+            }
+            Reply::Close => Some(false),
+            _ => None,
         }
     }
 
