@@ -186,7 +186,9 @@ smoke() {
   python3 - "$out" "$WANT_BODY" <<'PY' || { echo "$out" >&2; die "$2: unexpected answer"; }
 import json, sys
 line = next(l for l in sys.argv[1].splitlines() if "first response" in l)
-v = json.loads(line.split("first response", 1)[1])
+# `first response   [request id] status {answer}`: the answer is the JSON.
+rest = line.split("first response", 1)[1]
+v = json.loads(rest[rest.index("{"):])
 sys.exit(0 if v["statusCode"] == 200 and json.loads(v["body"]) == json.loads(sys.argv[2]) else 1)
 PY
   ok "$2: answered 100/100 API Gateway v2 sample events, 200 $WANT_BODY"

@@ -11,8 +11,10 @@
 //! HTTP APIs, function URLs, ALB) and SQS, SNS, S3, EventBridge, DynamoDB
 //! Streams and Kinesis events without copying them.
 //!
-//! **What it may do later.** More event sources, Lambda extensions as a
-//! library.
+//! Lambda extensions, external and internal, on the same client
+//! ([`extension`]).
+//!
+//! **What it may do later.** More event sources.
 //!
 //! **What it will never do.** Allocate on the warm path of the runtime,
 //! pull in an async executor, or panic on anything the Runtime API sends.
@@ -122,6 +124,7 @@
 mod base64;
 mod client;
 pub mod events;
+pub mod extension;
 mod runtime;
 mod text;
 

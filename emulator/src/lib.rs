@@ -6,7 +6,11 @@
 //!
 //! Routes (under the script's prefix): `GET /2018-06-01/runtime/invocation/next`,
 //! `POST .../invocation/{id}/response`, `POST .../invocation/{id}/error` and
-//! `POST /2018-06-01/runtime/init/error`; anything else is answered `404` ([`Kind::Unknown`]).
+//! `POST /2018-06-01/runtime/init/error`; the Extensions API (`/2020-01-01/extension/register`,
+//! `/event/next`, `/init/error`, `/exit/error`) and the Telemetry API (`PUT /2022-07-01/telemetry`,
+//! then batches pushed to the subscriber), see [`Emulator::shutdown_extensions`],
+//! [`Script::expect_extensions`] and the module notes in `extensions.rs`; anything else is
+//! answered `404` ([`Kind::Unknown`]).
 //!
 //! Strictness: the request line must be `METHOD SP target SP HTTP/1.1` with a visible-ASCII
 //! target; every line must end in CRLF; header names are tokens, values hold no control
@@ -43,8 +47,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod extensions;
 mod inspect;
 mod load;
+
+pub use extensions::Delivery;
+use extensions::{Ext, Origin, Subscriber, EXTENSION_API, TELEMETRY_API};
 
 pub use inspect::{error_of, status_code_of};
 pub use load::{request_id, Audit, Load, LoadReport, Percentiles, Usage};
@@ -198,6 +206,9 @@ struct Config {
     post_status: u16,
     refuse_pipelining: bool,
     hold_until_next: bool,
+    expect_extensions: usize,
+    register_status: Option<u16>,
+    ext_next_replies: BTreeMap<usize, Reply>,
 }
 
 impl Default for Script {
@@ -219,6 +230,9 @@ impl Script {
                 post_status: 202,
                 refuse_pipelining: false,
                 hold_until_next: false,
+                expect_extensions: 0,
+                register_status: None,
+                ext_next_replies: BTreeMap::new(),
             },
         }
     }
@@ -282,6 +296,28 @@ impl Script {
         self.cfg.hold_until_next = yes;
         self
     }
+    /// The init phase lasts until `n` extensions have registered (and, as always, every
+    /// registered extension has called `GET /extension/event/next`): the runtime's first
+    /// `GET /invocation/next` waits until then. For starting a function and its extensions
+    /// at once, as Lambda does. Default 0.
+    pub fn expect_extensions(mut self, n: usize) -> Script {
+        self.cfg.expect_extensions = n;
+        self
+    }
+    /// Answers every `POST /extension/register` with `status` (an error) instead of
+    /// registering.
+    pub fn refuse_register(mut self, status: u16) -> Script {
+        self.cfg.register_status = Some(status);
+        self
+    }
+    /// The `n`-th `GET /extension/event/next` (0-based, counted over all extensions) gets
+    /// `reply` instead of an event: [`Reply::Status`], [`Reply::Close`], [`Reply::Raw`], or
+    /// [`Reply::CloseMidBody`] (half an `INVOKE` event, then the connection closes).
+    /// A [`Reply::Event`] hands out its body verbatim as the event's JSON.
+    pub fn extension_next_reply(mut self, n: usize, reply: Reply) -> Script {
+        self.cfg.ext_next_replies.insert(n, reply);
+        self
+    }
 }
 
 /// What kind of request a [`Record`] is.
@@ -297,6 +333,15 @@ pub enum Kind {
     Invalid,
     /// A well-formed request to an unknown path (answered 404).
     Unknown,
+    /// `POST /2020-01-01/extension/register` ([`Record::request_id`]: the identifier given,
+    /// empty when refused).
+    Register,
+    /// `POST /2020-01-01/extension/init/error`.
+    ExtensionInitError,
+    /// `POST /2020-01-01/extension/exit/error`.
+    ExtensionExitError,
+    /// `PUT /2022-07-01/telemetry` ([`Record::request_id`]: the subscribing extension).
+    TelemetrySubscribe,
 }
 
 /// One request the runtime sent (every request except `GET /next`).
@@ -375,11 +420,36 @@ struct State {
     record_waits: BTreeMap<usize, usize>,
     /// Threads waiting in [`Emulator::wait_next_requests`].
     next_waiters: usize,
+    extensions: Vec<Ext>,
+    /// `GET /extension/event/next` requests so far (for [`Script::extension_next_reply`]).
+    ext_next_calls: usize,
+    /// The first invocation was handed out: the init phase is over.
+    init_done: bool,
+    subscribers: Vec<Subscriber>,
+    deliveries: Vec<Delivery>,
+    /// Batches taken from a subscriber's buffer and not yet answered.
+    delivering: usize,
+    /// Deliver everything buffered now ([`Emulator::flush_telemetry`]).
+    flush_requested: bool,
+    telemetry_thread: Option<JoinHandle<()>>,
 }
 
 impl State {
     fn add_record_wait(&mut self, n: usize) {
         *self.record_waits.entry(n).or_insert(0) += 1;
+    }
+    /// Whether the init phase may end: enough extensions registered, every one ready.
+    fn extensions_ready(&self, expected: usize) -> bool {
+        self.extensions.len() >= expected && self.extensions.iter().all(|e| e.ready)
+    }
+    /// Buffers a telemetry record for every subscriber that wants its origin.
+    fn telemetry(&mut self, origin: Origin, kind: &str, record: &str) -> bool {
+        let mut any = false;
+        for sub in self.subscribers.iter_mut().filter(|s| s.wants(origin)) {
+            sub.push(extensions::telemetry_record(kind, record));
+            any = true;
+        }
+        any
     }
     fn remove_record_wait(&mut self, n: usize) {
         if let Some(waiters) = self.record_waits.get_mut(&n) {
@@ -401,6 +471,12 @@ struct Shared {
     /// Signalled when a `GET /next` arrives or on stop (a separate condvar, so waiters for
     /// records are not woken by every `/next`).
     arrived: Condvar,
+    /// Signalled when an extension registers or becomes ready (the init phase may end).
+    ready: Condvar,
+    /// Signalled when an extension event is queued or an extension's state changes.
+    ext: Condvar,
+    /// Signalled when telemetry is buffered or delivered.
+    telemetry: Condvar,
 }
 
 impl Shared {
@@ -460,6 +536,9 @@ impl Emulator {
             work: Condvar::new(),
             recorded: Condvar::new(),
             arrived: Condvar::new(),
+            ready: Condvar::new(),
+            ext: Condvar::new(),
+            telemetry: Condvar::new(),
         });
         let sh = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -588,6 +667,79 @@ impl Emulator {
     pub fn refused_pipelined(&self) -> usize {
         self.shared.lock().refused_pipelined
     }
+    /// The names of the extensions registered, in order.
+    pub fn extensions(&self) -> Vec<String> {
+        let st = self.shared.lock();
+        st.extensions.iter().map(|x| x.name.clone()).collect()
+    }
+    /// How many `GET /extension/event/next` requests arrived, from all extensions.
+    pub fn extension_next_requests(&self) -> usize {
+        self.shared.lock().ext_next_calls
+    }
+    /// Whether the init phase is over (the first invocation was handed to the runtime).
+    pub fn init_done(&self) -> bool {
+        self.shared.lock().init_done
+    }
+    /// Buffers `line` as a `function` telemetry record (a line the function logged) for
+    /// every subscriber to `function` records.
+    pub fn function_log(&self, line: &str) {
+        let record = format!("\"{}\"", extensions::escape(line));
+        if self
+            .shared
+            .lock()
+            .telemetry(Origin::Function, "function", &record)
+        {
+            self.shared.telemetry.notify_all();
+        }
+    }
+    /// Delivers every buffered telemetry record now; returns whether all were delivered
+    /// (answered or failed) within `timeout`.
+    pub fn flush_telemetry(&self, timeout: Duration) -> bool {
+        let mut st = self.shared.lock();
+        if st.subscribers.is_empty() {
+            return true;
+        }
+        st.flush_requested = true;
+        self.shared.telemetry.notify_all();
+        let (_st, waited) = self
+            .shared
+            .telemetry
+            .wait_timeout_while(st, timeout, |s| {
+                !s.stop && (s.delivering > 0 || s.subscribers.iter().any(|x| !x.buffer.is_empty()))
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        !waited.timed_out()
+    }
+    /// Every telemetry batch delivered so far, in order.
+    pub fn telemetry_deliveries(&self) -> Vec<Delivery> {
+        self.shared.lock().deliveries.clone()
+    }
+    /// Ends the sandbox's life for its extensions: delivers buffered telemetry, then
+    /// queues `SHUTDOWN` (`shutdownReason` `reason`, a deadline 2 s away) for every
+    /// extension registered for it, and waits up to `timeout` until each is done with it
+    /// (called `event/next` again, or closed its connection: exited). Returns how many are.
+    pub fn shutdown_extensions(&self, reason: &str, timeout: Duration) -> usize {
+        self.flush_telemetry(timeout);
+        let mut st = self.shared.lock();
+        let json = extensions::shutdown_event(reason, extensions::epoch_ms() + 2000);
+        for x in st
+            .extensions
+            .iter_mut()
+            .filter(|x| x.shutdown && !x.shutdown_sent)
+        {
+            x.queue.push_back(json.clone());
+            x.shutdown_sent = true;
+        }
+        self.shared.ext.notify_all();
+        let (st, _) = self
+            .shared
+            .ext
+            .wait_timeout_while(st, timeout, |s| {
+                !s.stop && s.extensions.iter().any(|x| x.shutdown_sent && !x.done)
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        st.extensions.iter().filter(|x| x.done).count()
+    }
     /// Stops accepting, closes every connection and joins every thread.
     pub fn shutdown(self) {
         drop(self);
@@ -606,6 +758,12 @@ impl Drop for Emulator {
         self.shared.work.notify_all();
         self.shared.recorded.notify_all();
         self.shared.arrived.notify_all();
+        self.shared.ready.notify_all();
+        self.shared.ext.notify_all();
+        self.shared.telemetry.notify_all();
+        if let Some(t) = self.shared.lock().telemetry_thread.take() {
+            let _ = t.join();
+        }
         if let Some(accept) = self.accept.take() {
             // Wake the accept loop; it sees the stop flag and returns.
             let _ = TcpStream::connect(self.addr);
@@ -681,6 +839,8 @@ struct Conn {
     out: Vec<u8>,
     /// Records held until this connection's next `GET /next` ([`Script::hold_until_next`]).
     held: Vec<Record>,
+    /// The identifier of the extension whose `event/next` this connection last carried.
+    extension: Option<String>,
 }
 
 fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
@@ -693,6 +853,7 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
         end: 0,
         out: Vec::new(),
         held: Vec::new(),
+        extension: None,
     };
     loop {
         let mut req = Request::default();
@@ -736,6 +897,14 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
     let mut st = c.shared.lock();
     st.orphans.extend(held);
     st.streams.remove(&c.id);
+    if let Some(id) = c.extension.take() {
+        if let Some(x) = st.extensions.iter_mut().find(|x| x.id == id) {
+            if x.shutdown_sent {
+                x.done = true;
+            }
+        }
+        c.shared.ext.notify_all();
+    }
     drop(st);
     c.linger_close();
 }
@@ -743,10 +912,26 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
 enum Route {
     Next,
     Post(Kind, String),
+    Register,
+    ExtNext,
+    Subscribe,
     Unknown,
 }
 
 fn route(method: &str, target: &str, prefix: &str) -> Route {
+    let under = target.strip_prefix(prefix);
+    if let Some(rest) = under.and_then(|r| r.strip_prefix(EXTENSION_API)) {
+        return match (method, rest) {
+            ("POST", "/register") => Route::Register,
+            ("GET", "/event/next") => Route::ExtNext,
+            ("POST", "/init/error") => Route::Post(Kind::ExtensionInitError, String::new()),
+            ("POST", "/exit/error") => Route::Post(Kind::ExtensionExitError, String::new()),
+            _ => Route::Unknown,
+        };
+    }
+    if under == Some(TELEMETRY_API) && method == "PUT" {
+        return Route::Subscribe;
+    }
     let Some(rest) = target
         .strip_prefix(prefix)
         .and_then(|r| r.strip_prefix(API))
@@ -988,6 +1173,9 @@ impl Conn {
         let close = self.shared.cfg.close_after || req.close;
         let (kind, raw_id) = match route(&req.method, &req.target, &self.shared.cfg.prefix) {
             Route::Next => return self.next(close),
+            Route::Register => return self.register(req, received_at, close),
+            Route::ExtNext => return self.ext_next(&req, close),
+            Route::Subscribe => return self.subscribe(req, received_at, close),
             Route::Post(kind, raw_id) => (kind, raw_id),
             Route::Unknown => (Kind::Unknown, String::new()),
         };
@@ -1005,13 +1193,30 @@ impl Conn {
         };
         let (status, latency) = match kind {
             Kind::Unknown => (404, Duration::ZERO),
-            Kind::Response | Kind::Error => match self.shared.lock().handed.remove(&request_id) {
-                Some((at, s)) => (
-                    s.unwrap_or(self.shared.cfg.post_status),
-                    received_at.saturating_duration_since(at),
-                ),
-                None => (self.shared.cfg.post_status, Duration::ZERO),
-            },
+            Kind::Response | Kind::Error => {
+                let mut st = self.shared.lock();
+                if !st.subscribers.is_empty() {
+                    let outcome = if kind == Kind::Response {
+                        "success"
+                    } else {
+                        "error"
+                    };
+                    let record = format!(
+                        r#"{{"requestId":"{}","status":"{outcome}"}}"#,
+                        extensions::escape(&request_id)
+                    );
+                    if st.telemetry(Origin::Platform, "platform.runtimeDone", &record) {
+                        self.shared.telemetry.notify_all();
+                    }
+                }
+                match st.handed.remove(&request_id) {
+                    Some((at, s)) => (
+                        s.unwrap_or(self.shared.cfg.post_status),
+                        received_at.saturating_duration_since(at),
+                    ),
+                    None => (self.shared.cfg.post_status, Duration::ZERO),
+                }
+            }
             _ => (self.shared.cfg.post_status, Duration::ZERO),
         };
         let body = match (kind, status) {
@@ -1077,6 +1282,13 @@ impl Conn {
             if st.next_waiters > 0 {
                 shared.arrived.notify_all();
             }
+            if !st.init_done {
+                let expected = shared.cfg.expect_extensions;
+                st = shared
+                    .ready
+                    .wait_while(st, |s| !s.stop && !s.extensions_ready(expected))
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
             loop {
                 if st.stop {
                     return false;
@@ -1084,12 +1296,39 @@ impl Conn {
                 if let Some(q) = st.queue.pop_front() {
                     let handed = match &q {
                         Queued::Reply(Reply::Event(e) | Reply::CloseMidBody(e)) => {
-                            Some((e.request_id.clone(), e.post_status))
+                            Some((e.request_id.clone(), e))
                         }
-                        Queued::Shared(id, e) => Some((id.clone(), e.post_status)),
+                        Queued::Shared(id, e) => Some((id.clone(), &**e)),
                         Queued::Reply(_) => None,
                     };
-                    if let Some((id, post_status)) = handed {
+                    if let Some((id, e)) = handed {
+                        st.init_done = true;
+                        let post_status = e.post_status;
+                        let invoke = st.extensions.iter().any(|x| x.invoke);
+                        if invoke {
+                            let deadline = e
+                                .deadline_ms
+                                .unwrap_or_else(|| extensions::epoch_ms() + 3000);
+                            let json = extensions::invoke_event(
+                                &id,
+                                deadline,
+                                &e.function_arn,
+                                e.trace_id.as_deref(),
+                            );
+                            for x in st.extensions.iter_mut().filter(|x| x.invoke && !x.done) {
+                                x.queue.push_back(json.clone());
+                            }
+                            shared.ext.notify_all();
+                        }
+                        if !st.subscribers.is_empty() {
+                            let record = format!(
+                                r#"{{"requestId":"{}","version":"$LATEST"}}"#,
+                                extensions::escape(&id)
+                            );
+                            if st.telemetry(Origin::Platform, "platform.start", &record) {
+                                shared.telemetry.notify_all();
+                            }
+                        }
                         st.handed.insert(id, (Instant::now(), post_status));
                         st.peak_in_flight = st.peak_in_flight.max(st.handed.len());
                     }
@@ -1109,23 +1348,17 @@ impl Conn {
             Queued::Shared(id, e) => return self.send_event(&e, &id, close),
             Queued::Reply(r) => r,
         };
+        if let Some(keep) = self.send_eventless(&reply, close) {
+            return keep;
+        }
         match reply {
             Reply::Event(e) => self.send_event(&e, &e.request_id, close),
-            Reply::Status(status, body) => {
-                simple_answer(&mut self.out, status, &body, close);
-                self.send() && !close
-            }
-            Reply::Raw(bytes) => {
-                self.out = bytes;
-                self.send();
-                false
-            }
             Reply::CloseMidBody(e) => {
                 encode_event(&mut self.out, &e, &e.request_id, close, true);
                 self.send();
                 false
             }
-            Reply::Close => false,
+            _ => false,
         }
     }
 
@@ -1140,6 +1373,199 @@ impl Conn {
         encode_event_head(&mut self.out, e, id, close);
         let _ = write!(self.out, "Content-Length: {}\r\n\r\n", e.body.len());
         write_all_vectored(&self.stream, &self.out, &e.body).is_ok() && !close
+    }
+
+    fn header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+        req.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn record_plain(&self, req: Request, kind: Kind, id: String, status: u16, at: Instant) {
+        self.shared.record(Record {
+            kind,
+            request_id: id,
+            target: req.target,
+            headers: req.headers,
+            body: req.body,
+            trailers: req.trailers,
+            status_sent: status,
+            connection: self.id,
+            latency: Duration::ZERO,
+            caller_latency: None,
+            received_at: at,
+            problem: None,
+        });
+    }
+
+    /// `POST /extension/register`; returns whether to keep the connection open.
+    fn register(&mut self, req: Request, received_at: Instant, close: bool) -> bool {
+        let name = Conn::header(&req, "lambda-extension-name").unwrap_or("");
+        let account = Conn::header(&req, "lambda-extension-accept-feature")
+            .is_some_and(|v| v.contains("accountId"));
+        let body = String::from_utf8_lossy(&req.body);
+        let mut st = self.shared.lock();
+        let (status, id, answer) = if let Some(s) = self.shared.cfg.register_status {
+            (s, String::new(), status_error_json(s))
+        } else if name.is_empty() {
+            let e = error_json("missing Lambda-Extension-Name", "InvalidRequest");
+            (400, String::new(), e)
+        } else if st.init_done {
+            let e = error_json("the init phase is over", "Extension.InvalidState");
+            (403, String::new(), e)
+        } else {
+            let n = st.extensions.len();
+            let id = format!("{n:08x}-e000-4000-8000-{:012x}", n + 1);
+            st.extensions.push(Ext {
+                id: id.clone(),
+                name: name.to_string(),
+                invoke: body.contains("\"INVOKE\""),
+                shutdown: body.contains("\"SHUTDOWN\""),
+                ready: false,
+                queue: VecDeque::new(),
+                shutdown_sent: false,
+                done: false,
+            });
+            self.shared.ready.notify_all();
+            let account = if account {
+                r#","accountId":"123456789012""#
+            } else {
+                ""
+            };
+            let json = format!(
+                r#"{{"functionName":"lambda-zero","functionVersion":"$LATEST","handler":"bootstrap"{account}}}"#
+            );
+            (200, id, json.into_bytes())
+        };
+        drop(st);
+        let extra = if id.is_empty() {
+            String::new()
+        } else {
+            format!("Lambda-Extension-Identifier: {id}\r\n")
+        };
+        answer_with(&mut self.out, status, &extra, &answer, close);
+        self.record_plain(req, Kind::Register, id, status, received_at);
+        self.send() && !close
+    }
+
+    /// `GET /extension/event/next`; returns whether to keep the connection open.
+    fn ext_next(&mut self, req: &Request, close: bool) -> bool {
+        let id = Conn::header(req, "lambda-extension-identifier").unwrap_or("");
+        let shared = Arc::clone(&self.shared);
+        let mut st = shared.lock();
+        let Some(i) = st.extensions.iter().position(|x| x.id == id) else {
+            drop(st);
+            let body = error_json(
+                "unknown extension identifier",
+                "Extension.UnknownExtensionIdentifier",
+            );
+            simple_answer(&mut self.out, 403, &body, close);
+            return self.send() && !close;
+        };
+        self.extension = Some(id.to_string());
+        let n = st.ext_next_calls;
+        st.ext_next_calls += 1;
+        let x = &mut st.extensions[i];
+        if !x.ready {
+            x.ready = true;
+            shared.ready.notify_all();
+        }
+        if x.shutdown_sent && x.queue.is_empty() {
+            x.done = true;
+            shared.ext.notify_all();
+        }
+        if let Some(reply) = shared.cfg.ext_next_replies.get(&n).cloned() {
+            drop(st);
+            return self.ext_reply(reply, close);
+        }
+        let event = loop {
+            if st.stop {
+                return false;
+            }
+            if let Some(ev) = st.extensions[i].queue.pop_front() {
+                break ev;
+            }
+            st = shared.ext.wait(st).unwrap_or_else(PoisonError::into_inner);
+        };
+        drop(st);
+        answer_with(&mut self.out, 200, "", &event, close);
+        self.send() && !close
+    }
+
+    /// A scripted answer to `event/next`; returns whether to keep the connection open.
+    fn ext_reply(&mut self, reply: Reply, close: bool) -> bool {
+        if let Some(keep) = self.send_eventless(&reply, close) {
+            return keep;
+        }
+        match reply {
+            Reply::Event(e) => {
+                answer_with(&mut self.out, 200, "", &e.body, close);
+                self.send() && !close
+            }
+            Reply::CloseMidBody(e) => {
+                let json = extensions::invoke_event(&e.request_id, 0, &e.function_arn, None);
+                answer_with(&mut self.out, 200, "", &json, true);
+                self.out.truncate(self.out.len() - json.len() / 2);
+                self.send();
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Serves a reply that carries no event ([`Reply::Status`], [`Reply::Raw`],
+    /// [`Reply::Close`]) and says whether to keep the connection open; `None` for the others.
+    fn send_eventless(&mut self, reply: &Reply, close: bool) -> Option<bool> {
+        match reply {
+            Reply::Status(status, body) => {
+                simple_answer(&mut self.out, *status, body, close);
+                Some(self.send() && !close)
+            }
+            Reply::Raw(bytes) => {
+                self.out.clone_from(bytes);
+                self.send();
+                Some(false)
+            }
+            Reply::Close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `PUT /telemetry`; returns whether to keep the connection open.
+    fn subscribe(&mut self, req: Request, received_at: Instant, close: bool) -> bool {
+        let id = Conn::header(&req, "lambda-extension-identifier")
+            .unwrap_or("")
+            .to_string();
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        let mut st = self.shared.lock();
+        let (status, answer) = if !st.extensions.iter().any(|x| x.id == id) {
+            let e = error_json(
+                "unknown extension identifier",
+                "Extension.UnknownExtensionIdentifier",
+            );
+            (403, e)
+        } else {
+            match Subscriber::parse(&id, &body) {
+                Ok(sub) => {
+                    st.subscribers.retain(|s| s.extension_id != id);
+                    st.subscribers.push(sub);
+                    if st.telemetry_thread.is_none() {
+                        let sh = Arc::clone(&self.shared);
+                        st.telemetry_thread = thread::Builder::new()
+                            .name("lz-emulator-telemetry".into())
+                            .spawn(move || telemetry_loop(&sh))
+                            .ok();
+                    }
+                    (200, br#""OK""#.to_vec())
+                }
+                Err(why) => (400, error_json(why, "ValidationError")),
+            }
+        };
+        drop(st);
+        simple_answer(&mut self.out, status, &answer, close);
+        self.record_plain(req, Kind::TelemetrySubscribe, id, status, received_at);
+        self.send() && !close
     }
 
     /// Sends FIN, then drains what the peer still sends (so it gets our last answer, not a
@@ -1157,6 +1583,73 @@ impl Conn {
                 Ok(n) => drained += n,
             }
         }
+    }
+}
+
+/// Delivers buffered telemetry when due (or flushed), one batch at a time, until the
+/// emulator stops.
+fn telemetry_loop(shared: &Shared) {
+    let mut st = shared.lock();
+    loop {
+        if st.stop {
+            return;
+        }
+        let now = Instant::now();
+        let flush = st.flush_requested;
+        let due = st.subscribers.iter().position(|s| {
+            s.courier.is_some()
+                && !s.buffer.is_empty()
+                && (flush || s.due_at().is_some_and(|t| t <= now))
+        });
+        if let Some(i) = due {
+            let sub = &mut st.subscribers[i];
+            let (records, body) = sub.take_batch();
+            let extension_id = sub.extension_id.clone();
+            let Some(mut courier) = sub.courier.take() else {
+                continue;
+            };
+            st.delivering += 1;
+            drop(st);
+            let status = courier.deliver(&body);
+            st = shared.lock();
+            if let Some(sub) = st
+                .subscribers
+                .iter_mut()
+                .find(|s| s.extension_id == extension_id && s.courier.is_none())
+            {
+                sub.courier = Some(courier);
+            }
+            st.delivering -= 1;
+            st.deliveries.push(Delivery {
+                extension_id,
+                records,
+                body,
+                status,
+            });
+            shared.telemetry.notify_all();
+            continue;
+        }
+        if flush && st.subscribers.iter().all(|s| s.buffer.is_empty()) {
+            st.flush_requested = false;
+            shared.telemetry.notify_all();
+        }
+        let next = st.subscribers.iter().filter_map(Subscriber::due_at).min();
+        st = match next {
+            Some(t) => {
+                let wait = t
+                    .saturating_duration_since(now)
+                    .max(Duration::from_millis(1));
+                shared
+                    .telemetry
+                    .wait_timeout(st, wait)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            None => shared
+                .telemetry
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner),
+        };
     }
 }
 
@@ -1396,11 +1889,16 @@ fn json_escape(s: &str, out: &mut String) {
 }
 
 fn simple_answer(out: &mut Vec<u8>, status: u16, body: &[u8], close: bool) {
+    answer_with(out, status, "", body, close);
+}
+
+/// Like `simple_answer`, with `extra` (whole header lines) after `Content-Type`.
+fn answer_with(out: &mut Vec<u8>, status: u16, extra: &str, body: &[u8], close: bool) {
     out.clear();
     let conn = if close { "Connection: close\r\n" } else { "" };
     let _ = write!(
         out,
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\n{conn}Content-Length: {}\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\n{extra}{conn}Content-Length: {}\r\n\r\n",
         reason(status),
         body.len()
     );

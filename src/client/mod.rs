@@ -25,8 +25,12 @@ pub const MAX_HEAD_LEN: usize = 64 * 1024;
 const STACK_HEADERS: usize = 64;
 /// Largest chunk-size line (with extensions) accepted.
 pub const MAX_CHUNK_LINE: usize = 4 * 1024;
-/// The receive buffer's size at start: a whole head always fits.
-const INITIAL_BUF_LEN: usize = MAX_HEAD_LEN;
+/// The receive buffer's size at start: most `/next` answers fit (a head
+/// of under 1 KB and an API Gateway event of a few KB); the buffer grows
+/// for a longer head (up to [`MAX_HEAD_LEN`]) or a larger body. Small, so
+/// that a worker costs few pages before its first event (Managed Instances
+/// start dozens) and start-up touches little memory.
+const INITIAL_BUF_LEN: usize = 8 * 1024;
 /// Growth granularity of the receive buffer.
 const GROW_STEP: usize = 64 * 1024;
 /// Most slices one request may be written from.

@@ -593,20 +593,12 @@ impl<C: Connect> Runtime<C> {
     /// behind the last POST). `Err`: the runtime cannot go on.
     fn try_next_event(&mut self) -> Result<Next, RuntimeError> {
         let during = NEXT;
+        let mut refused = false;
         let answered = self.next_sent
             && match self.conn.read_pipelined(Wait::Forever) {
                 Ok(Pipelined::Answered) => true,
                 Ok(Pipelined::NotAnswered { kept_alive }) => {
-                    if kept_alive {
-                        self.pipeline = false;
-                        log::write(
-                            Level::Warn,
-                            format_args!(
-                                "lambda-zero: the Runtime API closed the connection instead of \
-                                 answering a pipelined GET /next; asking again, pipelining off"
-                            ),
-                        );
-                    }
+                    refused = kept_alive;
                     false
                 }
                 Err(source) => return Err(RuntimeError::Http { during, source }),
@@ -616,6 +608,20 @@ impl<C: Connect> Runtime<C> {
             self.conn
                 .request(&[&self.heads.next], Wait::Forever)
                 .map_err(|source| RuntimeError::Http { during, source })?;
+            // Only a server that answers the same GET asked alone refused
+            // the pipelined one; one that is going away (a closed
+            // connection, then nothing) is not a reason to stop, nor to
+            // log: the request above has just failed instead.
+            if refused && self.pipeline {
+                self.pipeline = false;
+                log::write(
+                    Level::Warn,
+                    format_args!(
+                        "lambda-zero: the Runtime API closed the connection instead of answering \
+                         a pipelined GET /next; asked again, pipelining off"
+                    ),
+                );
+            }
         }
         let status = self.conn.status();
         if !(200..300).contains(&status) {
@@ -853,6 +859,11 @@ pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T +
             ))
         })
     };
+    if workers <= 1 {
+        // No scope, no thread: a lone worker's start-up costs nothing more
+        // (std's scope sets up a thread-local guard: two system calls).
+        return vec![guarded(0)];
+    }
     std::thread::scope(|scope| {
         let guarded = &guarded;
         let others: Vec<_> = (1..workers)

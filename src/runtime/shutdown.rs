@@ -21,6 +21,19 @@ pub const GRACE: Duration = Duration::from_millis(400);
 
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
+/// Run once on `SIGTERM`, after the invocations in flight, before the exit
+/// (internal extensions flushing, see `extension::on_sigterm`).
+type Hook = Box<dyn FnOnce() + Send>;
+static HOOKS: std::sync::Mutex<Vec<Hook>> = std::sync::Mutex::new(Vec::new());
+
+/// Adds `hook` to what runs on `SIGTERM` before the process exits.
+pub(crate) fn before_exit(hook: Hook) {
+    HOOKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(hook);
+}
+
 /// An invocation was handed to a handler.
 pub(crate) fn begin() {
     IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
@@ -44,6 +57,14 @@ pub fn install() -> io::Result<()> {
                 // hot path updates without locks.
                 while IN_FLIGHT.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(1));
+                }
+                let hooks = std::mem::take(
+                    &mut *HOOKS
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+                for hook in hooks {
+                    hook();
                 }
                 crate::runtime::log::write(
                     crate::runtime::log::Level::Info,
