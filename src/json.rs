@@ -562,13 +562,23 @@ fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
 
 /// `i` at an opening quote; returns the index after the closing one.
 fn skip_string(b: &[u8], i: usize) -> usize {
+    skip_string_escaped(b, i).0
+}
+
+/// [`skip_string`], and whether the string holds an escape.
+fn skip_string_escaped(b: &[u8], i: usize) -> (usize, bool) {
     let mut j = i + 1;
+    let mut escaped = false;
     loop {
         j = find::<false>(b, j);
         match b.get(j) {
-            Some(b'"') => return j + 1,
-            Some(_) => j += 2, // `\` and the character it escapes
-            None => return b.len(),
+            Some(b'"') => return (j + 1, escaped),
+            Some(_) => {
+                // `\` and the character it escapes
+                j += 2;
+                escaped = true;
+            }
+            None => return (b.len(), escaped),
         }
     }
 }
@@ -581,24 +591,25 @@ fn skip_value(b: &[u8], i: usize) -> usize {
             // Validated: brackets outside strings balance.
             let mut depth = 0usize;
             let mut j = i;
-            while let Some(&c) = b.get(j) {
-                match c {
-                    b'"' => {
-                        j = skip_string(b, j);
-                        continue;
+            loop {
+                j = find_structure(b, j);
+                match b.get(j) {
+                    Some(b'"') => j = skip_string(b, j),
+                    Some(b'{' | b'[') => {
+                        depth += 1;
+                        j += 1;
                     }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
+                    Some(b'}' | b']') => {
+                        depth = depth.saturating_sub(1);
+                        j += 1;
                         if depth == 0 {
-                            return j + 1;
+                            return j;
                         }
                     }
-                    _ => {}
+                    Some(_) => j += 1,
+                    None => return b.len(),
                 }
-                j += 1;
             }
-            b.len()
         }
         _ => {
             let mut j = i;
@@ -611,6 +622,30 @@ fn skip_value(b: &[u8], i: usize) -> usize {
             j
         }
     }
+}
+
+/// The index of the first `"`, `{`, `}`, `[` or `]` at or after `i` outside
+/// a string of validated text, or `b.len()`, a word at a time. The four
+/// brackets are the bytes with `c | 0x26 == 0x7f`; so are `Y`, `_`, `y`
+/// and DEL, which validated text holds only inside strings.
+fn find_structure(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = word(b, i) {
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let bracket = (w | (ONES * 0x26)) ^ (ONES * 0x7f);
+        let m =
+            ((quote.wrapping_sub(ONES) & !quote) | (bracket.wrapping_sub(ONES) & !bracket)) & HIGHS;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c | 0x26 == 0x7f {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// `{}`, for iterators over nothing.
@@ -792,8 +827,11 @@ impl<'a> Iterator for Members<'a> {
             self.pos = b.len();
             return None;
         }
-        let key_end = skip_string(b, i);
-        let key = Str::from_raw(self.text.get(i + 1..key_end.saturating_sub(1))?);
+        let (key_end, escaped) = skip_string_escaped(b, i);
+        let key = Str {
+            raw: self.text.get(i + 1..key_end.saturating_sub(1))?,
+            escaped,
+        };
         let colon = skip_ws(b, key_end);
         let start = skip_ws(b, colon + 1);
         let end = skip_value(b, start);
