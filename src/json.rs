@@ -6,7 +6,9 @@
 //! [`Value::members`], [`Value::elements`]) re-scans only the slice it is
 //! asked about, borrowing from the input; strings come back as [`Str`],
 //! their text as written, unescaped only on request ([`Str::decode`],
-//! [`Str::chars`]).
+//! [`Str::chars`]). [`parse_with_members`] also hands over the root
+//! object's members during the validating pass, for a view that indexes
+//! an event's top-level fields.
 //!
 //! What [`validate`] / [`parse`] check, so no accessor can give a wrong
 //! answer afterwards:
@@ -117,9 +119,41 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
+    scan(doc, |_, _| {})
+}
+
+/// [`parse`], handing each member of the root object (when the root is an
+/// object) to `each` in document order during the same pass: a view over
+/// an event's top-level fields indexes them without walking the document
+/// a second time. On an error, `each` may have seen some members: discard
+/// them.
+///
+/// ```
+/// let doc = br#"{"a":1,"b":{"c":[true]},"a":"again"}"#;
+/// let mut seen = Vec::new();
+/// let root = lambda_zero::json::parse_with_members(doc, |k, v| seen.push((k.raw(), v.raw())))?;
+/// assert_eq!(seen, [("a", "1"), ("b", r#"{"c":[true]}"#), ("a", r#""again""#)]);
+/// assert_eq!(root.members().count(), 3);
+/// # Ok::<(), lambda_zero::json::Error>(())
+/// ```
+pub fn parse_with_members<'a>(
+    doc: &'a [u8],
+    each: impl FnMut(Str<'a>, Value<'a>),
+) -> Result<Value<'a>, Error> {
+    scan(doc, each)
+}
+
+fn scan<'a>(doc: &'a [u8], mut each: impl FnMut(Str<'a>, Value<'a>)) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let start = skip_ws(doc, 0);
-    let end = value(doc, start)?;
+    let end = value(doc, start, &mut |key_at, value_at, value_end| {
+        // Validated: the key is a string, both slices lie on ASCII bytes.
+        let (key_end, escaped) = skip_string_escaped(doc, key_at);
+        let key = text.get(key_at + 1..key_end.saturating_sub(1));
+        if let (Some(raw), Some(value)) = (key, text.get(value_at..value_end)) {
+            each(Str { raw, escaped }, Value { text: value });
+        }
+    })?;
     let after = skip_ws(doc, end);
     if after != doc.len() {
         return Err(Error::at(after, "trailing characters after the value"));
@@ -274,10 +308,14 @@ impl From<Fail> for Error {
 
 /// One value, nested containers included, starting at `i` (whitespace
 /// skipped); returns the index after it. No recursion: `stack` holds one
-/// bit per open container (1 = object).
-fn value(b: &[u8], mut i: usize) -> Scan {
+/// bit per open container (1 = object). When the value is an object,
+/// `member` gets each of its members as it ends: the index of its key,
+/// of its value and after its value.
+fn value(b: &[u8], mut i: usize, member: &mut impl FnMut(usize, usize, usize)) -> Scan {
     let mut stack: u128 = 0;
     let mut depth = 0usize;
+    // The member of the root object being read.
+    let (mut key_at, mut value_at) = (0, 0);
     loop {
         // A value starts at `i`.
         match b.get(i) {
@@ -295,7 +333,11 @@ fn value(b: &[u8], mut i: usize) -> Scan {
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
                     if is_object {
+                        let at = i;
                         i = key(b, i)?;
+                        if depth == 1 {
+                            (key_at, value_at) = (at, i);
+                        }
                     }
                     continue;
                 }
@@ -312,13 +354,20 @@ fn value(b: &[u8], mut i: usize) -> Scan {
             if depth == 0 {
                 return Ok(i);
             }
-            i = skip_ws(b, i);
             let in_object = stack & 1 == 1;
+            if depth == 1 && in_object {
+                member(key_at, value_at, i);
+            }
+            i = skip_ws(b, i);
             match b.get(i) {
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
+                        let at = i;
                         i = key(b, i)?;
+                        if depth == 1 {
+                            (key_at, value_at) = (at, i);
+                        }
                     }
                     break;
                 }
