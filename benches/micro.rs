@@ -485,10 +485,12 @@ fn official_http(event: &[u8], v2: bool, header: &str, query: &str) -> usize {
     }
 }
 
+/// What the HTTP samples read: v2 or not, a header, a query parameter.
+type HttpReads = (bool, &'static str, &'static str);
+
 fn bench_events(c: &mut Criterion) {
     let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
-    // (sample, HTTP reads: v2 or not, a header, a query parameter)
-    let samples: [(&str, Option<(bool, &str, &str)>); 11] = [
+    let samples: [(&str, Option<HttpReads>); 11] = [
         ("apigw-http-v2", Some((true, "header2", "parameter2"))),
         ("apigw-rest-proxy", Some((false, "User-Agent", "foo"))),
         ("alb", Some((false, "user-agent", "query"))),
