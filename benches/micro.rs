@@ -14,11 +14,16 @@
 //! - `choose_answer/<sample>`: how the default bootstrap picks its pre-built answer for each
 //!   sample event of `tests/data` ([`Shape::sniff`], a bounded scan of the top-level keys),
 //!   against reading the shape with the full validating parse ([`HttpRequest::parse`]).
+//! - `events/<sample>`: reading each sample event of `tests/data` (and a generated 256 KB SQS
+//!   batch of ten records): [`json::validate`] beside `serde_json` into `IgnoredAny` (the cost
+//!   of reading the bytes at all), and for the HTTP samples [`HttpRequest::parse`] plus method,
+//!   path, one header and one query parameter beside `serde_json` into the `aws_lambda_events`
+//!   type plus the same reads (the official path).
 //!
 //! `cargo bench --bench micro`.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lambda_zero::events::{HttpRequest, Shape};
+use lambda_zero::events::{json, HttpRequest, Shape};
 use lambda_zero::internals::Endpoint;
 use lambda_zero::internals::{Connect, Connection, Wait};
 use lambda_zero::{Config, Runtime};
@@ -421,6 +426,135 @@ fn bench_choose(c: &mut Criterion) {
     }
 }
 
+/// An SQS batch of ten messages of about 25.6 KB each (about 256 KB, the SQS limit), built
+/// like the one of `tests/events_aws.rs`: escaped JSON bodies, attributes of each type.
+fn big_sqs_batch() -> Vec<u8> {
+    use serde_json::json;
+    let records: Vec<serde_json::Value> = (0..10)
+        .map(|i| {
+            let body = if i % 3 == 0 {
+                format!("not an order {i}:\n\"{}\"", "y".repeat(24_900))
+            } else {
+                json!({"item": format!("tea \"{i}\" é😀"), "qty": i, "pad": "x".repeat(24_900)})
+                    .to_string()
+            };
+            json!({
+                "messageId": format!("id-{i}"),
+                "receiptHandle": format!("AQEB{i}+/="),
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": (i % 4 + 1).to_string(),
+                    "SentTimestamp": (1_545_082_649_183u64 + i).to_string(),
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                },
+                "messageAttributes": {
+                    "kind": {"stringValue": "order", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+                },
+                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+                "awsRegion": "us-east-2",
+            })
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "Records": records })).expect("serializable")
+}
+
+/// The official path for an HTTP sample: `serde_json` into the `aws_lambda_events` type, then
+/// method, path, `header` and `query` (owned strings, as the types hold them).
+fn official_http(event: &[u8], v2: bool, header: &str, query: &str) -> usize {
+    use aws_lambda_events::alb::AlbTargetGroupRequest;
+    use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+    let len = |s: Option<&str>| s.map_or(0, str::len);
+    let hv = |h: Option<&aws_lambda_events::http::HeaderValue>| h.map_or(0, |v| v.len());
+    if v2 {
+        let t: ApiGatewayV2httpRequest = serde_json::from_slice(event).expect("v2 event");
+        t.request_context.http.method.as_str().len()
+            + len(t.raw_path.as_deref())
+            + hv(t.headers.get(header))
+            + len(t.query_string_parameters.first(query))
+    } else if event.windows(5).any(|w| w == b"\"elb\"") {
+        let t: AlbTargetGroupRequest = serde_json::from_slice(event).expect("ALB event");
+        t.http_method.as_str().len()
+            + len(t.path.as_deref())
+            + hv(t.headers.get(header).or(t.multi_value_headers.get(header)))
+            + len(t
+                .query_string_parameters
+                .first(query)
+                .or(t.multi_value_query_string_parameters.first(query)))
+    } else {
+        let t: ApiGatewayProxyRequest = serde_json::from_slice(event).expect("REST event");
+        t.http_method.as_str().len()
+            + len(t.path.as_deref())
+            + hv(t.headers.get(header))
+            + len(t.query_string_parameters.first(query))
+    }
+}
+
+/// What the HTTP samples read: v2 or not, a header, a query parameter.
+type HttpReads = (bool, &'static str, &'static str);
+
+fn bench_events(c: &mut Criterion) {
+    let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
+    let samples: [(&str, Option<HttpReads>); 11] = [
+        ("apigw-http-v2", Some((true, "header2", "parameter2"))),
+        ("apigw-rest-proxy", Some((false, "User-Agent", "foo"))),
+        ("alb", Some((false, "user-agent", "query"))),
+        ("alb-multi-value", Some((false, "user-agent", "myKey"))),
+        ("lambda-function-url", Some((true, "header2", "parameter2"))),
+        ("sqs-event", None),
+        ("s3-event", None),
+        ("kinesis-event", None),
+        ("dynamodb-event", None),
+        ("eventbridge-event", None),
+        ("sqs-batch-256k", None),
+    ];
+    for (name, http) in samples {
+        let event = match name {
+            "sqs-batch-256k" => big_sqs_batch(),
+            _ => std::fs::read(format!("{dir}/{name}.json")).expect("sample event"),
+        };
+        let mut group = c.benchmark_group(format!("events/{name}"));
+        group.throughput(Throughput::Bytes(event.len() as u64));
+        group.bench_function(BenchmarkId::from_parameter("json::validate"), |b| {
+            b.iter(|| json::validate(black_box(&event)).expect("valid"))
+        });
+        group.bench_function(BenchmarkId::from_parameter("serde_json IgnoredAny"), |b| {
+            b.iter(|| {
+                serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&event)).expect("valid")
+            })
+        });
+        if let Some((v2, header, query)) = http {
+            // Both sides must read the same four values.
+            let req = HttpRequest::parse(&event).expect("HTTP event");
+            let ours = req.method().raw().len()
+                + req.path().raw().len()
+                + req.header(header).expect("header").raw().len()
+                + req.query(query).expect("query").raw().len();
+            assert_eq!(ours, official_http(&event, v2, header, query), "{name}");
+            group.bench_function(
+                BenchmarkId::from_parameter("HttpRequest::parse + 4 reads"),
+                |b| {
+                    b.iter(|| {
+                        let req = HttpRequest::parse(black_box(&event)).expect("HTTP event");
+                        black_box((
+                            req.method(),
+                            req.path(),
+                            req.header(header),
+                            req.query(query),
+                        ))
+                    })
+                },
+            );
+            group.bench_function(
+                BenchmarkId::from_parameter("aws_lambda_events + 4 reads"),
+                |b| b.iter(|| official_http(black_box(&event), v2, header, query)),
+            );
+        }
+        group.finish();
+    }
+}
+
 fn main() {
     let body = event();
     for answer in [answer_with_length(&body), answer_chunked(&body, 256)] {
@@ -440,5 +574,6 @@ fn main() {
     bench_head(&mut c);
     bench_loop(&mut c);
     bench_choose(&mut c);
+    bench_events(&mut c);
     c.final_summary();
 }

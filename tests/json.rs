@@ -390,6 +390,178 @@ fn every_sample_event_is_valid_for_both() {
     assert!(n >= 7);
 }
 
+// ---------------------------------------------------------------------------
+// The scanner's fast paths: strings are tested eight bytes at a time, then
+// with `memchr2` once they run past 32 bytes; whitespace runs a word at a
+// time; skipped values a word at a time. Every special byte at every
+// offset around those boundaries, against serde_json's verdict and value.
+
+/// What may sit in a string at a chosen offset: valid escapes, control
+/// characters (invalid raw), a quote, bytes that look like specials in a
+/// SWAR test (0x20, 0x21, 0x5b, 0x5d, 0x7f, 0xa2 …), multi-byte UTF-8,
+/// invalid UTF-8 and broken escapes.
+const STRING_PIECES: &[&[u8]] = &[
+    b"\\\"",
+    b"\\\\",
+    b"\\n",
+    b"\\u0041",
+    b"\\ud83d\\ude00",
+    b"\\ud83d",
+    b"\\x",
+    b"\\",
+    b"\"",
+    b"\x00",
+    b"\x01",
+    b"\x1f",
+    b"\t",
+    b"\n",
+    b" ",
+    b"!",
+    b"#",
+    b"[",
+    b"]",
+    b"{}",
+    b"Y_y",
+    b"\x7f",
+    b"\xc2\xa2",
+    b"\xe2\x82\xac",
+    b"\xf0\x9f\x98\x80",
+    b"\xff",
+    b"\xc2",
+];
+
+#[test]
+fn strings_agree_at_every_offset_around_the_word_and_memchr_boundaries() {
+    let mut n = 0;
+    for len in (0..=80).chain([255, 256, 257, 1000]) {
+        for at in (0..=len).filter(|&at| len < 100 || at % 61 == 0 || at + 9 > len) {
+            for piece in STRING_PIECES {
+                let mut s = vec![b'a'; len];
+                s.splice(at..at, piece.iter().copied());
+                // As a whole document, as a key and a value, with the
+                // document ending right after the string (no word left)
+                // or followed by more.
+                let mut doc = vec![b'"'];
+                doc.extend_from_slice(&s);
+                doc.push(b'"');
+                check(&doc);
+                let mut member = b"{\"".to_vec();
+                member.extend_from_slice(&s);
+                member.extend_from_slice(b"\":\"");
+                member.extend_from_slice(&s);
+                member.extend_from_slice(b"\",\"z\":[1,\"]\"]}");
+                if check(&member) {
+                    let v = json::parse(&member).unwrap();
+                    assert_eq!(v.get("z").unwrap().raw(), r#"[1,"]"]"#);
+                }
+                n += 2;
+            }
+        }
+    }
+    assert!(n > 100_000, "{n}");
+}
+
+#[test]
+fn generated_long_strings_agree_with_serde_json() {
+    let mut rng = Rng(0x5151_2026);
+    for _ in 0..5_000 {
+        let mut doc = b"[\"".to_vec();
+        for _ in 0..rng.below(6) {
+            // Long plain runs with a special byte now and then.
+            doc.extend(std::iter::repeat(b'x').take(rng.below(70)));
+            doc.extend_from_slice(rng.pick(STRING_PIECES));
+        }
+        doc.extend_from_slice(rng.pick(&[&b"\"]"[..], b"\",\"\"]", b"\"", b"\"] ", b"\",{}]"]));
+        check(&doc);
+    }
+}
+
+#[test]
+fn whitespace_runs_agree_with_serde_json() {
+    for len in 0..40 {
+        for other in [
+            &b""[..],
+            b"\t",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\x0b",
+            b"\x0c",
+            b"\xc2\xa0",
+            b"x",
+        ] {
+            for at in 0..=len {
+                let mut run = vec![b' '; len];
+                run.splice(at..at, other.iter().copied());
+                for doc in [
+                    [
+                        &run[..],
+                        b"{",
+                        &run,
+                        b"\"a\"",
+                        &run,
+                        b":",
+                        &run,
+                        b"[",
+                        &run,
+                        b"1",
+                        &run,
+                        b"]",
+                        &run,
+                        b"}",
+                        &run,
+                    ]
+                    .concat(),
+                    [
+                        &b"["[..],
+                        &run,
+                        b"true",
+                        &run,
+                        b",",
+                        &run,
+                        b"null",
+                        &run,
+                        b"]",
+                    ]
+                    .concat(),
+                ] {
+                    check(&doc);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn lookups_skip_siblings_of_every_kind() {
+    // Siblings with brackets, quotes and escapes inside strings at every
+    // offset, nested containers, numbers and literals: the member after
+    // them is still found, and agrees with serde_json.
+    let mut rng = Rng(0xB0B);
+    for _ in 0..3_000 {
+        let mut doc = String::from("{");
+        let mut keys = Vec::new();
+        for k in 0..1 + rng.below(6) {
+            let mut v = String::new();
+            value(&mut rng, 3, &mut v);
+            if rng.below(3) == 0 {
+                v = format!("[\"{}]}}\\\"{{\",{v}]", "y".repeat(rng.below(40)));
+            }
+            doc.push_str(&format!("\"key{k}\":{v},"));
+            keys.push(format!("key{k}"));
+        }
+        doc.push_str("\"last\":\"found\"}");
+        assert!(check(doc.as_bytes()), "{doc}");
+        let oracle: Oracle = serde_json::from_str(&doc).unwrap();
+        let root = json::parse(doc.as_bytes()).unwrap();
+        assert_eq!(root.get("last").unwrap().as_str().unwrap(), "found");
+        for k in &keys {
+            assert_eq!(convert(root.get(k).unwrap()), oracle[k.as_str()], "{doc}");
+        }
+        assert_eq!(root.members().count(), keys.len() + 1);
+    }
+}
+
 #[test]
 fn errors_say_where() {
     let e = json::validate(b"{\"a\":tru}").unwrap_err();
@@ -397,6 +569,22 @@ fn errors_say_where() {
     assert_eq!(e.to_string(), "malformed JSON at byte 5: invalid literal");
     let e = json::validate(b"[1,]").unwrap_err();
     assert_eq!(e.offset(), 3);
+    // Found by the word-at-a-time and memchr paths, reported where they are.
+    let long = format!("\"{}\u{1}{}\"", "a".repeat(100), "b".repeat(100));
+    let e = json::validate(long.as_bytes()).unwrap_err();
+    assert_eq!(
+        (e.offset(), e.reason()),
+        (101, "control character in a string")
+    );
+    let e = json::validate(b"\"abcdefghij\x1f\"").unwrap_err();
+    assert_eq!(
+        (e.offset(), e.reason()),
+        (11, "control character in a string")
+    );
+    let e = json::validate(b"\"abcdefghij").unwrap_err();
+    assert_eq!((e.offset(), e.reason()), (11, "unterminated string"));
+    let e = json::validate(format!("[\"{}\\q\"]", "a".repeat(50)).as_bytes()).unwrap_err();
+    assert_eq!((e.offset(), e.reason()), (52, "invalid escape"));
 }
 
 // ---------------------------------------------------------------------------

@@ -111,15 +111,38 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
+    scan(doc, |_, _| {})
+}
+
+/// [`parse`], handing each member of the root object (when the root is an
+/// object) to `each` in document order during the same pass: a view over
+/// an event's top-level fields indexes them without walking the document
+/// a second time. On an error, `each` may have seen some members: discard
+/// them.
+// Not used yet: for `HttpRequest::parse` (issue 16), instead of
+// `parse(event)?.members()`.
+#[allow(dead_code)]
+pub(crate) fn parse_with_members<'a>(
+    doc: &'a [u8],
+    each: impl FnMut(Str<'a>, Value<'a>),
+) -> Result<Value<'a>, Error> {
+    scan(doc, each)
+}
+
+fn scan<'a>(doc: &'a [u8], mut each: impl FnMut(Str<'a>, Value<'a>)) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
-    let mut v = Validator { b: doc, i: 0 };
-    v.ws();
-    let start = v.i;
-    v.value()?;
-    let end = v.i;
-    v.ws();
-    if v.i != doc.len() {
-        return Err(Error::at(v.i, "trailing characters after the value"));
+    let start = skip_ws(doc, 0);
+    let end = value(doc, start, &mut |key_at, value_at, value_end| {
+        // Validated: the key is a string, both slices lie on ASCII bytes.
+        let (key_end, escaped) = skip_string_escaped(doc, key_at);
+        let key = text.get(key_at + 1..key_end.saturating_sub(1));
+        if let (Some(raw), Some(value)) = (key, text.get(value_at..value_end)) {
+            each(Str { raw, escaped }, Value { text: value });
+        }
+    })?;
+    let after = skip_ws(doc, end);
+    if after != doc.len() {
+        return Err(Error::at(after, "trailing characters after the value"));
     }
     // `start..end` lies on ASCII bytes (a value starts and ends on one).
     match text.get(start..end) {
@@ -158,215 +181,291 @@ pub enum Kind {
 }
 
 // ---------------------------------------------------------------------------
-// The strict validator.
+// The strict validator: one pass over the bytes, no recursion, no tree.
+// String contents, the bulk of an event, are skipped eight bytes at a time
+// (a word is tested for `"`, `\` and control characters with three bit
+// tricks, see `specials`), and with `memchr2` plus a vectorised control
+// check once a string runs long.
 
-struct Validator<'a> {
-    b: &'a [u8],
-    i: usize,
+/// Where the scanner stands after a token, or why it stopped.
+type Scan = Result<usize, Fail>;
+
+/// A scanner error in one word, so that [`Scan`] comes back in two
+/// registers rather than through memory: the offset times 16 plus the
+/// [`Why`].
+#[derive(Clone, Copy)]
+struct Fail(usize);
+
+impl Fail {
+    #[cold]
+    fn at(offset: usize, why: Why) -> Self {
+        Fail(offset.min(usize::MAX >> 4) << 4 | why as usize)
+    }
 }
 
-impl Validator<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
+/// What the scanner found wrong (at most 16 reasons: they fit in 4 bits).
+#[derive(Clone, Copy)]
+enum Why {
+    /// nesting deeper than 127
+    Depth,
+    /// expected a value
+    Value,
+    /// unexpected end of input, expected a value
+    End,
+    /// expected ',' or '}'
+    ObjectSeparator,
+    /// expected ',' or ']'
+    ArraySeparator,
+    /// expected a string key
+    Key,
+    /// expected ':'
+    Colon,
+    /// invalid literal
+    Literal,
+    /// expected a digit
+    Digit,
+    /// expected a digit after '.'
+    Fraction,
+    /// expected a digit in the exponent
+    Exponent,
+    /// control character in a string
+    Control,
+    /// unterminated string
+    Unterminated,
+    /// invalid \u escape
+    Unicode,
+    /// unpaired surrogate in a \u escape
+    Surrogate,
+    /// invalid escape
+    Escape,
+}
 
-    fn err<T>(&self, reason: &'static str) -> Result<T, Error> {
-        Err(Error::at(self.i, reason))
+/// Every [`Why`], to decode a [`Fail`].
+const WHY: [Why; 16] = [
+    Why::Depth,
+    Why::Value,
+    Why::End,
+    Why::ObjectSeparator,
+    Why::ArraySeparator,
+    Why::Key,
+    Why::Colon,
+    Why::Literal,
+    Why::Digit,
+    Why::Fraction,
+    Why::Exponent,
+    Why::Control,
+    Why::Unterminated,
+    Why::Unicode,
+    Why::Surrogate,
+    Why::Escape,
+];
+// `WHY` is in declaration order: `WHY[why as usize]` is `why`.
+const _: () = {
+    let mut k = 0;
+    while k < WHY.len() {
+        assert!(WHY[k] as usize == k);
+        k += 1;
     }
+};
 
-    /// `ws = *( %x20 / %x09 / %x0A / %x0D )`
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
-        }
+impl From<Fail> for Error {
+    fn from(f: Fail) -> Self {
+        let reason = match WHY[f.0 & 15] {
+            Why::Depth => "nesting deeper than 127",
+            Why::Value => "expected a value",
+            Why::End => "unexpected end of input, expected a value",
+            Why::ObjectSeparator => "expected ',' or '}'",
+            Why::ArraySeparator => "expected ',' or ']'",
+            Why::Key => "expected a string key",
+            Why::Colon => "expected ':'",
+            Why::Literal => "invalid literal",
+            Why::Digit => "expected a digit",
+            Why::Fraction => "expected a digit after '.'",
+            Why::Exponent => "expected a digit in the exponent",
+            Why::Control => "control character in a string",
+            Why::Unterminated => "unterminated string",
+            Why::Unicode => "invalid \\u escape",
+            Why::Surrogate => "unpaired surrogate in a \\u escape",
+            Why::Escape => "invalid escape",
+        };
+        Error::at(f.0 >> 4, reason)
     }
+}
 
-    /// One value, nested containers included, without recursion: `stack`
-    /// holds one bit per open container (1 = object).
-    fn value(&mut self) -> Result<(), Error> {
-        let mut stack: u128 = 0;
-        let mut depth = 0usize;
-        loop {
-            // A value starts here.
-            match self.peek() {
-                Some(open @ (b'{' | b'[')) => {
-                    if depth == MAX_DEPTH {
-                        return self.err("nesting deeper than 127");
-                    }
-                    let is_object = open == b'{';
+/// One value, nested containers included, starting at `i` (whitespace
+/// skipped); returns the index after it. No recursion: `stack` holds one
+/// bit per open container (1 = object). When the value is an object,
+/// `member` gets each of its members as it ends: the index of its key,
+/// of its value and after its value.
+fn value(b: &[u8], mut i: usize, member: &mut impl FnMut(usize, usize, usize)) -> Scan {
+    let mut stack: u128 = 0;
+    let mut depth = 0usize;
+    // The member of the root object being read.
+    let (mut key_at, mut value_at) = (0, 0);
+    loop {
+        // A value starts at `i`.
+        match b.get(i) {
+            Some(b'"') => i = string(b, i)?,
+            Some(&open @ (b'{' | b'[')) => {
+                if depth == MAX_DEPTH {
+                    return Err(Fail::at(i, Why::Depth));
+                }
+                let is_object = open == b'{';
+                i = skip_ws(b, i + 1);
+                // `{` + 2 is `}`, `[` + 2 is `]`.
+                if b.get(i) == Some(&(open + 2)) {
+                    i += 1;
+                } else {
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
-                    self.i += 1;
-                    self.ws();
-                    let close = if is_object { b'}' } else { b']' };
-                    if self.peek() == Some(close) {
-                        self.i += 1;
-                        stack >>= 1;
-                        depth -= 1;
-                    } else if is_object {
-                        self.key()?;
-                        continue;
-                    } else {
-                        continue;
-                    }
-                }
-                Some(b'"') => {
-                    self.string()?;
-                }
-                Some(b't') => self.literal(b"true")?,
-                Some(b'f') => self.literal(b"false")?,
-                Some(b'n') => self.literal(b"null")?,
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                Some(_) => return self.err("expected a value"),
-                None => return self.err("unexpected end of input, expected a value"),
-            }
-            // A value ended: close what ends with it, or move to the next.
-            loop {
-                if depth == 0 {
-                    return Ok(());
-                }
-                self.ws();
-                let in_object = stack & 1 == 1;
-                match self.peek() {
-                    Some(b',') => {
-                        self.i += 1;
-                        self.ws();
-                        if in_object {
-                            self.key()?;
+                    if is_object {
+                        let at = i;
+                        i = key(b, i)?;
+                        if depth == 1 {
+                            (key_at, value_at) = (at, i);
                         }
-                        break;
                     }
-                    Some(b'}') if in_object => {}
-                    Some(b']') if !in_object => {}
-                    _ if in_object => return self.err("expected ',' or '}'"),
-                    _ => return self.err("expected ',' or ']'"),
+                    continue;
                 }
-                self.i += 1;
-                stack >>= 1;
-                depth -= 1;
             }
+            Some(b't') => i = literal(b, i, b"true")?,
+            Some(b'f') => i = literal(b, i, b"false")?,
+            Some(b'n') => i = literal(b, i, b"null")?,
+            Some(b'-' | b'0'..=b'9') => i = number(b, i)?,
+            Some(_) => return Err(Fail::at(i, Why::Value)),
+            None => return Err(Fail::at(i, Why::End)),
         }
-    }
-
-    /// `member = string name-separator value`: the key and the `:`, leaving
-    /// the position at the value (whitespace skipped).
-    fn key(&mut self) -> Result<(), Error> {
-        if self.peek() != Some(b'"') {
-            return self.err("expected a string key");
-        }
-        self.string()?;
-        self.ws();
-        if self.peek() != Some(b':') {
-            return self.err("expected ':'");
-        }
-        self.i += 1;
-        self.ws();
-        Ok(())
-    }
-
-    fn literal(&mut self, word: &'static [u8]) -> Result<(), Error> {
-        if self.b.get(self.i..self.i + word.len()) == Some(word) {
-            self.i += word.len();
-            Ok(())
-        } else {
-            self.err("invalid literal")
-        }
-    }
-
-    /// `number = [ minus ] int [ frac ] [ exp ]`
-    fn number(&mut self) -> Result<(), Error> {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return self.err("expected a digit"),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return self.err("expected a digit after '.'");
-            }
-            self.digits();
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if !matches!(self.peek(), Some(b'0'..=b'9')) {
-                return self.err("expected a digit in the exponent");
-            }
-            self.digits();
-        }
-        Ok(())
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    /// `string = quotation-mark *char quotation-mark`; the input is known to
-    /// be UTF-8, so only ASCII needs looking at.
-    fn string(&mut self) -> Result<(), Error> {
-        self.i += 1;
+        // A value ended: close what ends with it, or move to the next.
         loop {
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
+            if depth == 0 {
+                return Ok(i);
+            }
+            let in_object = stack & 1 == 1;
+            if depth == 1 && in_object {
+                member(key_at, value_at, i);
+            }
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => {
+                    i = skip_ws(b, i + 1);
+                    if in_object {
+                        let at = i;
+                        i = key(b, i)?;
+                        if depth == 1 {
+                            (key_at, value_at) = (at, i);
+                        }
+                    }
                     break;
                 }
-                self.i += 1;
+                Some(b'}') if in_object => {}
+                Some(b']') if !in_object => {}
+                _ if in_object => return Err(Fail::at(i, Why::ObjectSeparator)),
+                _ => return Err(Fail::at(i, Why::ArraySeparator)),
             }
-            match self.peek() {
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                Some(b'\\') => self.escape()?,
-                Some(_) => return self.err("control character in a string"),
-                None => return self.err("unterminated string"),
-            }
+            i += 1;
+            stack >>= 1;
+            depth -= 1;
         }
     }
+}
 
-    /// `escape ( " / \ / / / b / f / n / r / t / uXXXX )`, surrogates paired.
-    fn escape(&mut self) -> Result<(), Error> {
-        match self.b.get(self.i + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                self.i += 2;
-                Ok(())
-            }
-            Some(b'u') => {
-                let Some(unit) = hex4(self.b, self.i + 2) else {
-                    return self.err("invalid \\u escape");
+/// `member = string name-separator value`: the key and the `:` at `i`;
+/// returns the index of the value (whitespace skipped).
+fn key(b: &[u8], i: usize) -> Scan {
+    if b.get(i) != Some(&b'"') {
+        return Err(Fail::at(i, Why::Key));
+    }
+    let i = skip_ws(b, string(b, i)?);
+    if b.get(i) != Some(&b':') {
+        return Err(Fail::at(i, Why::Colon));
+    }
+    Ok(skip_ws(b, i + 1))
+}
+
+fn literal(b: &[u8], i: usize, word: &'static [u8]) -> Scan {
+    if b.get(i..i + word.len()) == Some(word) {
+        Ok(i + word.len())
+    } else {
+        Err(Fail::at(i, Why::Literal))
+    }
+}
+
+/// `number = [ minus ] int [ frac ] [ exp ]` at `i`; returns the index
+/// after it.
+fn number(b: &[u8], mut i: usize) -> Scan {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(b, i + 1),
+        _ => return Err(Fail::at(i, Why::Digit)),
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            return Err(Fail::at(i, Why::Fraction));
+        }
+        i = digits(b, i + 1);
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            return Err(Fail::at(i, Why::Exponent));
+        }
+        i = digits(b, i + 1);
+    }
+    Ok(i)
+}
+
+fn digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `string = quotation-mark *char quotation-mark` with its opening quote
+/// at `i`; returns the index after the closing one. The input is known to
+/// be UTF-8, so only ASCII needs looking at.
+fn string(b: &[u8], i: usize) -> Scan {
+    let mut j = i + 1;
+    loop {
+        j = find::<true>(b, j);
+        match b.get(j) {
+            Some(b'"') => return Ok(j + 1),
+            Some(b'\\') => j = escape(b, j)?,
+            Some(_) => return Err(Fail::at(j, Why::Control)),
+            None => return Err(Fail::at(j, Why::Unterminated)),
+        }
+    }
+}
+
+/// `escape ( " / \ / / / b / f / n / r / t / uXXXX )` at `i` (the `\`),
+/// surrogates paired; returns the index after it.
+fn escape(b: &[u8], i: usize) -> Scan {
+    match b.get(i + 1) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+        Some(b'u') => match hex4(b, i + 2) {
+            None => Err(Fail::at(i, Why::Unicode)),
+            Some(0xD800..=0xDBFF) => {
+                let low = if b.get(i + 6..i + 8) == Some(b"\\u") {
+                    hex4(b, i + 8)
+                } else {
+                    None
                 };
-                match unit {
-                    0xD800..=0xDBFF => {
-                        let low = if self.b.get(self.i + 6..self.i + 8) == Some(b"\\u") {
-                            hex4(self.b, self.i + 8)
-                        } else {
-                            None
-                        };
-                        match low {
-                            Some(0xDC00..=0xDFFF) => {
-                                self.i += 12;
-                                Ok(())
-                            }
-                            _ => self.err("unpaired surrogate in a \\u escape"),
-                        }
-                    }
-                    0xDC00..=0xDFFF => self.err("unpaired surrogate in a \\u escape"),
-                    _ => {
-                        self.i += 6;
-                        Ok(())
-                    }
+                match low {
+                    Some(0xDC00..=0xDFFF) => Ok(i + 12),
+                    _ => Err(Fail::at(i, Why::Surrogate)),
                 }
             }
-            _ => self.err("invalid escape"),
-        }
+            Some(0xDC00..=0xDFFF) => Err(Fail::at(i, Why::Surrogate)),
+            Some(_) => Ok(i + 6),
+        },
+        _ => Err(Fail::at(i, Why::Escape)),
     }
 }
 
@@ -385,28 +484,136 @@ fn hex4(b: &[u8], i: usize) -> Option<u16> {
 }
 
 // ---------------------------------------------------------------------------
+// Finding the end of a run of string content, shared by the validator
+// (`CONTROL`: control characters end a run too, to be refused) and the
+// navigation below (validated text holds none).
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Words tested with SWAR before a run counts as long and goes to
+/// `memchr2`: most strings of an event (keys, header values, ids) end
+/// within them, and a `memchr2` call costs more than a word test.
+const SHORT_WORDS: usize = 4;
+
+/// The eight bytes at `b[i..i + 8]` as a little-endian word (byte `k` in
+/// bits `8k..8k + 8`).
+fn word(b: &[u8], i: usize) -> Option<u64> {
+    let bytes: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// A high bit in the byte of `w` that is `"`, `\` or (`CONTROL`) below
+/// 0x20, and maybe in bytes after it: the lowest set bit is exact.
+/// `(x - 0x01…) & !x & 0x80…` flags the zero bytes of `x` and
+/// `(w - 0x20…) & !w & 0x80…` the bytes below 0x20; a borrow only
+/// propagates upwards from a flagged byte, so below the first one nothing
+/// is flagged wrongly.
+fn specials<const CONTROL: bool>(w: u64) -> u64 {
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let mut m = (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash);
+    if CONTROL {
+        m |= w.wrapping_sub(ONES * 0x20) & !w;
+    }
+    m & HIGHS
+}
+
+fn is_special<const CONTROL: bool>(c: u8) -> bool {
+    c == b'"' || c == b'\\' || (CONTROL && c < 0x20)
+}
+
+/// The index of the first `"`, `\` or (`CONTROL`) control character at or
+/// after `i`, or `b.len()`.
+fn find<const CONTROL: bool>(b: &[u8], mut i: usize) -> usize {
+    for _ in 0..SHORT_WORDS {
+        let Some(w) = word(b, i) else {
+            // Fewer than eight bytes left.
+            while let Some(&c) = b.get(i) {
+                if is_special::<CONTROL>(c) {
+                    return i;
+                }
+                i += 1;
+            }
+            return b.len();
+        };
+        let m = specials::<CONTROL>(w);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    // A long run: `memchr2` finds its end, then one vectorisable pass
+    // (a running minimum, no early exit) looks for a control character.
+    let Some(rest) = b.get(i..) else {
+        return b.len();
+    };
+    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    if CONTROL {
+        let run = rest.get(..end).unwrap_or(rest);
+        if run.iter().fold(u8::MAX, |low, &c| low.min(c)) < 0x20 {
+            return i + run.iter().position(|&c| c < 0x20).unwrap_or(end);
+        }
+    }
+    i + end
+}
+
+// ---------------------------------------------------------------------------
 // Navigation over validated text. Everything below works on slices that
 // `parse` has validated (a `Value` can only be made from one), so it can
 // skip fast; it still never indexes out of bounds.
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
-        i += 1;
+/// `ws = *( %x20 / %x09 / %x0A / %x0D )` from `i`: usually none (AWS sends
+/// compact JSON) or one space, tested inline.
+#[inline(always)]
+fn skip_ws(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        Some(b' ') if b.get(i + 1).is_some_and(|&c| c > b' ') => i + 1,
+        None => i,
+        _ => skip_ws_run(b, i),
     }
-    i
+}
+
+/// Whitespace from `i`, runs of spaces (the indentation of a
+/// pretty-printed event) a word at a time.
+#[inline(never)]
+fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
+    loop {
+        match b.get(i) {
+            Some(b' ') => match word(b, i) {
+                // The lowest byte is a space: at least one is skipped.
+                Some(w) => match w ^ (ONES * u64::from(b' ')) {
+                    0 => i += 8,
+                    other => i += (other.trailing_zeros() / 8) as usize,
+                },
+                None => i += 1,
+            },
+            Some(b'\t' | b'\n' | b'\r') => i += 1,
+            _ => return i,
+        }
+    }
 }
 
 /// `i` at an opening quote; returns the index after the closing one.
 fn skip_string(b: &[u8], i: usize) -> usize {
+    skip_string_escaped(b, i).0
+}
+
+/// [`skip_string`], and whether the string holds an escape.
+fn skip_string_escaped(b: &[u8], i: usize) -> (usize, bool) {
     let mut j = i + 1;
+    let mut escaped = false;
     loop {
-        match b
-            .get(j..)
-            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-        {
-            Some(k) if b[j + k] == b'"' => return j + k + 1,
-            Some(k) => j += k + 2,
-            None => return b.len(),
+        j = find::<false>(b, j);
+        match b.get(j) {
+            Some(b'"') => return (j + 1, escaped),
+            Some(_) => {
+                // `\` and the character it escapes
+                j += 2;
+                escaped = true;
+            }
+            None => return (b.len(), escaped),
         }
     }
 }
@@ -416,26 +623,28 @@ fn skip_value(b: &[u8], i: usize) -> usize {
     match b.get(i) {
         Some(b'"') => skip_string(b, i),
         Some(b'{' | b'[') => {
+            // Validated: brackets outside strings balance.
             let mut depth = 0usize;
             let mut j = i;
-            while let Some(&c) = b.get(j) {
-                match c {
-                    b'"' => {
-                        j = skip_string(b, j);
-                        continue;
+            loop {
+                j = find_structure(b, j);
+                match b.get(j) {
+                    Some(b'"') => j = skip_string(b, j),
+                    Some(b'{' | b'[') => {
+                        depth += 1;
+                        j += 1;
                     }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
+                    Some(b'}' | b']') => {
+                        depth = depth.saturating_sub(1);
+                        j += 1;
                         if depth == 0 {
-                            return j + 1;
+                            return j;
                         }
                     }
-                    _ => {}
+                    Some(_) => j += 1,
+                    None => return b.len(),
                 }
-                j += 1;
             }
-            b.len()
         }
         _ => {
             let mut j = i;
@@ -448,6 +657,30 @@ fn skip_value(b: &[u8], i: usize) -> usize {
             j
         }
     }
+}
+
+/// The index of the first `"`, `{`, `}`, `[` or `]` at or after `i` outside
+/// a string of validated text, or `b.len()`, a word at a time. The four
+/// brackets are the bytes with `c | 0x26 == 0x7f`; so are `Y`, `_`, `y`
+/// and DEL, which validated text holds only inside strings.
+fn find_structure(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = word(b, i) {
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let bracket = (w | (ONES * 0x26)) ^ (ONES * 0x7f);
+        let m =
+            ((quote.wrapping_sub(ONES) & !quote) | (bracket.wrapping_sub(ONES) & !bracket)) & HIGHS;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c | 0x26 == 0x7f {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// `{}`, for iterators over nothing.
@@ -629,8 +862,11 @@ impl<'a> Iterator for Members<'a> {
             self.pos = b.len();
             return None;
         }
-        let key_end = skip_string(b, i);
-        let key = Str::from_raw(self.text.get(i + 1..key_end.saturating_sub(1))?);
+        let (key_end, escaped) = skip_string_escaped(b, i);
+        let key = Str {
+            raw: self.text.get(i + 1..key_end.saturating_sub(1))?,
+            escaped,
+        };
         let colon = skip_ws(b, key_end);
         let start = skip_ws(b, colon + 1);
         let end = skip_value(b, start);
@@ -996,6 +1232,54 @@ mod tests {
         assert_eq!(v.members().count(), 2);
         assert_eq!(parse(b"[]").unwrap().elements().count(), 0);
         assert_eq!(parse(b"{ }").unwrap().members().count(), 0);
+    }
+
+    #[test]
+    fn parse_with_members_hands_over_what_members_walks() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut docs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        for doc in [
+            r#"{"a":1,"b":{"c":[true]},"a":"again"}"#,
+            r#" { "k\u00e9" : [ { } , [ ] ] , "e" : { } , "s" : "x\"}" } "#,
+            r#"[{"a":1}]"#,
+            r#"{}"#,
+            r#""{\"a\":1}""#,
+        ] {
+            docs.push(doc.as_bytes().to_vec());
+        }
+        for doc in &docs {
+            let mut seen = Vec::new();
+            let root = parse_with_members(doc, |k, v| seen.push((k.raw(), k.escaped, v)));
+            assert_eq!(root, parse(doc));
+            let walked: Vec<_> = root
+                .unwrap()
+                .members()
+                .map(|(k, v)| (k.raw(), k.escaped, v))
+                .collect();
+            assert_eq!(seen, walked);
+        }
+        // Damaged: one verdict, one error.
+        for doc in &docs {
+            for at in (0..doc.len()).step_by(7) {
+                for byte in [None, Some(b'"'), Some(b'}'), Some(0x01)] {
+                    let mut bad = doc.clone();
+                    match byte {
+                        None => drop(bad.remove(at)),
+                        Some(c) => bad.insert(at, c),
+                    }
+                    assert_eq!(parse_with_members(&bad, |_, _| {}), parse(&bad));
+                }
+            }
+        }
+        for bad in [&br#"{"a":1,"b":[}"#[..], br#"{"a":1"#, b"{\"a\":\"\x01\"}"] {
+            assert_eq!(parse_with_members(bad, |_, _| {}), parse(bad));
+            assert!(parse(bad).is_err());
+        }
     }
 
     #[test]
