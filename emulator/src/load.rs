@@ -110,9 +110,7 @@ impl Load {
         let ids = self.ids();
         let emu = Emulator::start(self.script.clone().drained(Drained::Block))
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
-        for id in &ids {
-            emu.push_shared(id.clone(), &self.event);
-        }
+        emu.push_shared_all(ids.iter().cloned(), &self.event);
         let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
         let set: Vec<&OsStr> = cmd.get_envs().map(|(k, _)| k).collect();
         let defaults = [
