@@ -267,6 +267,11 @@ pub struct Usage {
     pub cpu_us: Option<f64>,
     /// Threads it had when read (`Threads:`).
     pub threads: Option<u64>,
+    /// CPU time of its live threads, µs, at nanosecond resolution: the sum of the first field
+    /// (time on a CPU, ns) of every `/proc/PID/task/*/schedstat`. Threads that already exited
+    /// are missing from it (they are in [`Usage::cpu_us`]); for a short run, or a cheap
+    /// invocation, this is the one to divide by the invocations.
+    pub sched_cpu_us: Option<f64>,
 }
 
 impl Usage {
@@ -279,8 +284,24 @@ impl Usage {
             rss_anon_kib: status_kib(&status, "RssAnon:"),
             cpu_us: cpu_ticks(&stat).map(|t| t as f64 * 1e6 / clock_ticks_per_sec() as f64),
             threads: status_kib(&status, "Threads:"),
+            sched_cpu_us: sched_ns(pid).map(|ns| ns as f64 / 1e3),
         }
     }
+}
+
+/// The sum over `/proc/PID/task/*/schedstat` of their first field (ns on a CPU).
+fn sched_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = None;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        if let Some(ns) = stat.split_whitespace().next().and_then(|f| f.parse::<u64>().ok()) {
+            *total.get_or_insert(0) += ns;
+        }
+    }
+    total
 }
 
 /// The `field` line of `/proc/PID/status`: `VmHWM:      1234 kB` -> 1234.
@@ -520,6 +541,7 @@ mod tests {
         let own = Usage::read(std::process::id());
         assert!(own.peak_rss_kib.is_some_and(|k| k > 0) && own.cpu_us.is_some());
         assert!(own.threads.is_some_and(|t| t >= 1));
+        assert!(own.sched_cpu_us.is_some_and(|us| us > 0.0));
         assert_eq!(
             clock_ticks_per_sec(),
             100,

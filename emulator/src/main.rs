@@ -48,7 +48,8 @@ the function answered with (statusCode of API Gateway, function URL and ALB answ
 Latency is per invocation, from handing the event out to its /response or /error arriving.
 The audit checks that every event got exactly one answer, posted to its own id.
 The bootstrap's peak RSS (VmHWM) and CPU time (utime + stime of all its threads, in clock
-ticks) are read from /proc right before it is stopped.
+ticks) are read from /proc right before it is stopped; so is the CPU time of its live
+threads at ns resolution (the sum of /proc/PID/task/*/schedstat), for short runs.
 Exit status: 0 if every event got exactly one answer, a /response, and no request was
 malformed, 1 otherwise, 2 on bad arguments.";
 /// Error groups printed in full; the rest are summed up in one line.
@@ -412,6 +413,13 @@ impl Summary {
             ),
             None => say!("  CPU                    ?"),
         }
+        if let Some(us) = r.usage.sched_cpu_us {
+            say!(
+                "  CPU (schedstat)        {:.1} ms, {:.2} µs per invoke (live threads, ns resolution)",
+                us / 1e3,
+                us / a.events as f64
+            );
+        }
         let audit = &r.audit;
         if audit.is_clean() {
             say!("  audit                  every id answered exactly once");
@@ -482,6 +490,7 @@ impl Summary {
              \"caller_latency_median_us\":{},\"caller_latency_p99_us\":{},\"concurrency\":{},\
              \"peak_in_flight\":{},\"connections\":{},\"pipelined\":{},\"refused_pipelined\":{},\
              \"threads\":{},\"lost\":{},\"duplicated\":{},\"unknown_ids\":{},\
+             \"sched_cpu_us\":{},\"sched_cpu_per_invoke_us\":{},\
              \"status_codes\":{{{}}},\"error_types\":{{{}}}}}",
             us(r.spawn_to_first_next),
             us(r.spawn_to_first_response),
@@ -509,6 +518,8 @@ impl Summary {
             r.audit.lost.len(),
             r.audit.duplicated.len(),
             r.audit.unknown.len(),
+            or_null(r.usage.sched_cpu_us.map(|c| format!("{c:.0}"))),
+            or_null(r.usage.sched_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
             codes,
             types.join(","),
         )
