@@ -51,7 +51,8 @@
 # ratios lambda-zero/official; writes target/load/mi/ (the lz-emulator lines
 # KIND-N-RUNTIME.jsonl, summary.json, summary.md) and, unless --quick or --no-docs, the
 # table into docs/managed-instances.md (between its generated markers) and the chart
-# docs/managed-instances.svg (throughput and p99 against N).
+# docs/managed-instances.svg (throughput and p99 against N). Last, with the largest N and no
+# event (lz-emulator --idle), it measures the CPU time and wake-ups of idle workers.
 #   --ns "..."     concurrency levels (default "1 8 16 64"; --quick "1 8")
 #   --kinds "..."  handler kinds (default "trivial cpu wait")
 #   --runs N       timed runs per runtime, kind and N (default 3; --quick 1, no warm-up)
@@ -145,6 +146,17 @@ run_mi() {
       done
     done
   done
+  # Idle workers: the largest N, no event, both runtimes at once (neither should run at all).
+  local idle_n=${ns##* } idle_s=10
+  [[ $quick == 1 ]] && idle_s=2
+  echo "==> idle: N=$idle_n workers and no event for $idle_s s, both runtimes at once"
+  local -a pids=()
+  for ((i = 0; i < 4; i += 2)); do
+    pinned "$emu" --bootstrap "${rts[i + 1]}" --concurrency "$idle_n" --idle "$idle_s" --quiet \
+      --json-append "$out/idle-${rts[i]}.jsonl" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
   local -a write=()
   if [[ $docs == 1 ]]; then
     write=(--md docs/managed-instances.md --svg docs/managed-instances.svg)

@@ -866,7 +866,23 @@ def mi_svg(summary, kinds, ns, info):
     return "\n".join(out) + "\n"
 
 
-def mi_markdown(summary, info, cpus, header, rows, svg_name):
+def mi_idle(directory):
+    """runtime -> the lz-emulator --idle line of idle-RUNTIME.jsonl (the last)."""
+    out = {}
+    for rt in MI_RUNTIMES:
+        rows = jsonl_runs(directory / f"idle-{rt}.jsonl", 0)
+        if rows:
+            out[rt] = rows[-1]
+    return out
+
+
+def mi_idle_text(idle):
+    return "; ".join(
+        f"{rt}: {v['workers']} workers ({v['threads']} threads), {v['cpu_us']:.0f} µs CPU and "
+        f"{v['wakeups']} wake-ups in {v['idle_s']} s" for rt, v in idle.items())
+
+
+def mi_markdown(summary, info, cpus, header, rows, svg_name, idle):
     def audit(rt):
         lost = sum(v.get(rt, {}).get("lost", 0) for per in summary.values() for v in per.values())
         dup = sum(v.get(rt, {}).get("duplicated", 0) for per in summary.values() for v in per.values())
@@ -889,6 +905,9 @@ def mi_markdown(summary, info, cpus, header, rows, svg_name):
         md_table(header, rows).rstrip("\n"),
         "",
     ]
+    if idle:
+        lines += ["Idle workers, no event (`lz-emulator --idle`, after every `GET /next` arrived "
+                  "and 3 s more): " + mi_idle_text(idle) + ".", ""]
     if svg_name:
         lines += [f"![throughput and p99 against N]({svg_name})", ""]
     lines.append(MI_END)
@@ -908,6 +927,9 @@ def cmd_mi(a):
            if v["lost"] or v["duplicated"] or v["unknown_ids"]]
     for k, n, rt in bad:
         print(f"AUDIT: {rt} {k} N={n}: answers lost, duplicated or to unknown ids")
+    idle = mi_idle(directory)
+    if idle:
+        print("\nidle: " + mi_idle_text(idle))
     info = machine()
     if a.svg:
         Path(a.svg).write_text(mi_svg(summary, kinds, ns, info))
@@ -920,7 +942,7 @@ def cmd_mi(a):
         svg_name = os.path.relpath(a.svg, md.parent) if a.svg else None
         head, rest = text.split(MI_BEGIN, 1)
         tail = rest.split(MI_END, 1)[1]
-        md.write_text(head + mi_markdown(summary, info, a.cpus, header, rows, svg_name) + tail)
+        md.write_text(head + mi_markdown(summary, info, a.cpus, header, rows, svg_name, idle) + tail)
         print(f"written: {md}")
     print(f"written: {directory}/summary.json, summary.md")
     if bad:

@@ -47,7 +47,7 @@ mod inspect;
 mod load;
 
 pub use inspect::{error_of, status_code_of};
-pub use load::{request_id, Audit, Load, LoadReport, Percentiles, Usage};
+pub use load::{request_id, Audit, IdleReport, Load, LoadReport, Percentiles, Usage};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};

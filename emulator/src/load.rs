@@ -111,26 +111,7 @@ impl Load {
         let emu = Emulator::start(self.script.clone().drained(Drained::Block))
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
         emu.push_shared_all(ids.iter().cloned(), &self.event);
-        let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
-        let set: Vec<&OsStr> = cmd.get_envs().map(|(k, _)| k).collect();
-        let defaults = [
-            ("AWS_LAMBDA_FUNCTION_NAME", OsStr::new("lambda-zero")),
-            ("AWS_LAMBDA_FUNCTION_VERSION", OsStr::new("$LATEST")),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", OsStr::new("128")),
-            ("AWS_REGION", OsStr::new("us-east-1")),
-            ("_HANDLER", OsStr::new("bootstrap")),
-            ("LAMBDA_TASK_ROOT", cwd.as_os_str()),
-        ];
-        let defaults: Vec<_> = defaults
-            .into_iter()
-            .filter(|(k, _)| !set.contains(&OsStr::new(k)))
-            .collect();
-        cmd.envs(defaults);
-        cmd.env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api());
-        if let Some(n) = self.concurrency {
-            cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
-        }
-        let program = cmd.get_program().to_string_lossy().into_owned();
+        let program = self.prepare(&mut cmd, &emu)?;
         let spawned_at = Instant::now();
         let mut child = cmd
             .spawn()
@@ -202,6 +183,123 @@ impl Load {
         Ok(LoadReport::new(
             ids, records, spawned_at, counters, usage, failure,
         ))
+    }
+
+    /// Idle workers: spawns `cmd` with no event to serve, waits until every worker (the
+    /// [`Load::concurrency`]) has sent its `GET /next` (at most the stall time), waits `settle`
+    /// more (a runtime may poll with a timeout at first), then measures its CPU time and how
+    /// often its threads were scheduled (`/proc/PID/task/*/schedstat`) over `window`. A runtime
+    /// whose waiting workers block in `recv` shows no CPU and no wake-ups.
+    pub fn idle(
+        &self,
+        mut cmd: Command,
+        settle: Duration,
+        window: Duration,
+    ) -> Result<IdleReport, String> {
+        let emu = Emulator::start(self.script.clone().drained(Drained::Block))
+            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        let program = self.prepare(&mut cmd, &emu)?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot spawn {program}: {e}"))?;
+        let workers = self.concurrency.unwrap_or(1);
+        let nexts = emu.wait_next_requests(workers, self.stall);
+        std::thread::sleep(settle);
+        let before = (Sched::read(child.id()), child.try_wait().ok().flatten());
+        std::thread::sleep(window);
+        let after = Sched::read(child.id());
+        let exited = child.try_wait().ok().flatten();
+        let report = IdleReport {
+            workers,
+            next_requests: nexts,
+            connections: emu.connections(),
+            window,
+            cpu: after.cpu.saturating_sub(before.0.cpu),
+            scheduled: after.runs.saturating_sub(before.0.runs),
+            threads: after.threads,
+            exited: before.1.or(exited).map(|s| s.to_string()),
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        emu.shutdown();
+        Ok(report)
+    }
+}
+
+/// What [`Load::idle`] measured.
+#[derive(Debug, Clone)]
+pub struct IdleReport {
+    /// Workers asked for (`AWS_LAMBDA_MAX_CONCURRENCY`).
+    pub workers: usize,
+    /// `GET /next` requests received (all waiting: there is no event).
+    pub next_requests: usize,
+    /// TCP connections accepted.
+    pub connections: usize,
+    /// How long it was measured.
+    pub window: Duration,
+    /// CPU time of its threads over the window.
+    pub cpu: Duration,
+    /// How many times its threads were put on a CPU over the window (wake-ups).
+    pub scheduled: u64,
+    /// Threads it had at the end.
+    pub threads: usize,
+    /// Its exit status, if it exited.
+    pub exited: Option<String>,
+}
+
+/// Run time (ns) and timeslices of a process's live threads (`/proc/PID/task/*/schedstat`).
+#[derive(Debug, Default)]
+struct Sched {
+    cpu: Duration,
+    runs: u64,
+    threads: usize,
+}
+
+impl Sched {
+    fn read(pid: u32) -> Sched {
+        let mut s = Sched::default();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return s;
+        };
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            let mut fields = stat
+                .split_whitespace()
+                .map(|f| f.parse::<u64>().unwrap_or(0));
+            s.cpu += Duration::from_nanos(fields.next().unwrap_or(0));
+            s.runs += fields.nth(1).unwrap_or(0);
+            s.threads += 1;
+        }
+        s
+    }
+}
+
+impl Load {
+    /// Sets `cmd` up to run against `emu`: the usual Lambda variables unless `cmd` sets
+    /// them, `AWS_LAMBDA_RUNTIME_API` and the concurrency. Returns the program's name.
+    fn prepare(&self, cmd: &mut Command, emu: &Emulator) -> Result<String, String> {
+        let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
+        let set: Vec<&OsStr> = cmd.get_envs().map(|(k, _)| k).collect();
+        let defaults = [
+            ("AWS_LAMBDA_FUNCTION_NAME", OsStr::new("lambda-zero")),
+            ("AWS_LAMBDA_FUNCTION_VERSION", OsStr::new("$LATEST")),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", OsStr::new("128")),
+            ("AWS_REGION", OsStr::new("us-east-1")),
+            ("_HANDLER", OsStr::new("bootstrap")),
+            ("LAMBDA_TASK_ROOT", cwd.as_os_str()),
+        ];
+        let defaults: Vec<_> = defaults
+            .into_iter()
+            .filter(|(k, _)| !set.contains(&OsStr::new(k)))
+            .collect();
+        cmd.envs(defaults);
+        cmd.env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api());
+        if let Some(n) = self.concurrency {
+            cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
+        }
+        Ok(cmd.get_program().to_string_lossy().into_owned())
     }
 }
 
@@ -291,17 +389,8 @@ impl Usage {
 
 /// The sum over `/proc/PID/task/*/schedstat` of their first field (ns on a CPU).
 fn sched_ns(pid: u32) -> Option<u64> {
-    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut total = None;
-    for task in tasks.flatten() {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
-            continue;
-        };
-        if let Some(ns) = stat.split_whitespace().next().and_then(|f| f.parse::<u64>().ok()) {
-            *total.get_or_insert(0) += ns;
-        }
-    }
-    total
+    let s = Sched::read(pid);
+    (s.threads > 0).then(|| s.cpu.as_nanos() as u64)
 }
 
 /// The `field` line of `/proc/PID/status`: `VmHWM:      1234 kB` -> 1234.

@@ -18,7 +18,7 @@ const USAGE: &str =
     "usage: lz-emulator [--bootstrap PATH] [--events N] [--size BYTES | --json-body BYTES | \
      --file PATH] [--concurrency N] [--random-ids] [--hold-until-next] [--refuse-pipelining] \
      [--show N] [--prefix P] [--quiet] [--json] [--json-append FILE] [--wait-exit] \
-     [-- BOOTSTRAP ARGS...]";
+     [--idle SECONDS] [-- BOOTSTRAP ARGS...]";
 const HELP: &str =
     "  --bootstrap PATH  runtime executable to spawn (default target/release/bootstrap)
   -- ARGS...        everything after `--` is passed to the bootstrap as its arguments
@@ -43,6 +43,10 @@ const HELP: &str =
   --wait-exit       when done, close the API and let the bootstrap exit by itself (at most
                     5 s, then kill it) instead of killing it: for wrappers such as
                     `perf stat` or `strace` that must see their child exit
+  --idle SECONDS    serve no event: once every worker's GET /next arrived and 3 s more
+                    passed, measure the bootstrap's CPU time and wake-ups (times its
+                    threads were put on a CPU, from /proc/PID/task/*/schedstat) over
+                    SECONDS; waiting workers that block cost neither (exit 1 if it exited)
 Every error's type and message is printed (grouped, with counts), and the HTTP status codes
 the function answered with (statusCode of API Gateway, function URL and ALB answers).
 Latency is per invocation, from handing the event out to its /response or /error arriving.
@@ -74,6 +78,7 @@ struct Args {
     json: bool,
     json_append: Option<String>,
     wait_exit: bool,
+    idle: Option<usize>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -94,6 +99,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         json: false,
         json_append: None,
         wait_exit: false,
+        idle: None,
     };
     while let Some(arg) = it.next() {
         if arg == "--" {
@@ -133,6 +139,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--json" => a.json = true,
             "--json-append" => a.json_append = Some(value("--json-append")?),
             "--wait-exit" => a.wait_exit = true,
+            "--idle" => a.idle = Some(number("--idle", value("--idle")?)?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -206,6 +213,9 @@ fn run(a: &Args) -> Result<(), String> {
     }
     let mut cmd = Command::new(&a.bootstrap);
     cmd.args(&a.bootstrap_args);
+    if let Some(seconds) = a.idle {
+        return idle(a, &load, cmd, seconds);
+    }
     let report = load.run(cmd)?;
     let summary = Summary::new(&report);
     if let Some(reason) = &report.failure {
@@ -231,6 +241,51 @@ fn run(a: &Args) -> Result<(), String> {
         }
     }
     summary.verdict(a.events, &report)
+}
+
+/// `--idle`: the bootstrap's CPU time and wake-ups while its workers wait for an event.
+fn idle(a: &Args, load: &Load, cmd: Command, seconds: usize) -> Result<(), String> {
+    let window = Duration::from_secs(seconds as u64);
+    let r = load.idle(cmd, Duration::from_secs(3), window)?;
+    let json = format!(
+        "{{\"idle_s\":{seconds},\"workers\":{},\"next_requests\":{},\"connections\":{},\
+         \"threads\":{},\"cpu_us\":{:.1},\"wakeups\":{},\"exited\":{}}}",
+        r.workers,
+        r.next_requests,
+        r.connections,
+        r.threads,
+        r.cpu.as_secs_f64() * 1e6,
+        r.scheduled,
+        r.exited
+            .as_ref()
+            .map_or("null".into(), |s| format!("{s:?}")),
+    );
+    if let Some(path) = &a.json_append {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| writeln!(f, "{json}"))
+            .map_err(|e| format!("cannot append to {path}: {e}"))?;
+    }
+    if a.json {
+        print(&format!("{json}\n"));
+    } else if !a.quiet {
+        print(&format!(
+            "idle {seconds} s: {} workers, {} GET /next waiting on {} connections, {} threads\n  \
+             CPU                    {:.1} µs\n  wake-ups               {}\n",
+            r.workers,
+            r.next_requests,
+            r.connections,
+            r.threads,
+            r.cpu.as_secs_f64() * 1e6,
+            r.scheduled
+        ));
+    }
+    match r.exited {
+        Some(status) => Err(format!("{} exited while idle ({status})", a.bootstrap)),
+        None => Ok(()),
+    }
 }
 
 /// What the answers said, beyond the Runtime API's own statuses.
