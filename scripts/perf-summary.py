@@ -756,6 +756,8 @@ def mi_summary(directory, kinds, ns):
                     "latency_p99_us": median_of(rows, "latency_p99_us"),
                     "peak_rss_kib": median_of(rows, "peak_rss_kib"),
                     "cpu_per_invoke_us": median_of(rows, "sched_cpu_per_invoke_us"),
+                    "wakeups_per_invoke": median_of(rows, "wakeups_per_invoke"),
+                    "emulator_cpu_per_invoke_us": median_of(rows, "emulator_cpu_per_invoke_us"),
                     "threads": median_of(rows, "threads"),
                     "peak_in_flight": min(r["peak_in_flight"] for r in rows),
                     "lost": sum(r["lost"] for r in rows),
@@ -770,6 +772,8 @@ MI_METRICS = (
     ("p99", "latency_p99_us", fmt_us),
     ("peak RSS", "peak_rss_kib", fmt_kib),
     ("CPU/invoke", "cpu_per_invoke_us", fmt_us),
+    ("wake-ups/invoke", "wakeups_per_invoke", lambda v: fmt_num(v, 2)),
+    ("emulator CPU/invoke", "emulator_cpu_per_invoke_us", fmt_us),
 )
 
 
@@ -899,7 +903,9 @@ def mi_markdown(summary, info, cpus, header, rows, svg_name, idle):
         "kind and N, the runtimes taking turns run by run. lambda-zero is "
         "`examples/mi_load.rs`, official is `benches/official/src/mi.rs` (`lambda_runtime` 1.x "
         "`run_concurrent`, `concurrency-tokio`). p99 is hand-out to answer; CPU/invoke is the "
-        "runtime's own CPU (schedstat of its threads) over the events, start-up included. "
+        "runtime's own CPU (schedstat of its threads) over the events, start-up included; "
+        "wake-ups/invoke is how often its threads were put on a CPU per event; emulator "
+        "CPU/invoke is the Runtime API server's own share (lz-emulator's threads). "
         f"Audit over every run: lambda-zero {audit('lambda-zero')}; official {audit('official')}.",
         "",
         md_table(header, rows).rstrip("\n"),
