@@ -3,7 +3,7 @@
 #                        [--warmup N] [--static] [--profile P] [--no-official]
 #                        [--rt] [--cpus LIST]
 #        scripts/load.sh --mi [--quick] [--runs N] [--ns "1 8 16 64"]
-#                        [--kinds "trivial cpu wait"] [--cpus LIST] [--no-docs]
+#                        [--kinds "trivial cpu wait"] [--cpus LIST] [--rt] [--no-docs]
 #
 # Load test, lambda-zero beside the official runtime (lambda_runtime 1.x), in
 # one run: for every event size, hyperfine times whole-process runs of the
@@ -125,6 +125,7 @@ run_mi() {
   mkdir -p "$out"
   rm -f "$out"/*.jsonl "$out"/summary.*
   use_cpus "$cpus"
+  use_realtime "$realtime"
   for kind in $kinds; do
     local -a event=(--size 100)
     [[ $kind == cpu ]] && event=(--json-body 4096)
@@ -137,7 +138,7 @@ run_mi() {
           rt=${rts[i]} bin=${rts[i + 1]}
           local log=$out/$kind-$n-$rt.jsonl
           ((round < 1)) && log=$out/warmup.jsonl
-          if ! pinned "$emu" --bootstrap "$bin" --concurrency "$n" --events "$ev" "${event[@]}" \
+          if ! "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" "$emu" --bootstrap "$bin" --concurrency "$n" --events "$ev" "${event[@]}" \
             --quiet --json-append "$log" -- "$kind"; then
             echo "load.sh: $rt failed ($kind, N=$n)" >&2
             return 1
