@@ -149,7 +149,7 @@ run_mi() {
   done
   # Idle workers: the largest N, no event, both runtimes at once (neither should run at all).
   local idle_n=${ns##* } idle_s=10
-  [[ $quick == 1 ]] && idle_s=2
+  [[ $quick == 1 ]] && idle_s=1
   echo "==> idle: N=$idle_n workers and no event for $idle_s s, both runtimes at once"
   local -a pids=()
   for ((i = 0; i < 4; i += 2)); do

@@ -112,6 +112,7 @@ impl Load {
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
         emu.push_shared_all(ids.iter().cloned(), &self.event);
         let program = self.prepare(&mut cmd, &emu)?;
+        let own_at_spawn = Sched::read(std::process::id());
         let spawned_at = Instant::now();
         let mut child = cmd
             .spawn()
@@ -163,7 +164,9 @@ impl Load {
                 ));
             }
         };
-        let usage = Usage::read(child.id());
+        let mut usage = Usage::read(child.id());
+        let own = Sched::read(std::process::id());
+        usage.emulator_cpu_us = Some(own.cpu.saturating_sub(own_at_spawn.cpu).as_secs_f64() * 1e6);
         let counters = Counters {
             first_next: emu.first_next_at(),
             next_requests: emu.next_requests(),
@@ -248,7 +251,7 @@ pub struct IdleReport {
 }
 
 /// Run time (ns) and timeslices of a process's live threads (`/proc/PID/task/*/schedstat`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Sched {
     cpu: Duration,
     runs: u64,
@@ -370,6 +373,11 @@ pub struct Usage {
     /// are missing from it (they are in [`Usage::cpu_us`]); for a short run, or a cheap
     /// invocation, this is the one to divide by the invocations.
     pub sched_cpu_us: Option<f64>,
+    /// How many times its live threads were put on a CPU (schedstat's third field): wake-ups.
+    pub scheduled: Option<u64>,
+    /// The emulator's own CPU time while serving the runtime (its threads' schedstat, from
+    /// spawning the runtime to reading this), µs: the server's share of the machine.
+    pub emulator_cpu_us: Option<f64>,
 }
 
 impl Usage {
@@ -377,20 +385,17 @@ impl Usage {
     pub fn read(pid: u32) -> Usage {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let sched = Some(Sched::read(pid)).filter(|s| s.threads > 0);
         Usage {
             peak_rss_kib: status_kib(&status, "VmHWM:"),
             rss_anon_kib: status_kib(&status, "RssAnon:"),
             cpu_us: cpu_ticks(&stat).map(|t| t as f64 * 1e6 / clock_ticks_per_sec() as f64),
             threads: status_kib(&status, "Threads:"),
-            sched_cpu_us: sched_ns(pid).map(|ns| ns as f64 / 1e3),
+            sched_cpu_us: sched.map(|s| s.cpu.as_secs_f64() * 1e6),
+            scheduled: sched.map(|s| s.runs),
+            emulator_cpu_us: None,
         }
     }
-}
-
-/// The sum over `/proc/PID/task/*/schedstat` of their first field (ns on a CPU).
-fn sched_ns(pid: u32) -> Option<u64> {
-    let s = Sched::read(pid);
-    (s.threads > 0).then(|| s.cpu.as_nanos() as u64)
 }
 
 /// The `field` line of `/proc/PID/status`: `VmHWM:      1234 kB` -> 1234.

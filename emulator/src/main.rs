@@ -226,12 +226,7 @@ fn run(a: &Args) -> Result<(), String> {
     }
     let json = summary.json(a, size, &report);
     if let Some(path) = &a.json_append {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{json}"))
-            .map_err(|e| format!("cannot append to {path}: {e}"))?;
+        append_line(path, &json)?;
     }
     if !a.quiet {
         if a.json {
@@ -241,6 +236,16 @@ fn run(a: &Args) -> Result<(), String> {
         }
     }
     summary.verdict(a.events, &report)
+}
+
+/// `--json-append`: appends `line` and a newline to the file at `path`.
+fn append_line(path: &str, line: &str) -> Result<(), String> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{line}"))
+        .map_err(|e| format!("cannot append to {path}: {e}"))
 }
 
 /// `--idle`: the bootstrap's CPU time and wake-ups while its workers wait for an event.
@@ -261,12 +266,7 @@ fn idle(a: &Args, load: &Load, cmd: Command, seconds: usize) -> Result<(), Strin
             .map_or("null".into(), |s| format!("{s:?}")),
     );
     if let Some(path) = &a.json_append {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{json}"))
-            .map_err(|e| format!("cannot append to {path}: {e}"))?;
+        append_line(path, &json)?;
     }
     if a.json {
         print(&format!("{json}\n"));
@@ -475,6 +475,19 @@ impl Summary {
                 us / a.events as f64
             );
         }
+        if let Some(n) = r.usage.scheduled {
+            say!(
+                "  wake-ups               {n}, {:.2} per invoke (its threads put on a CPU)",
+                n as f64 / a.events as f64
+            );
+        }
+        if let Some(us) = r.usage.emulator_cpu_us {
+            say!(
+                "  emulator CPU           {:.1} ms, {:.2} µs per invoke (the server's share)",
+                us / 1e3,
+                us / a.events as f64
+            );
+        }
         let audit = &r.audit;
         if audit.is_clean() {
             say!("  audit                  every id answered exactly once");
@@ -545,7 +558,8 @@ impl Summary {
              \"caller_latency_median_us\":{},\"caller_latency_p99_us\":{},\"concurrency\":{},\
              \"peak_in_flight\":{},\"connections\":{},\"pipelined\":{},\"refused_pipelined\":{},\
              \"threads\":{},\"lost\":{},\"duplicated\":{},\"unknown_ids\":{},\
-             \"sched_cpu_us\":{},\"sched_cpu_per_invoke_us\":{},\
+             \"sched_cpu_us\":{},\"sched_cpu_per_invoke_us\":{},\"wakeups_per_invoke\":{},\
+             \"emulator_cpu_per_invoke_us\":{},\
              \"status_codes\":{{{}}},\"error_types\":{{{}}}}}",
             us(r.spawn_to_first_next),
             us(r.spawn_to_first_response),
@@ -575,6 +589,8 @@ impl Summary {
             r.audit.unknown.len(),
             or_null(r.usage.sched_cpu_us.map(|c| format!("{c:.0}"))),
             or_null(r.usage.sched_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
+            or_null(r.usage.scheduled.map(|n| format!("{:.3}", n as f64 / events as f64))),
+            or_null(r.usage.emulator_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
             codes,
             types.join(","),
         )

@@ -12,36 +12,13 @@
 //! - `wait`: waits 2 ms (`tokio::time::sleep`, as a call to another service would), then
 //!   answers like `trivial`.
 
+mod apigw;
+
+use apigw::ApiGatewayResponse;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-
-#[derive(Serialize)]
-struct Headers {
-    #[serde(rename = "content-type")]
-    content_type: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiGatewayResponse {
-    status_code: u16,
-    headers: Headers,
-    body: String,
-    is_base64_encoded: bool,
-}
-
-impl ApiGatewayResponse {
-    fn ok(content_type: &'static str, body: String) -> Self {
-        ApiGatewayResponse {
-            status_code: 200,
-            headers: Headers { content_type },
-            body,
-            is_base64_encoded: false,
-        }
-    }
-}
 
 /// The part of an API Gateway HTTP API (v2) event the CPU-bound handler reads.
 #[derive(Deserialize)]
@@ -75,7 +52,7 @@ struct Summary {
 }
 
 async fn trivial(_event: LambdaEvent<IgnoredAny>) -> Result<ApiGatewayResponse, Error> {
-    Ok(ApiGatewayResponse::ok("text/plain", "Hello World!".into()))
+    Ok(ApiGatewayResponse::ok("text/plain", "Hello World!"))
 }
 
 async fn cpu(event: LambdaEvent<ApiGatewayRequest>) -> Result<ApiGatewayResponse, Error> {
@@ -97,7 +74,7 @@ async fn cpu(event: LambdaEvent<ApiGatewayRequest>) -> Result<ApiGatewayResponse
 
 async fn wait(_event: LambdaEvent<IgnoredAny>) -> Result<ApiGatewayResponse, Error> {
     tokio::time::sleep(Duration::from_millis(2)).await;
-    Ok(ApiGatewayResponse::ok("text/plain", "Hello World!".into()))
+    Ok(ApiGatewayResponse::ok("text/plain", "Hello World!"))
 }
 
 #[tokio::main]
