@@ -2,6 +2,8 @@
 # Usage: scripts/load.sh [--quick] [--events N] [--sizes "B B ..."] [--runs N]
 #                        [--warmup N] [--static] [--profile P] [--no-official]
 #                        [--rt] [--cpus LIST]
+#        scripts/load.sh --mi [--quick] [--runs N] [--ns "1 8 16 64"]
+#                        [--kinds "trivial cpu wait"] [--cpus LIST] [--rt] [--no-docs]
 #
 # Load test, lambda-zero beside the official runtime (lambda_runtime 1.x), in
 # one run: for every event size, hyperfine times whole-process runs of the
@@ -36,31 +38,135 @@
 # and .md, hyperfine-SIZE.log, the per-run lz-emulator lines
 # SIZE-RUNTIME.jsonl, summary.json and summary.md.
 # Defaults take about 75 seconds on 2 cores once built (--quick: ~10 s).
+#
+# --mi: Lambda Managed Instances, N invocations in flight (AWS_LAMBDA_MAX_CONCURRENCY=N,
+# lz-emulator --concurrency N): examples/mi_load.rs (lambda-zero, run_concurrent, one thread
+# per worker) against target/official/release/bootstrap-mi (lambda_runtime 1.x
+# run_concurrent, tokio tasks), each with three handler kinds: trivial (Hello World),
+# cpu (parses a ~4 KB JSON body, lz-emulator --json-body 4096), wait (sleeps 2 ms). For
+# every kind and N the runtimes take turns run by run (after one discarded warm-up run
+# each), on all CPUs unless --cpus says otherwise (Managed Instances run on several
+# vCPUs; the emulator shares them, as the Runtime API server does). Prints the medians:
+# throughput, latency p99, peak RSS, CPU per invoke (schedstat, ns resolution) and the
+# ratios lambda-zero/official; writes target/load/mi/ (the lz-emulator lines
+# KIND-N-RUNTIME.jsonl, summary.json, summary.md) and, unless --quick or --no-docs, the
+# table into docs/managed-instances.md (between its generated markers) and the chart
+# docs/managed-instances.svg (throughput and p99 against N). Last, with the largest N and no
+# event (lz-emulator --idle), it measures the CPU time and wake-ups of idle workers.
+#   --ns "..."     concurrency levels (default "1 8 16 64"; --quick "1 8")
+#   --kinds "..."  handler kinds (default "trivial cpu wait")
+#   --runs N       timed runs per runtime, kind and N (default 3; --quick 1, no warm-up)
+#   --no-docs      do not write docs/
+# Events per run: trivial 20000, cpu 8000, wait 200 x N (at least 400); --quick a tenth.
+# About 2 minutes on 2 cores once built (--quick: ~20 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/perf-lib.sh
 
 events=10000 sizes="100 65536 1048576" runs=5 warmup=1 profile=release
 static=0 official=1 quick=0 realtime=0 cpus=0
+mi=0 ns="" kinds="trivial cpu wait" docs=1 runs_set=0 cpus_set=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h|--help) usage_of "$0"; exit 0 ;;
     --quick) quick=1 ;;
     --events) events=$2; shift ;;
     --sizes) sizes=$2; shift ;;
-    --runs) runs=$2; shift ;;
+    --runs) runs=$2 runs_set=1; shift ;;
+    --mi) mi=1 ;;
+    --ns) ns=$2; shift ;;
+    --kinds) kinds=$2; shift ;;
+    --no-docs) docs=0 ;;
     --warmup) warmup=$2; shift ;;
     --static) static=1 ;;
     --profile) profile=$2; shift ;;
     --no-official) official=0 ;;
     --rt) realtime=1 ;;
-    --cpus) cpus=$2; shift ;;
+    --cpus) cpus=$2 cpus_set=1; shift ;;
     *) echo "load.sh: unknown argument $1" >&2; usage_of "$0" >&2; exit 2 ;;
   esac
   shift
 done
 if [[ $quick == 1 ]]; then
   events=3000 runs=2 warmup=1
+fi
+
+# mi_events KIND N: events per run of the --mi mode.
+mi_events() {
+  local n
+  case $1 in
+    trivial) n=20000 ;;
+    cpu) n=8000 ;;
+    wait) n=$((200 * $2 > 400 ? 200 * $2 : 400)) ;;
+    *) echo "load.sh: unknown handler kind $1 (trivial, cpu, wait)" >&2; return 2 ;;
+  esac
+  if [[ $quick == 1 ]]; then n=$((n / 10)); fi
+  echo "$n"
+}
+
+# run_mi: the --mi mode (see the usage header).
+run_mi() {
+  local out=target/load/mi kind n rt bin ev round k i
+  [[ -n $ns ]] || ns="1 8 16 64"
+  if [[ $quick == 1 ]]; then
+    [[ $ns != "1 8 16 64" ]] || ns="1 8"
+    [[ $runs_set == 1 ]] || runs=1
+    warmup=0 docs=0
+  else
+    [[ $runs_set == 1 ]] || runs=3
+    warmup=1
+  fi
+  [[ $cpus_set == 1 ]] || cpus=all
+  cargo build --quiet --release --example mi_load
+  cargo build --quiet --release -p lambda-zero-emulator
+  scripts/build-official.sh >&2
+  local -a rts=(lambda-zero target/release/examples/mi_load official target/official/release/bootstrap-mi)
+  local emu=target/release/lz-emulator
+  mkdir -p "$out"
+  rm -f "$out"/*.jsonl "$out"/summary.*
+  use_cpus "$cpus"
+  use_realtime "$realtime"
+  for kind in $kinds; do
+    local -a event=(--size 100)
+    [[ $kind == cpu ]] && event=(--json-body 4096)
+    for n in $ns; do
+      ev=$(mi_events "$kind" "$n")
+      echo "==> $kind, N=$n: $ev events, $runs runs per runtime (+$warmup warm-up), taking turns"
+      for ((round = 1 - warmup; round <= runs; round++)); do
+        for ((k = 0; k < 2; k++)); do
+          i=$(((k + round + 1) % 2 * 2))
+          rt=${rts[i]} bin=${rts[i + 1]}
+          local log=$out/$kind-$n-$rt.jsonl
+          ((round < 1)) && log=$out/warmup.jsonl
+          if ! "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" "$emu" --bootstrap "$bin" --concurrency "$n" --events "$ev" "${event[@]}" \
+            --quiet --json-append "$log" -- "$kind"; then
+            echo "load.sh: $rt failed ($kind, N=$n)" >&2
+            return 1
+          fi
+        done
+      done
+    done
+  done
+  # Idle workers: the largest N, no event, both runtimes at once (neither should run at all).
+  local idle_n=${ns##* } idle_s=10
+  [[ $quick == 1 ]] && idle_s=1
+  echo "==> idle: N=$idle_n workers and no event for $idle_s s, both runtimes at once"
+  local -a pids=()
+  for ((i = 0; i < 4; i += 2)); do
+    pinned "$emu" --bootstrap "${rts[i + 1]}" --concurrency "$idle_n" --idle "$idle_s" --quiet \
+      --json-append "$out/idle-${rts[i]}.jsonl" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
+  local -a write=()
+  if [[ $docs == 1 ]]; then
+    write=(--md docs/managed-instances.md --svg docs/managed-instances.svg)
+  fi
+  python3 scripts/perf-summary.py mi --dir "$out" --kinds "$kinds" --ns "$ns" --cpus "$cpus" "${write[@]}"
+}
+if [[ $mi == 1 ]]; then
+  run_mi
+  exit 0
 fi
 
 ensure_tool hyperfine

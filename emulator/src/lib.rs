@@ -55,11 +55,13 @@ pub use extensions::Delivery;
 use extensions::{Ext, Origin, Subscriber, EXTENSION_API, TELEMETRY_API};
 
 pub use inspect::{error_of, status_code_of};
-pub use load::{request_id, Audit, Load, LoadReport, Percentiles, Usage};
+pub use load::{request_id, Audit, IdleReport, Load, LoadReport, Percentiles, Usage};
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -402,8 +404,6 @@ struct State {
     handed: HashMap<String, (Instant, Option<u16>)>,
     /// Most invocations handed out and not yet answered at once.
     peak_in_flight: usize,
-    /// Requests found already buffered when the request before them had been answered.
-    pipelined: usize,
     /// Pipelined requests refused under [`Script::refuse_pipelining`].
     refused_pipelined: usize,
     /// Held records of closed connections (under [`Script::hold_until_next`]), released by
@@ -464,6 +464,10 @@ impl State {
 struct Shared {
     cfg: Config,
     state: Mutex<State>,
+    /// Requests found already buffered when the request before them had been answered: an
+    /// atomic, not in `state`, so a pipelining runtime does not take the lock once more per
+    /// invocation for it.
+    pipelined: AtomicUsize,
     /// Signalled when replies are pushed or on stop.
     work: Condvar,
     /// Signalled when records are added or on stop.
@@ -489,6 +493,10 @@ impl Shared {
     fn record_all(&self, recs: impl IntoIterator<Item = Record>) {
         let mut st = self.lock();
         st.records.extend(recs);
+        self.recorded_unlock(st);
+    }
+    /// Releases the lock after adding records, waking the record waiters if one is due.
+    fn recorded_unlock(&self, st: MutexGuard<'_, State>) {
         let due = st
             .record_waits
             .keys()
@@ -533,6 +541,7 @@ impl Emulator {
                 queue: script.replies.into_iter().map(Queued::Reply).collect(),
                 ..State::default()
             }),
+            pipelined: AtomicUsize::new(0),
             work: Condvar::new(),
             recorded: Condvar::new(),
             arrived: Condvar::new(),
@@ -573,6 +582,26 @@ impl Emulator {
         let queued = Queued::Shared(request_id.into(), Arc::clone(event));
         self.shared.lock().queue.push_back(queued);
         self.shared.work.notify_one();
+    }
+    /// [`Emulator::push_shared`] for many ids at once: one lock and one wake-up for all of
+    /// them (a load run queues 100,000 events before it starts the runtime).
+    pub fn push_shared_all<I>(&self, request_ids: I, event: &Arc<Event>)
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let mut st = self.shared.lock();
+        let before = st.queue.len();
+        st.queue.extend(
+            request_ids
+                .into_iter()
+                .map(|id| Queued::Shared(id.into(), Arc::clone(event))),
+        );
+        let pushed = st.queue.len() > before;
+        drop(st);
+        if pushed {
+            self.shared.work.notify_all();
+        }
     }
     /// How many replies are still waiting to be handed out.
     pub fn pending(&self) -> usize {
@@ -660,7 +689,7 @@ impl Emulator {
     /// before them on their connection was answered: pipelined requests (a runtime that writes
     /// `POST .../response` and `GET /next` in one `send()` makes one per invocation).
     pub fn pipelined(&self) -> usize {
-        self.shared.lock().pipelined
+        self.shared.pipelined.load(Ordering::Relaxed)
     }
     /// How many connections were closed under [`Script::refuse_pipelining`] because a further
     /// request had arrived behind a `POST`.
@@ -871,7 +900,7 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
                     break;
                 }
                 if c.pos < c.end {
-                    c.shared.lock().pipelined += 1;
+                    c.shared.pipelined.fetch_add(1, Ordering::Relaxed);
                 }
             }
             Err(Fail::Closed(partial)) => {
@@ -1191,10 +1220,12 @@ impl Conn {
             self.send();
             return false;
         };
+        // One lock per answer: the invocation leaves `handed` and its record is added
+        // under the same lock (64 workers of a concurrent runtime contend for it).
+        let mut st = self.shared.lock();
         let (status, latency) = match kind {
             Kind::Unknown => (404, Duration::ZERO),
             Kind::Response | Kind::Error => {
-                let mut st = self.shared.lock();
                 if !st.subscribers.is_empty() {
                     let outcome = if kind == Kind::Response {
                         "success"
@@ -1219,18 +1250,14 @@ impl Conn {
             }
             _ => (self.shared.cfg.post_status, Duration::ZERO),
         };
-        let body = match (kind, status) {
-            (Kind::Unknown, _) => error_json(
-                &format!("emulator: no route for {} {}", req.method, req.target),
-                "Emulator.NotFound",
-            ),
-            (_, 200..=299) => br#"{"status":"OK"}"#.to_vec(),
-            _ => status_error_json(status),
-        };
-        simple_answer(&mut self.out, status, &body, close);
         let hold = self.shared.cfg.hold_until_next
             && matches!(kind, Kind::Response | Kind::Error)
             && (200..300).contains(&status);
+        let target = if kind == Kind::Unknown {
+            Some(format!("{} {}", req.method, req.target))
+        } else {
+            None
+        };
         let rec = Record {
             kind,
             request_id,
@@ -1246,12 +1273,24 @@ impl Conn {
             problem: None,
         };
         if hold {
+            drop(st);
             self.held.push(rec);
         } else {
             // Record before answering: a runtime that stops on this answer (a
             // 5xx) must find the record there when its caller looks.
-            self.shared.record(rec);
+            st.records.push(rec);
+            self.shared.recorded_unlock(st);
         }
+        let body: Cow<'static, [u8]> = match (target, status) {
+            (Some(what), _) => error_json(
+                &format!("emulator: no route for {what}"),
+                "Emulator.NotFound",
+            )
+            .into(),
+            (None, 200..=299) => Cow::Borrowed(br#"{"status":"OK"}"#),
+            _ => status_error_json(status).into(),
+        };
+        simple_answer(&mut self.out, status, &body, close);
         self.send() && !close
     }
 

@@ -110,29 +110,9 @@ impl Load {
         let ids = self.ids();
         let emu = Emulator::start(self.script.clone().drained(Drained::Block))
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
-        for id in &ids {
-            emu.push_shared(id.clone(), &self.event);
-        }
-        let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
-        let set: Vec<&OsStr> = cmd.get_envs().map(|(k, _)| k).collect();
-        let defaults = [
-            ("AWS_LAMBDA_FUNCTION_NAME", OsStr::new("lambda-zero")),
-            ("AWS_LAMBDA_FUNCTION_VERSION", OsStr::new("$LATEST")),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", OsStr::new("128")),
-            ("AWS_REGION", OsStr::new("us-east-1")),
-            ("_HANDLER", OsStr::new("bootstrap")),
-            ("LAMBDA_TASK_ROOT", cwd.as_os_str()),
-        ];
-        let defaults: Vec<_> = defaults
-            .into_iter()
-            .filter(|(k, _)| !set.contains(&OsStr::new(k)))
-            .collect();
-        cmd.envs(defaults);
-        cmd.env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api());
-        if let Some(n) = self.concurrency {
-            cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
-        }
-        let program = cmd.get_program().to_string_lossy().into_owned();
+        emu.push_shared_all(ids.iter().cloned(), &self.event);
+        let program = self.prepare(&mut cmd, &emu)?;
+        let own_at_spawn = Sched::read(std::process::id());
         let spawned_at = Instant::now();
         let mut child = cmd
             .spawn()
@@ -184,7 +164,9 @@ impl Load {
                 ));
             }
         };
-        let usage = Usage::read(child.id());
+        let mut usage = Usage::read(child.id());
+        let own = Sched::read(std::process::id());
+        usage.emulator_cpu_us = Some(own.cpu.saturating_sub(own_at_spawn.cpu).as_secs_f64() * 1e6);
         let counters = Counters {
             first_next: emu.first_next_at(),
             next_requests: emu.next_requests(),
@@ -204,6 +186,123 @@ impl Load {
         Ok(LoadReport::new(
             ids, records, spawned_at, counters, usage, failure,
         ))
+    }
+
+    /// Idle workers: spawns `cmd` with no event to serve, waits until every worker (the
+    /// [`Load::concurrency`]) has sent its `GET /next` (at most the stall time), waits `settle`
+    /// more (a runtime may poll with a timeout at first), then measures its CPU time and how
+    /// often its threads were scheduled (`/proc/PID/task/*/schedstat`) over `window`. A runtime
+    /// whose waiting workers block in `recv` shows no CPU and no wake-ups.
+    pub fn idle(
+        &self,
+        mut cmd: Command,
+        settle: Duration,
+        window: Duration,
+    ) -> Result<IdleReport, String> {
+        let emu = Emulator::start(self.script.clone().drained(Drained::Block))
+            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        let program = self.prepare(&mut cmd, &emu)?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot spawn {program}: {e}"))?;
+        let workers = self.concurrency.unwrap_or(1);
+        let nexts = emu.wait_next_requests(workers, self.stall);
+        std::thread::sleep(settle);
+        let before = (Sched::read(child.id()), child.try_wait().ok().flatten());
+        std::thread::sleep(window);
+        let after = Sched::read(child.id());
+        let exited = child.try_wait().ok().flatten();
+        let report = IdleReport {
+            workers,
+            next_requests: nexts,
+            connections: emu.connections(),
+            window,
+            cpu: after.cpu.saturating_sub(before.0.cpu),
+            scheduled: after.runs.saturating_sub(before.0.runs),
+            threads: after.threads,
+            exited: before.1.or(exited).map(|s| s.to_string()),
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        emu.shutdown();
+        Ok(report)
+    }
+}
+
+/// What [`Load::idle`] measured.
+#[derive(Debug, Clone)]
+pub struct IdleReport {
+    /// Workers asked for (`AWS_LAMBDA_MAX_CONCURRENCY`).
+    pub workers: usize,
+    /// `GET /next` requests received (all waiting: there is no event).
+    pub next_requests: usize,
+    /// TCP connections accepted.
+    pub connections: usize,
+    /// How long it was measured.
+    pub window: Duration,
+    /// CPU time of its threads over the window.
+    pub cpu: Duration,
+    /// How many times its threads were put on a CPU over the window (wake-ups).
+    pub scheduled: u64,
+    /// Threads it had at the end.
+    pub threads: usize,
+    /// Its exit status, if it exited.
+    pub exited: Option<String>,
+}
+
+/// Run time (ns) and timeslices of a process's live threads (`/proc/PID/task/*/schedstat`).
+#[derive(Debug, Default, Clone, Copy)]
+struct Sched {
+    cpu: Duration,
+    runs: u64,
+    threads: usize,
+}
+
+impl Sched {
+    fn read(pid: u32) -> Sched {
+        let mut s = Sched::default();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return s;
+        };
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            let mut fields = stat
+                .split_whitespace()
+                .map(|f| f.parse::<u64>().unwrap_or(0));
+            s.cpu += Duration::from_nanos(fields.next().unwrap_or(0));
+            s.runs += fields.nth(1).unwrap_or(0);
+            s.threads += 1;
+        }
+        s
+    }
+}
+
+impl Load {
+    /// Sets `cmd` up to run against `emu`: the usual Lambda variables unless `cmd` sets
+    /// them, `AWS_LAMBDA_RUNTIME_API` and the concurrency. Returns the program's name.
+    fn prepare(&self, cmd: &mut Command, emu: &Emulator) -> Result<String, String> {
+        let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
+        let set: Vec<&OsStr> = cmd.get_envs().map(|(k, _)| k).collect();
+        let defaults = [
+            ("AWS_LAMBDA_FUNCTION_NAME", OsStr::new("lambda-zero")),
+            ("AWS_LAMBDA_FUNCTION_VERSION", OsStr::new("$LATEST")),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", OsStr::new("128")),
+            ("AWS_REGION", OsStr::new("us-east-1")),
+            ("_HANDLER", OsStr::new("bootstrap")),
+            ("LAMBDA_TASK_ROOT", cwd.as_os_str()),
+        ];
+        let defaults: Vec<_> = defaults
+            .into_iter()
+            .filter(|(k, _)| !set.contains(&OsStr::new(k)))
+            .collect();
+        cmd.envs(defaults);
+        cmd.env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api());
+        if let Some(n) = self.concurrency {
+            cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
+        }
+        Ok(cmd.get_program().to_string_lossy().into_owned())
     }
 }
 
@@ -269,6 +368,16 @@ pub struct Usage {
     pub cpu_us: Option<f64>,
     /// Threads it had when read (`Threads:`).
     pub threads: Option<u64>,
+    /// CPU time of its live threads, µs, at nanosecond resolution: the sum of the first field
+    /// (time on a CPU, ns) of every `/proc/PID/task/*/schedstat`. Threads that already exited
+    /// are missing from it (they are in [`Usage::cpu_us`]); for a short run, or a cheap
+    /// invocation, this is the one to divide by the invocations.
+    pub sched_cpu_us: Option<f64>,
+    /// How many times its live threads were put on a CPU (schedstat's third field): wake-ups.
+    pub scheduled: Option<u64>,
+    /// The emulator's own CPU time while serving the runtime (its threads' schedstat, from
+    /// spawning the runtime to reading this), µs: the server's share of the machine.
+    pub emulator_cpu_us: Option<f64>,
 }
 
 impl Usage {
@@ -276,11 +385,15 @@ impl Usage {
     pub fn read(pid: u32) -> Usage {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let sched = Some(Sched::read(pid)).filter(|s| s.threads > 0);
         Usage {
             peak_rss_kib: status_kib(&status, "VmHWM:"),
             rss_anon_kib: status_kib(&status, "RssAnon:"),
             cpu_us: cpu_ticks(&stat).map(|t| t as f64 * 1e6 / clock_ticks_per_sec() as f64),
             threads: status_kib(&status, "Threads:"),
+            sched_cpu_us: sched.map(|s| s.cpu.as_secs_f64() * 1e6),
+            scheduled: sched.map(|s| s.runs),
+            emulator_cpu_us: None,
         }
     }
 }
@@ -522,6 +635,7 @@ mod tests {
         let own = Usage::read(std::process::id());
         assert!(own.peak_rss_kib.is_some_and(|k| k > 0) && own.cpu_us.is_some());
         assert!(own.threads.is_some_and(|t| t >= 1));
+        assert!(own.sched_cpu_us.is_some_and(|us| us > 0.0));
         assert_eq!(
             clock_ticks_per_sec(),
             100,

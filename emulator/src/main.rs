@@ -18,7 +18,7 @@ const USAGE: &str =
     "usage: lz-emulator [--bootstrap PATH] [--events N] [--size BYTES | --json-body BYTES | \
      --file PATH] [--concurrency N] [--random-ids] [--hold-until-next] [--refuse-pipelining] \
      [--show N] [--prefix P] [--quiet] [--json] [--json-append FILE] [--wait-exit] \
-     [-- BOOTSTRAP ARGS...]";
+     [--idle SECONDS] [-- BOOTSTRAP ARGS...]";
 const HELP: &str =
     "  --bootstrap PATH  runtime executable to spawn (default target/release/bootstrap)
   -- ARGS...        everything after `--` is passed to the bootstrap as its arguments
@@ -43,12 +43,17 @@ const HELP: &str =
   --wait-exit       when done, close the API and let the bootstrap exit by itself (at most
                     5 s, then kill it) instead of killing it: for wrappers such as
                     `perf stat` or `strace` that must see their child exit
+  --idle SECONDS    serve no event: once every worker's GET /next arrived and 3 s more
+                    passed, measure the bootstrap's CPU time and wake-ups (times its
+                    threads were put on a CPU, from /proc/PID/task/*/schedstat) over
+                    SECONDS; waiting workers that block cost neither (exit 1 if it exited)
 Every error's type and message is printed (grouped, with counts), and the HTTP status codes
 the function answered with (statusCode of API Gateway, function URL and ALB answers).
 Latency is per invocation, from handing the event out to its /response or /error arriving.
 The audit checks that every event got exactly one answer, posted to its own id.
 The bootstrap's peak RSS (VmHWM) and CPU time (utime + stime of all its threads, in clock
-ticks) are read from /proc right before it is stopped.
+ticks) are read from /proc right before it is stopped; so is the CPU time of its live
+threads at ns resolution (the sum of /proc/PID/task/*/schedstat), for short runs.
 Exit status: 0 if every event got exactly one answer, a /response, and no request was
 malformed, 1 otherwise, 2 on bad arguments.";
 /// Error groups printed in full; the rest are summed up in one line.
@@ -73,6 +78,7 @@ struct Args {
     json: bool,
     json_append: Option<String>,
     wait_exit: bool,
+    idle: Option<usize>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -93,6 +99,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         json: false,
         json_append: None,
         wait_exit: false,
+        idle: None,
     };
     while let Some(arg) = it.next() {
         if arg == "--" {
@@ -132,6 +139,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--json" => a.json = true,
             "--json-append" => a.json_append = Some(value("--json-append")?),
             "--wait-exit" => a.wait_exit = true,
+            "--idle" => a.idle = Some(number("--idle", value("--idle")?)?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -205,6 +213,9 @@ fn run(a: &Args) -> Result<(), String> {
     }
     let mut cmd = Command::new(&a.bootstrap);
     cmd.args(&a.bootstrap_args);
+    if let Some(seconds) = a.idle {
+        return idle(a, &load, cmd, seconds);
+    }
     let report = load.run(cmd)?;
     let summary = Summary::new(&report);
     if let Some(reason) = &report.failure {
@@ -215,12 +226,7 @@ fn run(a: &Args) -> Result<(), String> {
     }
     let json = summary.json(a, size, &report);
     if let Some(path) = &a.json_append {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{json}"))
-            .map_err(|e| format!("cannot append to {path}: {e}"))?;
+        append_line(path, &json)?;
     }
     if !a.quiet {
         if a.json {
@@ -230,6 +236,56 @@ fn run(a: &Args) -> Result<(), String> {
         }
     }
     summary.verdict(a.events, &report)
+}
+
+/// `--json-append`: appends `line` and a newline to the file at `path`.
+fn append_line(path: &str, line: &str) -> Result<(), String> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{line}"))
+        .map_err(|e| format!("cannot append to {path}: {e}"))
+}
+
+/// `--idle`: the bootstrap's CPU time and wake-ups while its workers wait for an event.
+fn idle(a: &Args, load: &Load, cmd: Command, seconds: usize) -> Result<(), String> {
+    let window = Duration::from_secs(seconds as u64);
+    let r = load.idle(cmd, Duration::from_secs(3), window)?;
+    let json = format!(
+        "{{\"idle_s\":{seconds},\"workers\":{},\"next_requests\":{},\"connections\":{},\
+         \"threads\":{},\"cpu_us\":{:.1},\"wakeups\":{},\"exited\":{}}}",
+        r.workers,
+        r.next_requests,
+        r.connections,
+        r.threads,
+        r.cpu.as_secs_f64() * 1e6,
+        r.scheduled,
+        r.exited
+            .as_ref()
+            .map_or("null".into(), |s| format!("{s:?}")),
+    );
+    if let Some(path) = &a.json_append {
+        append_line(path, &json)?;
+    }
+    if a.json {
+        print(&format!("{json}\n"));
+    } else if !a.quiet {
+        print(&format!(
+            "idle {seconds} s: {} workers, {} GET /next waiting on {} connections, {} threads\n  \
+             CPU                    {:.1} µs\n  wake-ups               {}\n",
+            r.workers,
+            r.next_requests,
+            r.connections,
+            r.threads,
+            r.cpu.as_secs_f64() * 1e6,
+            r.scheduled
+        ));
+    }
+    match r.exited {
+        Some(status) => Err(format!("{} exited while idle ({status})", a.bootstrap)),
+        None => Ok(()),
+    }
 }
 
 /// What the answers said, beyond the Runtime API's own statuses.
@@ -412,6 +468,26 @@ impl Summary {
             ),
             None => say!("  CPU                    ?"),
         }
+        if let Some(us) = r.usage.sched_cpu_us {
+            say!(
+                "  CPU (schedstat)        {:.1} ms, {:.2} µs per invoke (live threads, ns resolution)",
+                us / 1e3,
+                us / a.events as f64
+            );
+        }
+        if let Some(n) = r.usage.scheduled {
+            say!(
+                "  wake-ups               {n}, {:.2} per invoke (its threads put on a CPU)",
+                n as f64 / a.events as f64
+            );
+        }
+        if let Some(us) = r.usage.emulator_cpu_us {
+            say!(
+                "  emulator CPU           {:.1} ms, {:.2} µs per invoke (the server's share)",
+                us / 1e3,
+                us / a.events as f64
+            );
+        }
         let audit = &r.audit;
         if audit.is_clean() {
             say!("  audit                  every id answered exactly once");
@@ -482,6 +558,8 @@ impl Summary {
              \"caller_latency_median_us\":{},\"caller_latency_p99_us\":{},\"concurrency\":{},\
              \"peak_in_flight\":{},\"connections\":{},\"pipelined\":{},\"refused_pipelined\":{},\
              \"threads\":{},\"lost\":{},\"duplicated\":{},\"unknown_ids\":{},\
+             \"sched_cpu_us\":{},\"sched_cpu_per_invoke_us\":{},\"wakeups_per_invoke\":{},\
+             \"emulator_cpu_per_invoke_us\":{},\
              \"status_codes\":{{{}}},\"error_types\":{{{}}}}}",
             us(r.spawn_to_first_next),
             us(r.spawn_to_first_response),
@@ -509,6 +587,10 @@ impl Summary {
             r.audit.lost.len(),
             r.audit.duplicated.len(),
             r.audit.unknown.len(),
+            or_null(r.usage.sched_cpu_us.map(|c| format!("{c:.0}"))),
+            or_null(r.usage.sched_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
+            or_null(r.usage.scheduled.map(|n| format!("{:.3}", n as f64 / events as f64))),
+            or_null(r.usage.emulator_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
             codes,
             types.join(","),
         )

@@ -8,34 +8,14 @@
 //! checked but no value is built), so the comparison measures the runtime,
 //! not the handler.
 
+mod apigw;
+
+use apigw::ApiGatewayResponse;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::de::IgnoredAny;
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct Headers {
-    #[serde(rename = "content-type")]
-    content_type: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiGatewayResponse {
-    status_code: u16,
-    headers: Headers,
-    body: &'static str,
-    is_base64_encoded: bool,
-}
 
 async fn handler(_event: LambdaEvent<IgnoredAny>) -> Result<ApiGatewayResponse, Error> {
-    Ok(ApiGatewayResponse {
-        status_code: 200,
-        headers: Headers {
-            content_type: "text/plain",
-        },
-        body: "Hello World!",
-        is_base64_encoded: false,
-    })
+    Ok(ApiGatewayResponse::ok("text/plain", "Hello World!"))
 }
 
 #[tokio::main]
