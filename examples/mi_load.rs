@@ -17,9 +17,10 @@
 //!     --concurrency 8 --json-body 4096 --events 20000 -- cpu
 //! ```
 
+use lambda_zero::events::json;
 use lambda_zero::events::HttpResponse;
 use lambda_zero::Error;
-use lambda_zero::{json, Invocation, Response};
+use lambda_zero::{Invocation, Output};
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -41,6 +42,7 @@ fn summarize(doc: &[u8]) -> Result<Summary, Error> {
     let doc = json::parse(doc)?;
     let mut s = Summary::default();
     let items = doc.get("items").ok_or(Error::Field {
+        record: None,
         name: "items",
         expected: "an array",
     })?;
@@ -52,7 +54,7 @@ fn summarize(doc: &[u8]) -> Result<Summary, Error> {
     Ok(s)
 }
 
-fn cpu(inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
+fn cpu(inv: &Invocation<'_>, out: &mut Output<'_>) -> Result<(), Error> {
     let req = inv.http()?;
     let summary = SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
@@ -68,6 +70,7 @@ fn cpu(inv: &Invocation<'_>, out: &mut Response<'_>) -> Result<(), Error> {
             )
         })
         .map_err(|_| Error::Field {
+            record: None,
             name: "body",
             expected: "writable",
         })

@@ -6,7 +6,8 @@
 #   2. cargo clippy -D warnings, default features and all features
 #   3. cargo test, all features (unit, integration, process, allocation,
 #      property and fault-injection tests, doc tests)
-#   4. cargo doc with RUSTDOCFLAGS=-Dwarnings
+#   4. cargo doc with RUSTDOCFLAGS=-Dwarnings (all features; default API),
+#      cargo publish --dry-run
 #   5. cargo bench --no-run (benches must build)
 #   6. the main job, small: the release bootstrap served 200 events by the
 #      emulator (scripts/run.sh), which fails on any missing answer
@@ -38,8 +39,12 @@ cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 step "cargo test (all features)"
 cargo test --workspace --all-features
 
-step "cargo doc"
+step "cargo doc (all features, then the default public API alone)"
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features --quiet
+RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet -p lambda-zero
+
+step "cargo publish --dry-run (the crate packages and builds on its own)"
+cargo publish --dry-run --allow-dirty --quiet -p lambda-zero
 
 step "cargo bench --no-run"
 cargo bench --workspace --no-run --quiet
@@ -53,6 +58,9 @@ scripts/deploy-check.sh
 step "a user's function: scripts/function-check.sh (template, sam build, static, emulator, cargo lambda watch)"
 scripts/function-check.sh
 
+step "panics reported under unwind and abort: scripts/panic-check.sh"
+scripts/panic-check.sh
+
 step "cargo lambda watch: scripts/cargo-lambda-e2e.sh"
 scripts/cargo-lambda-e2e.sh
 
@@ -62,8 +70,9 @@ FUZZ_STABLE=1 scripts/fuzz.sh 5
 step "soak: scripts/soak.sh --quick"
 scripts/soak.sh --quick
 
-step "performance, quick: scripts/coldstart.sh --quick, scripts/load.sh --quick"
+step "performance, quick: scripts/coldstart.sh --quick, scripts/load.sh --quick and --mi --quick"
 scripts/coldstart.sh --quick
 scripts/load.sh --quick
+scripts/load.sh --mi --quick
 
 printf '\nscripts/test.sh: all checks passed\n'
