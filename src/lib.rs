@@ -12,7 +12,7 @@
 //! Streams and Kinesis events without copying them.
 //!
 //! Lambda extensions, external and internal, on the same client
-//! ([`extension`]).
+//! (feature `extension`).
 //!
 //! **What it may do later.** More event sources.
 //!
@@ -113,6 +113,8 @@
 //! - `tracing`: `tracing` events go through the Lambda logger.
 //! - `sigterm`: exit 0 on `SIGTERM` once the invocation in flight is
 //!   answered.
+//! - `extension`: [`extension`], Lambda extensions (external and
+//!   internal) and the Telemetry API.
 //! - `fuzz-bench-internals`: exposes the HTTP client and other internals to
 //!   the crate's own tests, fuzz targets and benches. Not a stable
 //!   interface; never needed by a function.
@@ -124,6 +126,7 @@
 mod base64;
 mod client;
 pub mod events;
+#[cfg(feature = "extension")]
 pub mod extension;
 mod runtime;
 mod text;
@@ -140,6 +143,8 @@ pub use runtime::error::{Diagnostic, HandlerError, RuntimeError};
 pub use runtime::log::init_log_facade;
 pub use runtime::output::Output;
 pub use runtime::stream::Stream;
+#[cfg(feature = "tracing")]
+pub use runtime::tracing::init_tracing;
 pub use runtime::Runtime;
 
 /// What the logging macros expand to; not part of the interface.

@@ -3,6 +3,7 @@
 //! extensions, internal extensions, the two examples as processes, the
 //! telemetry listener's refusals, the one-line exits on faults, and zero
 //! allocations per warm event and per telemetry batch.
+#![cfg(feature = "extension")]
 
 #[path = "support/counting.rs"]
 mod counting;

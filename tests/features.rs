@@ -1,4 +1,5 @@
-//! The optional features: `sigterm` (graceful exit) and `log` (the facade).
+//! The optional features: `sigterm` (graceful exit), `log` (the facade) and
+//! `tracing` (the subscriber).
 //! Run with `cargo test --all-features`; without them this file is empty.
 
 #[cfg(feature = "sigterm")]
@@ -96,4 +97,52 @@ fn the_log_facade_goes_through_the_lambda_logger() {
         records[1]
     );
     assert!(!stdout.contains("below the threshold"), "{stdout}");
+}
+
+#[cfg(feature = "tracing")]
+#[test]
+fn tracing_events_go_through_the_lambda_logger_with_their_fields() {
+    use std::process::Command;
+    const CHILD: &str = "LZ_TRACING_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        lambda_zero::init_tracing().unwrap();
+        assert!(
+            lambda_zero::init_tracing().is_err(),
+            "a second subscriber is refused"
+        );
+        tracing::debug!("below the threshold");
+        let span = tracing::info_span!("ignored", id = 7);
+        let _in = span.enter();
+        tracing::info!(user = "ann", n = 3, "hello {}", "world");
+        tracing::error!(ok = false, "line1\nline2");
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "tracing_events_go_through_the_lambda_logger_with_their_fields",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| l.find("{\"timestamp\":").map(|at| &l[at..]))
+        .map(|r| serde_json::from_str(r).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{stdout}");
+    assert_eq!(records[0]["level"], "INFO");
+    assert_eq!(records[0]["message"], "hello world user=ann n=3");
+    assert_eq!(records[1]["level"], "ERROR");
+    assert_eq!(records[1]["message"], "line1\nline2 ok=false");
 }

@@ -287,7 +287,7 @@ where
 }
 
 /// Runs `flush` on `SIGTERM`, once the invocations in flight are answered
-/// (up to [`crate::runtime::shutdown::GRACE`]) and right before the process exits 0:
+/// (up to the runtime's grace period) and right before the process exits 0:
 /// where an internal extension sends what it buffered. Keep it short:
 /// Lambda kills the process 500 ms after `SIGTERM`. Needs the `run`
 /// functions' `SIGTERM` watcher (feature `sigterm`).

@@ -19,6 +19,8 @@ pub(crate) mod output;
 #[cfg(feature = "sigterm")]
 pub(crate) mod shutdown;
 pub(crate) mod stream;
+#[cfg(feature = "tracing")]
+pub(crate) mod tracing;
 
 use crate::base64;
 use crate::client::{self, Connect, Connection, Pipelined, TcpConnector, Wait};
