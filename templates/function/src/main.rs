@@ -8,7 +8,8 @@
 //! written straight into the runtime's send buffer.
 
 use lambda_zero::Error;
-use lambda_zero::{HttpResponse, Invocation, Output};
+use lambda_zero::events::HttpResponse;
+use lambda_zero::{Invocation, Output};
 
 /// The handler and the buffers it reuses for every request.
 #[derive(Debug, Default)]
