@@ -184,3 +184,9 @@ pub mod internals {
         PANIC_ERROR_TYPE, STREAM_FAILED_ERROR_TYPE, XRAY_ENV_VAR,
     };
 }
+
+/// The README's code, compiled as doc tests so it cannot drift from the
+/// API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
