@@ -8,12 +8,13 @@
 //! and reports it itself, the sandbox lives on) and it costs nothing: the
 //! strategy is known at compile time (`cfg(panic)`).
 
+use crate::client::{Connect, TcpConnector};
 use crate::runtime::error::Diagnostic;
 use crate::runtime::{finish_head, panic_text, write_error_body, Heads, Post, PANIC_ERROR_TYPE};
 use std::cell::RefCell;
 use std::fmt;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::panic::PanicHookInfo;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -123,22 +124,14 @@ fn post(
     // Ask the server to close, so the answer ends with the connection.
     head.extend_from_slice(b"Connection: close\r\n");
     finish_head(&mut head, body.len());
-    let mut last = std::io::Error::from(std::io::ErrorKind::AddrNotAvailable);
-    for addr in &target.addrs {
-        match TcpStream::connect_timeout(addr, REPORT_TIMEOUT) {
-            Ok(mut s) => {
-                s.set_read_timeout(Some(REPORT_TIMEOUT))?;
-                s.set_write_timeout(Some(REPORT_TIMEOUT))?;
-                s.write_all(&[head.as_slice(), &body].concat())?;
-                // The status line is enough to know it arrived.
-                let mut answer = [0u8; 16];
-                let _ = s.read(&mut answer)?;
-                return Ok(());
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
+    // The runtime's own connector: the same addresses, tried the same way,
+    // with a short time-out for every step.
+    let mut s = TcpConnector::new(target.addrs.clone(), REPORT_TIMEOUT).connect()?;
+    s.write_all(&[head.as_slice(), &body].concat())?;
+    // The status line is enough to know it arrived.
+    let mut answer = [0u8; 16];
+    let _ = s.read(&mut answer)?;
+    Ok(())
 }
 
 /// `handler panicked: <message> at <file:line>`.

@@ -182,10 +182,16 @@ impl<'a> Context<'a> {
 
     /// Time left until the deadline (zero once it has passed).
     pub fn remaining_time(&self) -> Duration {
-        self.deadline()
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO)
+        remaining_until(self.deadline)
     }
+}
+
+/// Time left until `deadline_ms` (milliseconds since the Unix epoch), zero
+/// once it has passed.
+pub(crate) fn remaining_until(deadline_ms: u64) -> Duration {
+    (UNIX_EPOCH + Duration::from_millis(deadline_ms))
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO)
 }
 
 /// One invocation handed to a handler: the context and the event bytes

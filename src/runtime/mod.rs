@@ -35,7 +35,7 @@ use crate::text::{escape_json, JsonEscaper};
 use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Largest event accepted: Lambda's 6 MiB synchronous payload limit
 /// (6,291,456 bytes). A larger one fails that invocation.
@@ -472,9 +472,7 @@ impl<C: Connect> Runtime<C> {
                 .get(&self.conn.message(), Lambda::DeadlineMs)
                 .and_then(parse_u64)
                 .unwrap_or(0);
-            let until_deadline = (UNIX_EPOCH + Duration::from_millis(deadline))
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO);
+            let until_deadline = crate::runtime::context::remaining_until(deadline);
             let (msg, socket) = match self.conn.open_for_request(Some(until_deadline)) {
                 Ok(parts) => parts,
                 Err(source) => {
