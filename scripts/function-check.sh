@@ -12,7 +12,11 @@
 #      emulator (arm64 too, under qemu-aarch64 when qemu-user can be installed), and
 #      the x86_64 project answers it under `cargo lambda watch` (cargo lambda invoke,
 #      and a GET through the function URL path);
-#   5. prints the sizes per architecture and the seconds each step of the path took.
+#   5. the x86_64 handler made to panic on /panic, built by `make` with the template's
+#      panic = "unwind" (5 of 5 panics reported as Runtime.Panic, the process serving
+#      on) and with CARGO_PROFILE_RELEASE_PANIC=abort (the panic reported, message and
+#      location, before SIGABRT), both under the emulator;
+#   6. prints the sizes per architecture and the seconds each step of the path took.
 #
 # usage: scripts/function-check.sh [--arch arm64|x86_64|both] [--cold] [--compare] [--keep]
 #
@@ -246,11 +250,6 @@ for arch in "${ARCHES[@]}"; do
       fi ;;
   esac
 
-  # TODO(panic reporting): once the panic hook lands, build a panicking handler here
-  # (panic = "unwind": Runtime.Panic reported, the next event still answered; and
-  # panic = "abort": Runtime.Panic reported before the restart) and check both
-  # under the emulator, e.g. with CARGO_PROFILE_RELEASE_PANIC=abort make.
-
   if [[ $COMPARE == 1 ]]; then
     # The same handler as a fresh crate gets it: no [profile.release], no
     # [package.metadata.lambda.build], no .cargo/config.toml; cargo-lambda's defaults.
@@ -279,13 +278,79 @@ PY
   cd "$ROOT"
 done
 
+# The x86_64 project (when built) serves the panic and cargo lambda watch checks below.
+watch_dir=""
+for arch in "${ARCHES[@]}"; do [[ $arch == x86_64 ]] && watch_dir="$WORK/$arch/$NAME"; done
+
+# ---- panics in a user's function, under unwind and abort ------------------------------
+# The x86_64 project's handler, made to panic on POST /panic, built by `make` twice:
+# with the template's profile (panic = "unwind": each panic reported as Runtime.Panic,
+# the process serves on) and with CARGO_PROFILE_RELEASE_PANIC=abort (a user's choice,
+# or cargo-lambda's default: the panic hook reports the panic, with its message and
+# location, before the process aborts). The emulator tallies what /error received.
+if [[ -n $watch_dir && "$(uname -m)" == x86_64 ]]; then
+  panicky="$WORK/panicky/$NAME"
+  mkdir -p "$panicky"
+  for f in Cargo.toml Cargo.lock Makefile template.yaml src .cargo; do
+    [[ -e $watch_dir/$f ]] && cp -R "$watch_dir/$f" "$panicky/"
+  done
+  python3 - "$panicky/src/main.rs" <<'PY' || die "cannot make the template's handler panic"
+import sys
+p = sys.argv[1]
+s = open(p).read()
+anchor = "let req = inv.http()?;\n"
+if anchor not in s:
+    sys.exit("the template's handler no longer starts with `let req = inv.http()?;`")
+panic = '        if req.path() == "/panic" {\n            panic!("the request asked for it");\n        }\n'
+open(p, "w").write(s.replace(anchor, anchor + panic, 1))
+PY
+  python3 - "$EVENT" "$WORK/panic-event.json" <<'PY' || die "cannot write the /panic event"
+import json, sys
+v = json.load(open(sys.argv[1]))
+v["rawPath"] = "/panic"
+v["requestContext"]["http"]["path"] = "/panic"
+json.dump(v, open(sys.argv[2], "w"))
+PY
+  cd "$panicky"
+  timed "make, panicking (unwind)" "$WORK/panic-unwind-build.log" make ||
+    die "make of the panicking handler (panic = \"unwind\")"
+  cp "target/lambda/$NAME/bootstrap" "$WORK/panic-unwind"
+  timed "make, panicking (abort)" "$WORK/panic-abort-build.log" env CARGO_PROFILE_RELEASE_PANIC=abort make ||
+    die "make of the panicking handler (CARGO_PROFILE_RELEASE_PANIC=abort)"
+  cp "target/lambda/$NAME/bootstrap" "$WORK/panic-abort"
+  cd "$ROOT"
+  ! readelf -S "$WORK/panic-abort" | grep -q '\.gcc_except_table' ||
+    die "CARGO_PROFILE_RELEASE_PANIC=abort did not reach the build (the bootstrap still unwinds)"
+
+  panic_run() { # panic_run BOOTSTRAP OUT: 5 /panic events under the emulator
+    "$EMU" --bootstrap "$1" --file "$WORK/panic-event.json" --events 5 >"$2" 2>&1 || true
+  }
+  panic_fail() { # panic_fail OUT MESSAGE
+    cat "$1" >&2
+    die "$2"
+  }
+  panic_run "$WORK/panic-unwind" "$WORK/panic-unwind.txt"
+  grep -q "5 × Runtime.Panic: handler panicked: the request asked for it" "$WORK/panic-unwind.txt" ||
+    panic_fail "$WORK/panic-unwind.txt" "unwind: not every panic of the template function was reported as Runtime.Panic"
+  grep -q 'every id answered exactly once' "$WORK/panic-unwind.txt" ||
+    panic_fail "$WORK/panic-unwind.txt" "unwind: the template function did not serve on after its panics"
+  ok "panic = \"unwind\": 5 of 5 panics of the template function reported as Runtime.Panic, the process serving throughout"
+
+  panic_run "$WORK/panic-abort" "$WORK/panic-abort.txt"
+  grep -q 'built with panic = "abort"' "$WORK/panic-abort.txt" ||
+    panic_fail "$WORK/panic-abort.txt" "abort: no start-up note that a panic ends the process"
+  grep -q "1 × Runtime.Panic: handler panicked: the request asked for it at src/main.rs:" "$WORK/panic-abort.txt" ||
+    panic_fail "$WORK/panic-abort.txt" "abort: the panic was not reported (message and location) before the process ended"
+  grep -q 'SIGABRT' "$WORK/panic-abort.txt" ||
+    panic_fail "$WORK/panic-abort.txt" "abort: the template function did not abort after its panic"
+  ok "panic = \"abort\" (CARGO_PROFILE_RELEASE_PANIC=abort make): the panic reported as Runtime.Panic with message and location, then SIGABRT"
+fi
+
 # ---- x86_64 under cargo lambda watch -------------------------------------------------
 # `cargo lambda watch` builds the project for the host (dev profile) and serves it.
 # It has no "any free port" option (-P 0 means its default, 9000), so it gets a
 # random high port and, if that one is taken (it exits), another: the tool binds
 # the port itself, nothing is bound, closed and handed over.
-watch_dir=""
-for arch in "${ARCHES[@]}"; do [[ $arch == x86_64 ]] && watch_dir="$WORK/$arch/$NAME"; done
 if [[ -n $watch_dir && "$(uname -m)" == x86_64 ]]; then
   cd "$watch_dir"
   PORT=""
@@ -347,6 +412,9 @@ for arch in "${ARCHES[@]}"; do
   for step in "new-function" "sam validate" "sam build" "make"; do
     printf '  %-22s %6s\n' "$step $arch" "${SECONDS_OF[$step $arch]}"
   done
+done
+for step in "make, panicking (unwind)" "make, panicking (abort)"; do
+  [[ -n ${SECONDS_OF[$step]:-} ]] && printf '  %-22s %6s\n' "$step" "${SECONDS_OF[$step]}"
 done
 [[ -n ${SECONDS_OF[watch]:-} ]] && printf '  %-22s %6s\n' "cargo lambda watch, first invoke (dev build)" "${SECONDS_OF[watch]}"
 say "all checks passed"
