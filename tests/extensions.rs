@@ -711,6 +711,32 @@ fn the_listener_refuses_bad_and_oversized_batches_and_keeps_what_it_accepted() {
 }
 
 #[test]
+fn a_panicking_callback_refuses_that_batch_and_the_listener_goes_on() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&calls);
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let listener = Listener::start_at(addr, "127.0.0.1", 64 * 1024, move |_| {
+        if seen.fetch_add(1, Ordering::Relaxed) == 0 {
+            panic!("the first batch breaks the callback");
+        }
+    })
+    .unwrap();
+    let mut s = TcpStream::connect(listener.local_addr()).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    assert_eq!(
+        exchange(&mut s, &post(BATCH)),
+        "HTTP/1.1 500 Internal Server Error"
+    );
+    let mut rest = Vec::new();
+    assert_eq!(s.read_to_end(&mut rest).unwrap(), 0, "refused: closed");
+    let mut s = TcpStream::connect(listener.local_addr()).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    assert_eq!(exchange(&mut s, &post(BATCH)), "HTTP/1.1 200 OK");
+    let stats = listener.wait_quiet(Duration::ZERO, Instant::now() + WAIT);
+    assert_eq!((stats.batches, stats.refused), (1, 1));
+}
+
+#[test]
 fn a_subscription_says_what_it_wants() {
     let sub = Subscription {
         extension: true,
