@@ -23,6 +23,17 @@ build-LambdaZeroFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
 	scripts/build.sh --arch "$(LAMBDA_ZERO_ARCH)" --flavour "$(LAMBDA_ZERO_FLAVOUR)" --out "$(ARTIFACTS_DIR)"
 
+# The extension layer (LoggerExtensionLayer in template.yaml), built by `sam build` like the
+# function: ARTIFACTS_DIR/extensions/extension_logger, /opt/extensions/ in Lambda, static musl.
+#   make extension-layer  the same into target/lambda/extension-layer (LAMBDA_ZERO_ARCH, arm64)
+.PHONY: build-LoggerExtensionLayer extension-layer
+build-LoggerExtensionLayer:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+	scripts/build-extension.sh --arch "$(LAMBDA_ZERO_ARCH)" --example extension_logger --out "$(ARTIFACTS_DIR)"
+
+extension-layer:
+	scripts/build-extension.sh --arch "$(LAMBDA_ZERO_ARCH)" --example extension_logger --out target/lambda/extension-layer
+
 bootstrap:
 	scripts/build.sh --arch "$(LAMBDA_ZERO_ARCH)" --flavour "$(LAMBDA_ZERO_FLAVOUR)"
 

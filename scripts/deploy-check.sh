@@ -4,7 +4,12 @@
 # .aws-sam/build/*/bootstrap is the expected binary (the one scripts/build.sh just
 # made: same sha256, right ELF machine, static, executable) and that it answers
 # the project's emulator with "Hello World!" (x86_64 natively, arm64 under
-# qemu-aarch64 when qemu-user can be installed).
+# qemu-aarch64 when qemu-user can be installed). The same for the extension
+# layer: .aws-sam/build/LoggerExtensionLayer holds exactly
+# extensions/extension_logger (what scripts/build-extension.sh made: same sha256,
+# right ELF machine, static, executable), the built template points the layer
+# at it and the function at the layer, and lz-extension-init runs it beside the
+# bootstrap (registered, first invocation answered, SHUTDOWN handled, exit 0).
 #
 # usage: scripts/deploy-check.sh [--arch arm64|x86_64|both]
 #
@@ -86,7 +91,8 @@ ok "sam validate --lint: template.yaml is a valid SAM template (cfn-lint clean)"
 
 # ---- the emulator, for the smoke runs -------------------------------------------------
 EMU="$ROOT/target/release/lz-emulator"
-if [[ ! -x $EMU ]]; then
+EXT_INIT="$ROOT/target/release/lz-extension-init"
+if [[ ! -x $EMU || ! -x $EXT_INIT ]]; then
   say "building the emulator (cargo build --release -p lambda-zero-emulator)"
   cargo build --quiet --release -p lambda-zero-emulator || die "cannot build the emulator"
 fi
@@ -99,6 +105,17 @@ smoke() { # smoke EXECUTABLE LABEL
   fi
   ok "$2: answered 100/100 emulator events with \"Hello World!\" (spawn -> first /next $(sed -n 's/.*spawn -> first \/next *//p' <<<"$out"))"
 }
+smoke_extension() { # smoke_extension BOOTSTRAP EXTENSION LABEL
+  local out
+  out="$("$EXT_INIT" --runs 1 --bootstrap "$1" --extension "layer=$2" 2>&1)" ||
+    { echo "$out" >&2; die "$3: did not register, serve the first invocation and handle SHUTDOWN beside the bootstrap"; }
+  ok "$3: registered, first invocation answered, SHUTDOWN handled, exit 0 (one run: $(sed -n 's/^ *layer *//p' <<<"$out" | xargs))"
+}
+qemu_wrapper() { # qemu_wrapper EXECUTABLE WRAPPER: a script running EXECUTABLE under qemu-aarch64
+  printf '#!/bin/sh\nexec qemu-aarch64 %q "$@"\n' "$ROOT/$1" >"$2"
+  chmod +x "$2"
+}
+LAYER_FILE=extensions/extension_logger
 
 # ---- build and check each architecture ----------------------------------------------
 for arch in "${ARCHES[@]}"; do
@@ -131,24 +148,49 @@ for arch in "${ARCHES[@]}"; do
   done
   ok "$b: $(stat -c %s "$b") bytes, ELF $machine, static, same sha256 as target/lambda/bootstrap/bootstrap; $tpl points at it"
 
+  layer=.aws-sam/build/LoggerExtensionLayer
+  e="$layer/$LAYER_FILE"
+  [[ -f $e ]] || die "$e is missing: the layer must hold $LAYER_FILE (/opt/$LAYER_FILE in Lambda)"
+  contents="$(cd "$layer" && find . -mindepth 1 | sort | paste -sd' ')"
+  [[ $contents == "./extensions ./$LAYER_FILE" ]] || die "$layer holds '$contents', expected only ./$LAYER_FILE"
+  [[ -x $e ]] || die "$e is not executable (Lambda starts only executables in /opt/extensions)"
+  triple=x86_64-unknown-linux-musl
+  [[ $arch == arm64 ]] && triple=aarch64-unknown-linux-musl
+  [[ "$(sha256sum <"$e")" == "$(sha256sum <"target/$triple/lambda/examples/extension_logger")" ]] ||
+    die "$e differs from target/$triple/lambda/examples/extension_logger (scripts/build-extension.sh's output)"
+  machine="$(readelf -h "$e" | sed -n 's/^ *Machine: *//p')"
+  [[ $machine == "$want" ]] || die "$e is built for '$machine', expected '$want' (Architecture=$arch)"
+  ! readelf -l "$e" | grep -q INTERP || die "$e is dynamically linked, expected the static build"
+  grep -q 'ContentUri: LoggerExtensionLayer' "$tpl" || die "$tpl does not point LoggerExtensionLayer at its content"
+  grep -A2 '^ *Layers:' "$tpl" | grep -q 'Ref: LoggerExtensionLayer' || die "$tpl does not attach LoggerExtensionLayer to the function"
+  ok "$e: $(stat -c %s "$e") bytes, ELF $machine, static, executable, the layer's only file; $tpl attaches the layer to the function"
+
   case "$arch" in
     x86_64)
-      if [[ "$(uname -m)" == x86_64 ]]; then smoke "$b" "$b"; else say "$b: not run (host is $(uname -m))"; fi ;;
+      if [[ "$(uname -m)" == x86_64 ]]; then
+        smoke "$b" "$b"
+        smoke_extension "$b" "$e" "$e"
+      else
+        say "$b, $e: not run (host is $(uname -m))"
+      fi ;;
     arm64)
       if [[ "$(uname -m)" == aarch64 ]]; then
         smoke "$b" "$b"
+        smoke_extension "$b" "$e" "$e"
       else
         command -v qemu-aarch64 >/dev/null || { say "installing qemu-user (apt-get) for the arm64 smoke run"; apt_install qemu-user || true; }
         if command -v qemu-aarch64 >/dev/null; then
           w="$ROOT/target/bootstrap-arm64-qemu.sh"
-          printf '#!/bin/sh\nexec qemu-aarch64 %q "$@"\n' "$ROOT/$b" >"$w"
-          chmod +x "$w"
+          qemu_wrapper "$b" "$w"
           smoke "$w" "$b (under qemu-aarch64)"
+          we="$ROOT/target/extension-arm64-qemu.sh"
+          qemu_wrapper "$e" "$we"
+          smoke_extension "$w" "$we" "$e (under qemu-aarch64)"
         else
-          say "WARNING: $b not run: qemu-user could not be installed"
+          say "WARNING: $b and $e not run: qemu-user could not be installed"
         fi
       fi ;;
   esac
 done
 
-say "all checks passed in $((SECONDS - started)) s; sam build output: .aws-sam/build/LambdaZeroFunction/bootstrap (last: ${ARCHES[-1]})"
+say "all checks passed in $((SECONDS - started)) s; sam build output: .aws-sam/build/LambdaZeroFunction/bootstrap and .aws-sam/build/LoggerExtensionLayer/$LAYER_FILE (last: ${ARCHES[-1]})"

@@ -40,7 +40,10 @@ while [[ $# -gt 0 ]]; do
 done
 
 ensure_tool taskset util-linux
-cargo build --quiet --release --bin bootstrap --example extension_logger
+cargo build --quiet --release --bin bootstrap
+# Apart, so the function is the default bootstrap (the extension feature unified
+# into its build would not be what users deploy).
+cargo build --quiet --release --features extension --example extension_logger
 cargo build --quiet --release -p lambda-zero-emulator
 exts=(--extension lambda-zero=target/release/examples/extension_logger)
 if [[ $official == 1 ]]; then

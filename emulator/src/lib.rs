@@ -790,7 +790,11 @@ impl Drop for Emulator {
         self.shared.ready.notify_all();
         self.shared.ext.notify_all();
         self.shared.telemetry.notify_all();
-        if let Some(t) = self.shared.lock().telemetry_thread.take() {
+        // Taken in a statement of its own: in an `if let` scrutinee the guard would live
+        // through the join, and the telemetry thread needs the lock to see `stop` and return
+        // (a deadlock whenever it had not yet left its wait when the lock was taken here).
+        let telemetry = self.shared.lock().telemetry_thread.take();
+        if let Some(t) = telemetry {
             let _ = t.join();
         }
         if let Some(accept) = self.accept.take() {

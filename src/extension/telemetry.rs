@@ -9,8 +9,8 @@
 //! has been handled, nothing is queued that could be lost. A batch that is
 //! not a JSON array of records is refused with `400`, one larger than the
 //! limit with `413`, each with one log line; a request that is not
-//! `POST` with a `Content-Length` gets `405` / `411`. No allocation per
-//! batch.
+//! `POST` with a `Content-Length` gets `405` / `411`, and a batch whose
+//! callback panicked `500` (not accepted). No allocation per batch.
 //!
 //! ```no_run
 //! use lambda_zero::extension::telemetry::{Category, Listener, Subscription};
@@ -53,6 +53,7 @@ use crate::events::json::{self, Kind, Value};
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -222,7 +223,8 @@ pub struct Stats {
     pub batches: u64,
     /// Records in them.
     pub records: u64,
-    /// Requests refused (`400`, `405`, `411`, `413`, `503`).
+    /// Requests refused (`400`, `405`, `411`, `413`, `431`, `500` for a
+    /// callback that panicked, `503`).
     pub refused: u64,
 }
 
@@ -420,7 +422,7 @@ fn answer(stream: &mut TcpStream, status: u16, close: bool) -> io::Result<()> {
         };
     }
     let text = answers!(200 "OK", 400 "Bad Request", 405 "Method Not Allowed", 411 "Length Required",
-        413 "Content Too Large", 431 "Request Header Fields Too Large");
+        413 "Content Too Large", 431 "Request Header Fields Too Large", 500 "Internal Server Error");
     stream.write_all(text.as_bytes())
 }
 
@@ -559,7 +561,12 @@ impl<'s> Conn<'s> {
             }
             let batch = Batch { root, len };
             let mut cb = callback.lock().unwrap_or_else(PoisonError::into_inner);
-            (cb)(&batch);
+            // A panicking callback must not take the connection's thread
+            // with it: its counters would stay up (`wait_quiet` waiting
+            // for the deadline, a connection slot gone for good).
+            if catch_unwind(AssertUnwindSafe(|| (cb)(&batch))).is_err() {
+                return Err(Stop::Refuse(500, "the batch callback panicked"));
+            }
             len
         };
         // Keep what came after this request (a pipelined next one).
