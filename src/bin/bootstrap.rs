@@ -80,12 +80,14 @@ extern "C" fn __cxa_thread_atexit_impl(
 /// the file, no page touched until used. At most 4 GiB (offsets are u32).
 const ARENA_BYTES: usize = 256 * 1024;
 
-/// Blocks of at least this many bytes (buffers, which start empty) come
-/// from the top of the arena, smaller ones (heads, answers: written at
-/// start-up) from the bottom: the start-up writes then share a few pages
-/// instead of being strewn between untouched buffers, and each page is one
-/// fault fewer.
-const LARGE: usize = 4096;
+/// Blocks of at least this many bytes come from the top of the arena,
+/// smaller ones from the bottom. At start-up the large ones are buffers and
+/// reserved capacities (the receive and send buffers, request ids, the log
+/// line), which stay untouched until the first event, and the small ones
+/// are the heads and answers, written at once: they then share one or two
+/// pages instead of being strewn between untouched buffers (each page is a
+/// fault; 512 measured one fault fewer than 4096, scripts/build-levers.sh).
+const LARGE: usize = 512;
 
 /// A bump allocator over a static arena, falling back to [`System`] once
 /// the arena is used up.
