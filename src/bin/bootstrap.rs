@@ -13,7 +13,7 @@
 //!   `malloc`, which counts CPUs and maps a slab per size class.
 //! - `#![no_main]`: libc calls [`main`] directly, skipping std's
 //!   `lang_start` (see there for what it would do and what stays).
-//! - [`__cxa_thread_atexit_impl`] (musl only): std registers thread-local
+//! - `__cxa_thread_atexit_impl` (musl builds only, below): std registers thread-local
 //!   destructors through it instead of its fallback, a pthread key (whose
 //!   set-up blocks and restores signals) and a list grown with libc's
 //!   `malloc` directly (which would wake zig's allocator after all).
