@@ -18,11 +18,11 @@
 //!   set-up blocks and restores signals) and a list grown with libc's
 //!   `malloc` directly (which would wake zig's allocator after all).
 
-#![no_main]
+// Not for `cargo test`, whose harness brings its own `main`.
+#![cfg_attr(not(test), no_main)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
-use std::ffi::{c_char, c_int};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The C `main`, called by libc's start-up code instead of std's
@@ -42,12 +42,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Nothing else changes: `std::process::exit` (how the runtime ends) still
 /// flushes stdout, and panics abort as before (a panic cannot unwind out of
 /// an `extern "C"` function).
+#[cfg(not(test))]
 #[no_mangle]
-extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
     extern "C" {
-        fn signal(signum: c_int, handler: usize) -> usize;
+        fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
     }
-    const SIGPIPE: c_int = 13; // Linux, every architecture Lambda runs
+    const SIGPIPE: std::ffi::c_int = 13; // Linux, every architecture Lambda runs
     const SIG_IGN: usize = 1;
     // SAFETY: signal(2) with SIG_IGN installs no handler code; nothing else
     // runs yet that could race with it.
@@ -70,7 +74,7 @@ extern "C" fn __cxa_thread_atexit_impl(
     _dtor: unsafe extern "C" fn(*mut u8),
     _obj: *mut u8,
     _dso_handle: *mut u8,
-) -> c_int {
+) -> std::ffi::c_int {
     0
 }
 
