@@ -3,7 +3,8 @@
 //! and a fresh process per sample; the process is killed after each.
 //!
 //! Every runtime in the same run (the official peer if `scripts/build-official.sh` built it,
-//! the C floor if `scripts/build-floor.sh` did), then a table of medians and ratios (to the
+//! the C floor if `scripts/build-floor.sh` did, the function template's HTTP handler if
+//! `scripts/build-template-function.sh` did), then a table of medians and ratios (to the
 //! official runtime and to the floor) from a pass that alternates the runtimes sample by
 //! sample. The third metric evicts the runtime's file from the page cache before each spawn
 //! (outside the time): Lambda loads function code lazily. `cargo bench --bench cold_start`.
@@ -74,9 +75,26 @@ fn first_response(rt: &Runtime) -> Duration {
     record.received_at.saturating_duration_since(spawned_at)
 }
 
+/// The function template's HTTP handler as a user builds it (static musl, unwinding), if
+/// `scripts/build-template-function.sh` built it.
+fn template_function() -> Option<Runtime> {
+    let bootstrap = common::root().join("target/template-function/bootstrap");
+    if bootstrap.is_file() {
+        eprintln!("note: template-fn: {}", bootstrap.display());
+        Some(Runtime {
+            name: "template-fn",
+            bootstrap,
+        })
+    } else {
+        eprintln!("note: {} not found: template-fn is skipped (build it with scripts/build-template-function.sh)", bootstrap.display());
+        None
+    }
+}
+
 fn main() {
     let mut runtimes = common::runtimes();
     runtimes.extend(common::floor());
+    runtimes.extend(template_function());
     let mut c = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))

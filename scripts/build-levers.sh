@@ -12,12 +12,15 @@
 #   --only LIST  the variants to build and measure (comma-separated names)
 #   --runs N     cold starts per variant and case (default 100)
 #   --no-build   measure the binaries target/levers/NAME.bin as they are (any
-#                NAME.bin there can be listed in --only, e.g. a prototype)
+#                NAME.bin there can be listed in --only, e.g. a prototype, the
+#                build of an earlier commit, or target/template-function/bootstrap
+#                copied there: that is how docs/performance.md's change-by-change
+#                table of issue 13 was measured)
 #   --build-only build, do not measure
 #
 # The variants: each is the build before issue 13 (`old`: panic=abort, opt-level
-# "s", without build.sh's LZ_ABORT_RUSTFLAGS) plus one lever; `base` is
-# scripts/build.sh as it is now (old + immabort + nounwind).
+# "s", without build.sh's LZ_ABORT_RUSTFLAGS) plus one lever, on the source as it
+# is; `base` is scripts/build.sh as it is now (old + immabort + nounwind).
 #   base        scripts/build.sh as it is
 #   old         LZ_ABORT_RUSTFLAGS= (the build before the two flags were kept)
 #   immabort    -Cpanic=immediate-abort (the panic_immediate_abort of old):

@@ -2,7 +2,7 @@
 # Usage: scripts/coldstart.sh [--quick] [--runs N] [--rounds N] [--warmup N]
 #                             [--static | --static-bin PATH] [--profile P]
 #                             [--no-official] [--no-floor] [--no-evict]
-#                             [--no-rt] [--cpus LIST]
+#                             [--no-rt] [--cpus LIST] [--template]
 #
 # Cold start, lambda-zero beside the official runtime (lambda_runtime 1.x) and
 # the floor (a ~130-line C bootstrap, static musl: benches/floor), in one run,
@@ -30,6 +30,9 @@
 #   --no-floor     no C floor
 #   --no-evict     skip the pass with the files evicted from the page cache
 #   --no-rt        do not raise the measurement to SCHED_FIFO (see below)
+#   --template     also measure the function template's HTTP handler as a user
+#                  builds it (scripts/build-template-function.sh: static musl,
+#                  panic = "unwind"), as the peer template-fn
 #   --cpus LIST    CPUs to run on (taskset -c; default 0, like a Lambda
 #                  function of up to 1,769 MB: one vCPU; "all" to not pin)
 #   --quick        the CI mode: seconds once everything is built
@@ -51,7 +54,7 @@ cd "$(dirname "$0")/.."
 source scripts/perf-lib.sh
 
 runs=200 rounds=20 warmup=10 profile=release static=0 official=1 quick=0 realtime=1 cpus=0
-floor=1 evict=1
+floor=1 evict=1 template=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h|--help) usage_of "$0"; exit 0 ;;
@@ -67,6 +70,7 @@ while [[ $# -gt 0 ]]; do
     --no-official) official=0 ;;
     --no-rt) realtime=0 ;;
     --cpus) cpus=$2; shift ;;
+    --template) template=1 ;;
     *) echo "coldstart.sh: unknown argument $1" >&2; usage_of "$0" >&2; exit 2 ;;
   esac
   shift
@@ -77,6 +81,10 @@ fi
 
 ensure_tool hyperfine
 build_all "$profile" "$static" "$official" "$floor"
+if [[ $template == 1 ]]; then
+  scripts/build-template-function.sh
+  RUNTIMES+=(template-fn target/template-function/bootstrap)
+fi
 out=target/coldstart
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.jsonl "$out"/*.md "$out"/*.log

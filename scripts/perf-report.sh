@@ -8,7 +8,8 @@
 # 1.x, benches/official) and, for cold start, sizes and start-up work, the C
 # floor (benches/floor: a ~130-line C bootstrap, static musl).
 #
-#   1. scripts/coldstart.sh --static (cached and evicted from the page cache)
+#   1. scripts/coldstart.sh --static --template (cached and evicted from the page
+#      cache; the template function, scripts/build-template-function.sh, as a peer)
 #      and scripts/load.sh --static (medians and ratios of cold start, latency,
 #      CPU per invoke, peak RSS, throughput)
 #   2. syscalls and heap allocations per warm invoke: each bootstrap under
@@ -81,7 +82,7 @@ if [[ $benches == 1 ]]; then
 fi
 if [[ $reuse == 0 ]]; then
   t=$SECONDS
-  scripts/coldstart.sh --static --cpus "$cpus" "${quick[@]}"
+  scripts/coldstart.sh --static --template --cpus "$cpus" "${quick[@]}"
   echo "(coldstart.sh: $((SECONDS - t))s)"
   t=$SECONDS
   scripts/load.sh --static --cpus "$cpus" "${quick[@]}"

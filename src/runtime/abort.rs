@@ -19,8 +19,13 @@ use std::panic::PanicHookInfo;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// True when this build aborts on panic.
-pub(crate) const ABORTS: bool = cfg!(panic = "abort");
+/// True when this build aborts on panic and runs a hook first. Under
+/// `-Cpanic=immediate-abort` (which also sets `panic = "abort"`) a panic
+/// traps at once and no hook ever runs, so none is installed, nothing is
+/// said about it at start-up and nothing is tracked per invocation (the
+/// default `bootstrap`'s static build, which has no handler to panic).
+#[allow(unexpected_cfgs)] // "immediate-abort" is unknown to older rustc
+pub(crate) const ABORTS: bool = cfg!(panic = "abort") && !cfg!(panic = "immediate-abort");
 
 /// How long the hook waits to connect, send, and for the answer.
 const REPORT_TIMEOUT: Duration = Duration::from_secs(1);

@@ -210,7 +210,12 @@ impl Runtime<TcpConnector> {
     /// panic to `/error` before the process ends (see `abort.rs`); does
     /// nothing when panics unwind.
     pub(crate) fn install_abort_hook(&self) {
-        crate::runtime::abort::install(self.conn.connector().addrs().to_vec(), self.heads.clone());
+        if crate::runtime::abort::ABORTS {
+            crate::runtime::abort::install(
+                self.conn.connector().addrs().to_vec(),
+                self.heads.clone(),
+            );
+        }
     }
 
     /// Reads `AWS_LAMBDA_RUNTIME_API` and the function's configuration from
