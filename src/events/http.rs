@@ -178,6 +178,60 @@ fn expected(kind: Kind) -> &'static str {
     }
 }
 
+/// What [`HttpRequest::parse`] learns during its pass.
+struct Pass<'a> {
+    fields: [Option<Value<'a>>; FIELDS.len()],
+    context: [Option<Value<'a>>; CONTEXT.len()],
+    index: [MemberIndex; INDEXED_FIELDS.len()],
+    /// The fields seen so far, one bit each.
+    seen: u32,
+    /// The first field error; it counts only if the JSON is well-formed.
+    bad: Option<Error>,
+}
+
+impl<'a> Pass<'a> {
+    /// One member handed over by the scanner. Not inlined into the
+    /// scanner's loop, which runs faster without it.
+    #[inline(never)]
+    fn member(&mut self, event: &[u8], up: Option<Inside>, key: Str<'a>, value: Value<'a>) {
+        match up {
+            Some(Inside::Context) => {
+                if let Some(i) = context_index(key) {
+                    self.context[i].get_or_insert(value);
+                }
+                return;
+            }
+            Some(Inside::Indexed(k)) => {
+                self.index[k].push(event, key);
+                return;
+            }
+            None => {}
+        }
+        let Some(i) = field_index(key) else {
+            return;
+        };
+        let (name, kind) = FIELDS[i];
+        if self.seen & (1 << i) != 0 {
+            self.bad
+                .get_or_insert(Error::DuplicateField { record: None, name });
+            return;
+        }
+        self.seen |= 1 << i;
+        if value.is_null() {
+            return;
+        }
+        if value.kind() != kind {
+            self.bad.get_or_insert(Error::Field {
+                record: None,
+                name,
+                expected: expected(kind),
+            });
+            return;
+        }
+        self.fields[i] = Some(value);
+    }
+}
+
 /// A borrowed view of an HTTP event; `Copy`, built without allocating.
 ///
 /// Strings come back as [`Str`]: compare them with `==`, print them, copy
@@ -269,7 +323,6 @@ const INDEXED_FIELDS: [usize; 4] = [HEADERS, MULTI_HEADERS, QUERY, MULTI_QUERY];
 /// or an indexed field (its place in [`INDEXED_FIELDS`]).
 #[derive(Clone, Copy)]
 enum Inside {
-    Other,
     Context,
     Indexed(usize),
 }
@@ -287,61 +340,31 @@ impl<'a> HttpRequest<'a> {
     /// kind of event, [`Error::Field`] / [`Error::DuplicateField`] for a
     /// request whose fields are not what AWS sends.
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let mut fields = [None; FIELDS.len()];
-        let mut context = [None; CONTEXT.len()];
-        let mut index = [MemberIndex::EMPTY; INDEXED_FIELDS.len()];
-        let mut seen = 0u32;
-        // The first field error; reported only if the JSON is well-formed.
-        let mut bad = None;
-        // Which depth-1 member the members coming belong to, known by the
-        // address of its key (the scanner hands over the same `Str`).
-        let mut parent: (*const u8, Inside) = (std::ptr::null(), Inside::Other);
-        let root = json::parse_two_levels(event, |up, key, value| {
-            if let Some(up) = up {
-                if up.raw().as_ptr() != parent.0 {
-                    let inside = match field_index(up) {
-                        Some(REQUEST_CONTEXT) => Inside::Context,
-                        Some(i) => INDEXED_FIELDS
-                            .iter()
-                            .position(|&f| f == i)
-                            .map_or(Inside::Other, Inside::Indexed),
-                        None => Inside::Other,
-                    };
-                    parent = (up.raw().as_ptr(), inside);
-                }
-                match parent.1 {
-                    Inside::Context => {
-                        if let Some(i) = context_index(key) {
-                            context[i].get_or_insert(value);
-                        }
-                    }
-                    Inside::Indexed(k) => index[k].push(event, key),
-                    Inside::Other => {}
-                }
-                return;
-            }
-            let Some(i) = field_index(key) else {
-                return;
-            };
-            let (name, kind) = FIELDS[i];
-            if seen & (1 << i) != 0 {
-                bad.get_or_insert(Error::DuplicateField { record: None, name });
-                return;
-            }
-            seen |= 1 << i;
-            if value.is_null() {
-                return;
-            }
-            if value.kind() != kind {
-                bad.get_or_insert(Error::Field {
-                    record: None,
-                    name,
-                    expected: expected(kind),
-                });
-                return;
-            }
-            fields[i] = Some(value);
+        let mut pass = Pass {
+            fields: [None; FIELDS.len()],
+            context: [None; CONTEXT.len()],
+            index: [MemberIndex::EMPTY; INDEXED_FIELDS.len()],
+            seen: 0,
+            bad: None,
+        };
+        // Which depth-1 members' members to hand over, and why.
+        let classify = |up: Str<'_>| match field_index(up)? {
+            REQUEST_CONTEXT => Some(Inside::Context),
+            i => INDEXED_FIELDS
+                .iter()
+                .position(|&f| f == i)
+                .map(Inside::Indexed),
+        };
+        let root = json::parse_two_levels(event, classify, |up, key, value| {
+            pass.member(event, up, key, value)
         })?;
+        let Pass {
+            fields,
+            context,
+            mut index,
+            bad,
+            ..
+        } = pass;
         if root.kind() != Kind::Object {
             return Err(Error::WrongKind(HTTP_KIND));
         }

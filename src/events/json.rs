@@ -111,7 +111,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    scan::<0>(doc, |_, _, _| {})
+    scan::<0, ()>(doc, |_| None, |_, _, _| {})
 }
 
 /// [`parse`], handing each member of the root object (when the root is an
@@ -123,63 +123,69 @@ pub(crate) fn parse_with_members<'a>(
     doc: &'a [u8],
     mut each: impl FnMut(Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<1>(doc, |_, key, value| each(key, value))
+    scan::<1, ()>(doc, |_| None, |_, key, value| each(key, value))
 }
 
 /// [`parse_with_members`] one level deeper: `each` gets the members of
-/// the root object (`parent` is `None`) and the members of each object
-/// that is the value of one of them (`parent` is its key), each as it
-/// ends, so the members of an object come before the object itself. What
-/// `HttpRequest::parse` uses to index `requestContext` and `headers` in
-/// its one pass.
-pub(crate) fn parse_two_levels<'a>(
+/// the root object (with `None`) and the members of the objects that are
+/// their values, for the members whose key `classify` gives a class (with
+/// `Some(class)`; asked once per member), each as it ends, so the members
+/// of an object come before the object itself. What `HttpRequest::parse`
+/// uses to index `requestContext` and `headers` in its one pass.
+pub(crate) fn parse_two_levels<'a, C: Copy>(
     doc: &'a [u8],
-    each: impl FnMut(Option<Str<'a>>, Str<'a>, Value<'a>),
+    classify: impl FnMut(Str<'a>) -> Option<C>,
+    each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<2>(doc, each)
+    scan::<2, C>(doc, classify, each)
 }
 
-/// The key of the member whose key starts at `at` (its opening quote) in
-/// validated `text`.
-fn key_at(text: &str, at: usize) -> Option<Str<'_>> {
-    let (key_end, escaped) = skip_string_escaped(text.as_bytes(), at);
-    let raw = text.get(at + 1..key_end.saturating_sub(1))?;
-    Some(Str { raw, escaped })
+/// Where a key's text lies (between its quotes) and whether it holds an
+/// escape, as the validator found it.
+#[derive(Clone, Copy, Default)]
+struct Key {
+    start: usize,
+    end: usize,
+    escaped: bool,
 }
 
 /// The validating pass behind [`parse`]: `each` gets the members of
-/// objects down to depth `DEPTH` (1: the root's, 2: theirs too), with the
-/// key of the depth-1 member they lie in (`None` at depth 1).
-fn scan<'a, const DEPTH: usize>(
+/// objects down to depth `DEPTH` (1: the root's, 2: those of the objects
+/// that are their values when `classify` says so).
+fn scan<'a, const DEPTH: usize, C: Copy>(
     doc: &'a [u8],
-    mut each: impl FnMut(Option<Str<'a>>, Str<'a>, Value<'a>),
+    mut classify: impl FnMut(Str<'a>) -> Option<C>,
+    mut each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let start = skip_ws(doc, 0);
-    // The key of the depth-1 member whose members are coming, found once.
-    let mut parent: Option<(usize, Option<Str<'a>>)> = None;
-    let end = value::<DEPTH>(
-        doc,
-        start,
-        &mut |parent_at, key_at_, value_at, value_end| {
-            // Validated: the keys are strings, the slices lie on ASCII bytes.
-            let up = match parent_at {
-                None => None,
-                Some(p) => match parent {
-                    Some((at, key)) if at == p => key,
-                    _ => {
-                        let key = key_at(text, p);
-                        parent = Some((p, key));
-                        key
-                    }
-                },
-            };
-            if let (Some(key), Some(value)) = (key_at(text, key_at_), text.get(value_at..value_end))
-            {
-                each(up, key, Value { text: value });
+    let key_str = |k: Key| {
+        text.get(k.start..k.end).map(|raw| Str {
+            raw,
+            escaped: k.escaped,
+        })
+    };
+    // The depth-1 member whose members are coming (its key's start) and
+    // its class.
+    let mut parent: (usize, Option<C>) = (usize::MAX, None);
+    let end = value::<DEPTH>(doc, start, &mut |up, key, value_at, value_end| {
+        let class = match up {
+            None => None,
+            Some(p) => {
+                if p.start != parent.0 {
+                    parent = (p.start, key_str(p).and_then(&mut classify));
+                }
+                match parent.1 {
+                    Some(class) => Some(class),
+                    None => return,
+                }
             }
-        },
-    )?;
+        };
+        // Validated: the slices lie on ASCII bytes.
+        if let (Some(key), Some(value)) = (key_str(key), text.get(value_at..value_end)) {
+            each(class, key, Value { text: value });
+        }
+    })?;
     let after = skip_ws(doc, end);
     if after != doc.len() {
         return Err(Error::at(after, "trailing characters after the value"));
@@ -335,19 +341,19 @@ impl From<Fail> for Error {
 /// One value, nested containers included, starting at `i` (whitespace
 /// skipped); returns the index after it. No recursion: `stack` holds one
 /// bit per open container (1 = object). `member` gets each member of an
-/// object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the
-/// index of the key of the depth-1 member it lies in (`None` at depth 1),
-/// of its key, of its value and after its value.
+/// object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the key
+/// of the depth-1 member it lies in (`None` at depth 1), its key, the
+/// index of its value and after its value.
 fn value<const DEPTH: usize>(
     b: &[u8],
     mut i: usize,
-    member: &mut impl FnMut(Option<usize>, usize, usize, usize),
+    member: &mut impl FnMut(Option<Key>, Key, usize, usize),
 ) -> Scan {
     let mut stack: u128 = 0;
     let mut depth = 0usize;
     // The member being read at depth 1 and at depth 2: key and value index.
-    let (mut key1, mut value1) = (0, 0);
-    let (mut key2, mut value2) = (0, 0);
+    let (mut key1, mut value1) = (Key::default(), 0);
+    let (mut key2, mut value2) = (Key::default(), 0);
     loop {
         // A value starts at `i`.
         match b.get(i) {
@@ -365,12 +371,14 @@ fn value<const DEPTH: usize>(
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
                     if is_object {
-                        let at = i;
-                        i = key(b, i)?;
                         if depth == 1 && DEPTH >= 1 {
-                            (key1, value1) = (at, i);
+                            i = key_span(b, i, &mut key1)?;
+                            value1 = i;
                         } else if depth == 2 && DEPTH >= 2 {
-                            (key2, value2) = (at, i);
+                            i = key_span(b, i, &mut key2)?;
+                            value2 = i;
+                        } else {
+                            i = key(b, i)?;
                         }
                     }
                     continue;
@@ -401,12 +409,14 @@ fn value<const DEPTH: usize>(
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
-                        let at = i;
-                        i = key(b, i)?;
                         if depth == 1 && DEPTH >= 1 {
-                            (key1, value1) = (at, i);
+                            i = key_span(b, i, &mut key1)?;
+                            value1 = i;
                         } else if depth == 2 && DEPTH >= 2 {
-                            (key2, value2) = (at, i);
+                            i = key_span(b, i, &mut key2)?;
+                            value2 = i;
+                        } else {
+                            i = key(b, i)?;
                         }
                     }
                     break;
@@ -429,7 +439,41 @@ fn key(b: &[u8], i: usize) -> Scan {
     if b.get(i) != Some(&b'"') {
         return Err(Fail::at(i, Why::Key));
     }
-    let i = skip_ws(b, string(b, i)?);
+    colon(b, string(b, i)?)
+}
+
+/// [`key`], noting in `span` where the key's text lies and whether it
+/// holds an escape (so that nobody scans it again).
+fn key_span(b: &[u8], i: usize, span: &mut Key) -> Scan {
+    if b.get(i) != Some(&b'"') {
+        return Err(Fail::at(i, Why::Key));
+    }
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        j = find::<true>(b, j);
+        match b.get(j) {
+            Some(b'"') => break,
+            Some(b'\\') => {
+                escaped = true;
+                j = escape(b, j)?;
+            }
+            Some(_) => return Err(Fail::at(j, Why::Control)),
+            None => return Err(Fail::at(j, Why::Unterminated)),
+        }
+    }
+    *span = Key {
+        start: i + 1,
+        end: j,
+        escaped,
+    };
+    colon(b, j + 1)
+}
+
+/// `name-separator` at `i` (whitespace skipped); returns the index of the
+/// value (whitespace skipped).
+fn colon(b: &[u8], i: usize) -> Scan {
+    let i = skip_ws(b, i);
     if b.get(i) != Some(&b':') {
         return Err(Fail::at(i, Why::Colon));
     }
@@ -1469,8 +1513,11 @@ mod tests {
         }
         for doc in &docs {
             let mut seen = Vec::new();
-            let root =
-                parse_two_levels(doc, |up, k, v| seen.push((up.map(|u| u.raw()), k.raw(), v)));
+            let root = parse_two_levels(
+                doc,
+                |k| Some(k.raw()),
+                |up, k, v| seen.push((up, k.raw(), v)),
+            );
             assert_eq!(root, parse(doc));
             // Each object's members before the member they lie in.
             let mut walked = Vec::new();
@@ -1494,11 +1541,15 @@ mod tests {
         doc.push_str(r#","x\u0041":"escaped","":"empty"}}"#);
         for doc in [doc.as_str(), r#"{"h":{}}"#, r#"{"h":{"A":"1","a":"2"}}"#] {
             let mut index = MemberIndex::EMPTY;
-            let root = parse_two_levels(doc.as_bytes(), |up, k, _| {
-                if up.is_some() {
-                    index.push(doc.as_bytes(), k);
-                }
-            })
+            let root = parse_two_levels(
+                doc.as_bytes(),
+                |_| Some(()),
+                |up, k, _| {
+                    if up.is_some() {
+                        index.push(doc.as_bytes(), k);
+                    }
+                },
+            )
             .unwrap();
             let object = root.get("h").unwrap();
             index.rebase(doc.as_bytes(), object);
