@@ -14,11 +14,15 @@
 //! - `choose_answer/<sample>`: how the default bootstrap picks its pre-built answer for each
 //!   sample event of `tests/data` ([`Shape::sniff`], a bounded scan of the top-level keys),
 //!   against reading the shape with the full validating parse ([`HttpRequest::parse`]).
-//! - `events/<sample>`: reading each sample event of `tests/data` (and a generated 256 KB SQS
-//!   batch of ten records): [`json::validate`] beside `serde_json` into `IgnoredAny` (the cost
-//!   of reading the bytes at all), and for the HTTP samples [`HttpRequest::parse`] plus method,
-//!   path, one header and one query parameter beside `serde_json` into the `aws_lambda_events`
-//!   type plus the same reads (the official path).
+//! - `events/<sample>`: each sample event of `tests/data` (and a generated 256 KB SQS batch of
+//!   ten records), four rows: `lambda-zero parse` (the view's constructor: [`HttpRequest::parse`],
+//!   `sqs::Event::parse`…) beside `serde_json IgnoredAny` (the cost of reading the bytes at all),
+//!   and `lambda-zero parse+reads+answer` (the reads a handler typically makes, and the answer
+//!   written into a reused buffer: an `HttpResponse`, `BatchItemFailures`, or `null`) beside
+//!   `aws_lambda_events parse+reads+answer` (the official path: `serde_json` into the
+//!   `aws_lambda_events` type, the same reads, `serde_json::to_writer` of its answer type into a
+//!   reused `Vec`). Both paths must read the same values (checked before measuring).
+//!   `scripts/events-bench.sh` runs this group pinned, in rounds, and prints the table.
 //!
 //! `cargo bench --bench micro`.
 

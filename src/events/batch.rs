@@ -160,8 +160,9 @@ pub(crate) fn parse_indexed<'a, const N: usize>(
     let mut fields = [None; N];
     let mut seen = 0u64;
     let mut bad = None;
+    let keys = spec.map(|(path, _)| last_segment(path));
     let root = json::parse_with_members(event, |key, value| {
-        let Some(i) = spec.iter().position(|(name, _)| key == last_segment(name)) else {
+        let Some(i) = keys.iter().position(|k| key == *k) else {
             return;
         };
         if bad.is_none() {

@@ -2,9 +2,16 @@
 //! HTTP APIs (payload v2), function URLs and Application Load Balancers.
 //!
 //! [`HttpRequest::parse`] validates the whole event once with the strict
-//! scanner of [`crate::events::json`], indexes its top-level fields in the same
-//! pass and detects the [`Shape`]; every accessor then returns slices of
-//! the receive buffer ([`Str`], [`Value`]) and allocates nothing. Text that
+//! scanner of [`crate::events::json`] and, in the same pass, indexes its
+//! top-level fields, the members of `requestContext` and where each header
+//! and query parameter lies (the first 32 of each object), then detects the
+//! [`Shape`] from that index without a second walk. [`header`] and
+//! [`query`] look a name up in the index (one byte compared per member, not
+//! a walk over the siblings), and every accessor returns slices of the
+//! receive buffer ([`Str`], [`Value`]) and allocates nothing.
+//!
+//! [`header`]: HttpRequest::header
+//! [`query`]: HttpRequest::query Text that
 //! must be transformed is written into a buffer the handler owns and
 //! reuses: a body with JSON escapes or `isBase64Encoded`
 //! ([`HttpRequest::body`]), a query string rebuilt from a v1 or ALB event

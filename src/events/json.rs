@@ -1447,15 +1447,20 @@ mod tests {
         assert_eq!(parse(b"{ }").unwrap().members().count(), 0);
     }
 
-    #[test]
-    fn parse_with_members_hands_over_what_members_walks() {
+    /// Every sample event of `tests/data`.
+    fn sample_events() -> Vec<Vec<u8>> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-        let mut docs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .map(|p| std::fs::read(p).unwrap())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn parse_with_members_hands_over_what_members_walks() {
+        let mut docs = sample_events();
         for doc in [
             r#"{"a":1,"b":{"c":[true]},"a":"again"}"#,
             r#" { "k\u00e9" : [ { } , [ ] ] , "e" : { } , "s" : "x\"}" } "#,
@@ -1497,13 +1502,7 @@ mod tests {
 
     #[test]
     fn parse_two_levels_hands_over_what_two_walks_find() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-        let mut docs: Vec<Vec<u8>> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .map(|p| std::fs::read(p).unwrap())
-            .collect();
+        let mut docs = sample_events();
         for doc in [
             r#"{"a":{"b":1,"c":{"d":[{"e":2}]}},"f":[{"g":3}],"a":{"h\u00e9":null}}"#,
             r#" { "k" : { } , "l" : { "m" : "x\"}" } } "#,
