@@ -351,35 +351,25 @@ fn value<const DEPTH: usize>(
 ) -> Scan {
     let mut stack: u128 = 0;
     let mut depth = 0usize;
-    // The member being read at depth 1 and at depth 2: key and value index.
-    let (mut key1, mut value1) = (Key::default(), 0);
-    let (mut key2, mut value2) = (Key::default(), 0);
+    let mut open = Open::default();
     loop {
         // A value starts at `i`.
         match b.get(i) {
             Some(b'"') => i = string(b, i)?,
-            Some(&open @ (b'{' | b'[')) => {
+            Some(&bracket @ (b'{' | b'[')) => {
                 if depth == MAX_DEPTH {
                     return Err(Fail::at(i, Why::Depth));
                 }
-                let is_object = open == b'{';
+                let is_object = bracket == b'{';
                 i = skip_ws(b, i + 1);
                 // `{` + 2 is `}`, `[` + 2 is `]`.
-                if b.get(i) == Some(&(open + 2)) {
+                if b.get(i) == Some(&(bracket + 2)) {
                     i += 1;
                 } else {
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
                     if is_object {
-                        if depth == 1 && DEPTH >= 1 {
-                            i = key_span(b, i, &mut key1)?;
-                            value1 = i;
-                        } else if depth == 2 && DEPTH >= 2 {
-                            i = key_span(b, i, &mut key2)?;
-                            value2 = i;
-                        } else {
-                            i = key(b, i)?;
-                        }
+                        i = open.key::<DEPTH>(b, i, depth)?;
                     }
                     continue;
                 }
@@ -399,9 +389,9 @@ fn value<const DEPTH: usize>(
             let in_object = stack & 1 == 1;
             if in_object && depth <= DEPTH {
                 if depth == 1 {
-                    member(None, key1, value1, i);
+                    member(None, open.key1, open.value1, i);
                 } else if depth == 2 && stack & 2 == 2 {
-                    member(Some(key1), key2, value2, i);
+                    member(Some(open.key1), open.key2, open.value2, i);
                 }
             }
             i = skip_ws(b, i);
@@ -409,15 +399,7 @@ fn value<const DEPTH: usize>(
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
-                        if depth == 1 && DEPTH >= 1 {
-                            i = key_span(b, i, &mut key1)?;
-                            value1 = i;
-                        } else if depth == 2 && DEPTH >= 2 {
-                            i = key_span(b, i, &mut key2)?;
-                            value2 = i;
-                        } else {
-                            i = key(b, i)?;
-                        }
+                        i = open.key::<DEPTH>(b, i, depth)?;
                     }
                     break;
                 }
@@ -429,6 +411,33 @@ fn value<const DEPTH: usize>(
             i += 1;
             stack >>= 1;
             depth -= 1;
+        }
+    }
+}
+
+/// The members being read at depth 1 and 2 (their keys and where their
+/// values start), for [`value`]'s `member`.
+#[derive(Default)]
+struct Open {
+    key1: Key,
+    value1: usize,
+    key2: Key,
+    value2: usize,
+}
+
+impl Open {
+    /// [`key`] at `i` in an object at `depth`, noted when `depth` is one
+    /// that `DEPTH` hands over.
+    #[inline(always)]
+    fn key<const DEPTH: usize>(&mut self, b: &[u8], i: usize, depth: usize) -> Scan {
+        if depth == 1 && DEPTH >= 1 {
+            self.value1 = key_span(b, i, &mut self.key1)?;
+            Ok(self.value1)
+        } else if depth == 2 && DEPTH >= 2 {
+            self.value2 = key_span(b, i, &mut self.key2)?;
+            Ok(self.value2)
+        } else {
+            key(b, i)
         }
     }
 }
