@@ -14,16 +14,20 @@
 //! - `choose_answer/<sample>`: how the default bootstrap picks its pre-built answer for each
 //!   sample event of `tests/data` ([`Shape::sniff`], a bounded scan of the top-level keys),
 //!   against reading the shape with the full validating parse ([`HttpRequest::parse`]).
-//! - `events/<sample>`: reading each sample event of `tests/data` (and a generated 256 KB SQS
-//!   batch of ten records): [`json::validate`] beside `serde_json` into `IgnoredAny` (the cost
-//!   of reading the bytes at all), and for the HTTP samples [`HttpRequest::parse`] plus method,
-//!   path, one header and one query parameter beside `serde_json` into the `aws_lambda_events`
-//!   type plus the same reads (the official path).
+//! - `events/<sample>`: each sample event of `tests/data` (and a generated 256 KB SQS batch of
+//!   ten records), four rows: `lambda-zero parse` (the view's constructor: [`HttpRequest::parse`],
+//!   `sqs::Event::parse`…) beside `serde_json IgnoredAny` (the cost of reading the bytes at all),
+//!   and `lambda-zero parse+reads+answer` (the reads a handler typically makes, and the answer
+//!   written into a reused buffer: an `HttpResponse`, `BatchItemFailures`, or `null`) beside
+//!   `aws_lambda_events parse+reads+answer` (the official path: `serde_json` into the
+//!   `aws_lambda_events` type, the same reads, `serde_json::to_writer` of its answer type into a
+//!   reused `Vec`). Both paths must read the same values (checked before measuring).
+//!   `scripts/events-bench.sh` runs this group pinned, in rounds, and prints the table.
 //!
 //! `cargo bench --bench micro`.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lambda_zero::events::{json, HttpRequest, Shape};
+use lambda_zero::events::{HttpRequest, Shape};
 use lambda_zero::internals::Endpoint;
 use lambda_zero::internals::{Connect, Connection, Wait};
 use lambda_zero::{Config, Runtime};
@@ -460,97 +464,337 @@ fn big_sqs_batch() -> Vec<u8> {
     serde_json::to_vec(&json!({ "Records": records })).expect("serializable")
 }
 
-/// The official path for an HTTP sample: `serde_json` into the `aws_lambda_events` type, then
-/// method, path, `header` and `query` (owned strings, as the types hold them).
-fn official_http(event: &[u8], v2: bool, header: &str, query: &str) -> usize {
-    use aws_lambda_events::alb::AlbTargetGroupRequest;
-    use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
-    let len = |s: Option<&str>| s.map_or(0, str::len);
-    let hv = |h: Option<&aws_lambda_events::http::HeaderValue>| h.map_or(0, |v| v.len());
-    if v2 {
-        let t: ApiGatewayV2httpRequest = serde_json::from_slice(event).expect("v2 event");
-        t.request_context.http.method.as_str().len()
-            + len(t.raw_path.as_deref())
-            + hv(t.headers.get(header))
-            + len(t.query_string_parameters.first(query))
-    } else if event.windows(5).any(|w| w == b"\"elb\"") {
-        let t: AlbTargetGroupRequest = serde_json::from_slice(event).expect("ALB event");
-        t.http_method.as_str().len()
-            + len(t.path.as_deref())
-            + hv(t.headers.get(header).or(t.multi_value_headers.get(header)))
-            + len(t
-                .query_string_parameters
-                .first(query)
-                .or(t.multi_value_query_string_parameters.first(query)))
-    } else {
-        let t: ApiGatewayProxyRequest = serde_json::from_slice(event).expect("REST event");
-        t.http_method.as_str().len()
-            + len(t.path.as_deref())
-            + hv(t.headers.get(header))
-            + len(t.query_string_parameters.first(query))
+/// The `aws_lambda_events` types of an HTTP sample.
+#[derive(Clone, Copy)]
+enum Official {
+    Rest,
+    V2,
+    Alb,
+    AlbMultiValue,
+}
+
+/// What a sample event is, and for HTTP events the header and query parameter a handler reads.
+#[derive(Clone, Copy)]
+enum Sample {
+    Http(Official, &'static str, &'static str),
+    Sqs,
+    Sns,
+    S3,
+    EventBridge,
+    DynamoDb,
+    Kinesis,
+}
+
+/// The body of every HTTP answer.
+const ANSWER: &str = r#"{"ok":true}"#;
+
+/// lambda-zero, the view's constructor alone (what `parse only` measures).
+fn lz_parse(event: &[u8], sample: Sample) -> bool {
+    use lambda_zero::events::{dynamodb, eventbridge, kinesis, s3, sns, sqs};
+    match sample {
+        Sample::Http(..) => HttpRequest::parse(event).is_ok(),
+        Sample::Sqs => sqs::Event::parse(event).is_ok(),
+        Sample::Sns => sns::Event::parse(event).is_ok(),
+        Sample::S3 => s3::Event::parse(event).is_ok(),
+        Sample::EventBridge => eventbridge::Event::parse(event).is_ok(),
+        Sample::DynamoDb => dynamodb::Event::parse(event).is_ok(),
+        Sample::Kinesis => kinesis::Event::parse(event).is_ok(),
     }
 }
 
-/// What the HTTP samples read: v2 or not, a header, a query parameter.
-type HttpReads = (bool, &'static str, &'static str);
+/// Buffers a handler keeps across invocations.
+#[derive(Default)]
+struct Scratch {
+    out: Vec<u8>,
+    text: String,
+    bytes: Vec<u8>,
+}
+
+/// lambda-zero: parse, the reads a handler typically makes, and the answer written into the
+/// reused send buffer. Returns a checksum of what was read (the official path reads the same).
+fn lz_handle(event: &[u8], sample: Sample, s: &mut Scratch) -> usize {
+    use lambda_zero::events::{dynamodb, eventbridge, kinesis, s3, sns, sqs};
+    use lambda_zero::events::{BatchItemFailures, HttpResponse};
+    let len = |v: Option<lambda_zero::events::json::Str<'_>>| v.map_or(0, |v| v.raw().len());
+    let mut out = lambda_zero::Output::for_test(&mut s.out);
+    let mut n = 0;
+    match sample {
+        Sample::Http(_, header, query) => {
+            let req = HttpRequest::parse(event).expect("HTTP event");
+            n += req.method().raw().len() + req.path().raw().len();
+            n += len(req.header(header)) + len(req.query(query));
+            HttpResponse::new(&mut out, req.shape(), 200)
+                .content_type("application/json")
+                .body_text(ANSWER);
+        }
+        Sample::Sqs => {
+            let batch = sqs::Event::parse(event).expect("SQS event");
+            let mut failures = BatchItemFailures::new(&mut out);
+            for m in batch.records() {
+                let m = m.expect("SQS message");
+                n += m.body_text(&mut s.text).len();
+                n += m.approximate_receive_count().unwrap_or(0) as usize;
+                if m.index() % 2 == 1 {
+                    failures.add(m.message_id());
+                }
+            }
+            failures.finish();
+        }
+        Sample::Sns => {
+            for r in sns::Event::parse(event).expect("SNS event").records() {
+                let r = r.expect("SNS record");
+                n += r.message_text(&mut s.text).len() + len(r.subject());
+            }
+            out.write_bytes(b"null");
+        }
+        Sample::S3 => {
+            for r in s3::Event::parse(event).expect("S3 event").records() {
+                let r = r.expect("S3 record");
+                n += r.bucket_name().raw().len() + r.raw_key().raw().len();
+                n += r.size().unwrap_or(0) as usize;
+            }
+            out.write_bytes(b"null");
+        }
+        Sample::EventBridge => {
+            let e = eventbridge::Event::parse(event).expect("EventBridge event");
+            n += e.detail_type().raw().len() + e.source().raw().len();
+            n += len(e.detail().and_then(|d| d.get("SourceType")?.as_str()));
+            out.write_bytes(b"null");
+        }
+        Sample::DynamoDb => {
+            let batch = dynamodb::Event::parse(event).expect("DynamoDB event");
+            let mut failures = BatchItemFailures::new(&mut out);
+            for r in batch.records() {
+                let r = r.expect("DynamoDB record");
+                n += r.event_name().raw().len() + r.sequence_number().raw().len();
+                black_box(r.keys());
+                if r.index() % 2 == 1 {
+                    failures.add(r.sequence_number());
+                }
+            }
+            failures.finish();
+        }
+        Sample::Kinesis => {
+            let batch = kinesis::Event::parse(event).expect("Kinesis event");
+            let mut failures = BatchItemFailures::new(&mut out);
+            for r in batch.records() {
+                let r = r.expect("Kinesis record");
+                n += r.partition_key().raw().len() + r.sequence_number().raw().len();
+                n += r.data(&mut s.bytes).expect("base64 data").len();
+                if r.index() % 2 == 1 {
+                    failures.add(r.sequence_number());
+                }
+            }
+            failures.finish();
+        }
+    }
+    n
+}
+
+/// The official path: `serde_json` into the `aws_lambda_events` type, the same reads (owned
+/// strings, as the types hold them), and the `aws_lambda_events` answer type written with
+/// `serde_json::to_writer` into a reused `Vec`. (The partial-batch answers of Kinesis and
+/// DynamoDB Streams are written as `SqsBatchResponse`: the same JSON, and the `streams`
+/// types are behind a feature the crate does not turn on.)
+fn official_handle(event: &[u8], sample: Sample, out: &mut Vec<u8>) -> usize {
+    use aws_lambda_events::alb::{AlbTargetGroupRequest, AlbTargetGroupResponse};
+    use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+    use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+    use aws_lambda_events::encodings::Body;
+    use aws_lambda_events::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue};
+    use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
+    use aws_lambda_events::{dynamodb, eventbridge, kinesis, s3, sns, sqs};
+    let len = |s: Option<&str>| s.map_or(0, str::len);
+    let hv = |h: Option<&HeaderValue>| h.map_or(0, |v| v.len());
+    let json_type = || {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h
+    };
+    let failure = |id: &str| {
+        let mut f = BatchItemFailure::default();
+        f.item_identifier = id.to_owned();
+        f
+    };
+    out.clear();
+    let mut n = 0;
+    match sample {
+        Sample::Http(Official::V2, header, query) => {
+            let t: ApiGatewayV2httpRequest = serde_json::from_slice(event).expect("v2 event");
+            n += t.request_context.http.method.as_str().len() + len(t.raw_path.as_deref());
+            n += hv(t.headers.get(header)) + len(t.query_string_parameters.first(query));
+            let mut r = ApiGatewayV2httpResponse::default();
+            r.status_code = 200;
+            r.headers = json_type();
+            r.body = Some(Body::Text(ANSWER.to_owned()));
+            serde_json::to_writer(&mut *out, &r).expect("serializable");
+        }
+        Sample::Http(Official::Rest, header, query) => {
+            let t: ApiGatewayProxyRequest = serde_json::from_slice(event).expect("REST event");
+            n += t.http_method.as_str().len() + len(t.path.as_deref());
+            n += hv(t.headers.get(header)) + len(t.query_string_parameters.first(query));
+            let mut r = ApiGatewayProxyResponse::default();
+            r.status_code = 200;
+            r.headers = json_type();
+            r.body = Some(Body::Text(ANSWER.to_owned()));
+            serde_json::to_writer(&mut *out, &r).expect("serializable");
+        }
+        Sample::Http(alb @ (Official::Alb | Official::AlbMultiValue), header, query) => {
+            let t: AlbTargetGroupRequest = serde_json::from_slice(event).expect("ALB event");
+            n += t.http_method.as_str().len() + len(t.path.as_deref());
+            n += hv(t.headers.get(header).or(t.multi_value_headers.get(header)));
+            n += len(t
+                .query_string_parameters
+                .first(query)
+                .or(t.multi_value_query_string_parameters.first(query)));
+            let mut r = AlbTargetGroupResponse::default();
+            r.status_code = 200;
+            r.status_description = Some("200 OK".to_owned());
+            match alb {
+                Official::AlbMultiValue => r.multi_value_headers = json_type(),
+                _ => r.headers = json_type(),
+            }
+            r.body = Some(Body::Text(ANSWER.to_owned()));
+            serde_json::to_writer(&mut *out, &r).expect("serializable");
+        }
+        Sample::Sqs => {
+            let t: sqs::SqsEvent = serde_json::from_slice(event).expect("SQS event");
+            let mut answer = SqsBatchResponse::default();
+            for (i, m) in t.records.iter().enumerate() {
+                n += len(m.body.as_deref());
+                let count = m.attributes.get("ApproximateReceiveCount");
+                n += count.and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+                if i % 2 == 1 {
+                    let id = m.message_id.as_deref().expect("message id");
+                    answer.batch_item_failures.push(failure(id));
+                }
+            }
+            serde_json::to_writer(&mut *out, &answer).expect("serializable");
+        }
+        Sample::Sns => {
+            let t: sns::SnsEvent = serde_json::from_slice(event).expect("SNS event");
+            for r in &t.records {
+                n += r.sns.message.len() + len(r.sns.subject.as_deref());
+            }
+            serde_json::to_writer(&mut *out, &()).expect("serializable");
+        }
+        Sample::S3 => {
+            let t: s3::S3Event = serde_json::from_slice(event).expect("S3 event");
+            for r in &t.records {
+                n += len(r.s3.bucket.name.as_deref()) + len(r.s3.object.key.as_deref());
+                n += r.s3.object.size.unwrap_or(0) as usize;
+            }
+            serde_json::to_writer(&mut *out, &()).expect("serializable");
+        }
+        Sample::EventBridge => {
+            let t: eventbridge::EventBridgeEvent =
+                serde_json::from_slice(event).expect("EventBridge event");
+            n += t.detail_type.len() + t.source.len();
+            n += len(t.detail.get("SourceType").and_then(|v| v.as_str()));
+            serde_json::to_writer(&mut *out, &()).expect("serializable");
+        }
+        Sample::DynamoDb => {
+            let t: dynamodb::Event = serde_json::from_slice(event).expect("DynamoDB event");
+            let mut answer = SqsBatchResponse::default();
+            for (i, r) in t.records.iter().enumerate() {
+                let seq = r
+                    .change
+                    .sequence_number
+                    .as_deref()
+                    .expect("sequence number");
+                n += r.event_name.len() + seq.len();
+                black_box(&r.change.keys);
+                if i % 2 == 1 {
+                    answer.batch_item_failures.push(failure(seq));
+                }
+            }
+            serde_json::to_writer(&mut *out, &answer).expect("serializable");
+        }
+        Sample::Kinesis => {
+            let t: kinesis::KinesisEvent = serde_json::from_slice(event).expect("Kinesis event");
+            let mut answer = SqsBatchResponse::default();
+            for (i, r) in t.records.iter().enumerate() {
+                let k = &r.kinesis;
+                n += k.partition_key.len() + k.sequence_number.len() + k.data.0.len();
+                if i % 2 == 1 {
+                    answer.batch_item_failures.push(failure(&k.sequence_number));
+                }
+            }
+            serde_json::to_writer(&mut *out, &answer).expect("serializable");
+        }
+    }
+    n
+}
 
 fn bench_events(c: &mut Criterion) {
     let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
-    let samples: [(&str, Option<HttpReads>); 11] = [
-        ("apigw-http-v2", Some((true, "header2", "parameter2"))),
-        ("apigw-rest-proxy", Some((false, "User-Agent", "foo"))),
-        ("alb", Some((false, "user-agent", "query"))),
-        ("alb-multi-value", Some((false, "user-agent", "myKey"))),
-        ("lambda-function-url", Some((true, "header2", "parameter2"))),
-        ("sqs-event", None),
-        ("s3-event", None),
-        ("kinesis-event", None),
-        ("dynamodb-event", None),
-        ("eventbridge-event", None),
-        ("sqs-batch-256k", None),
+    let samples: [(&str, Sample); 13] = [
+        (
+            "apigw-rest-proxy",
+            Sample::Http(Official::Rest, "User-Agent", "foo"),
+        ),
+        (
+            "apigw-http-v1",
+            Sample::Http(Official::Rest, "header2", "parameter2"),
+        ),
+        (
+            "apigw-http-v2",
+            Sample::Http(Official::V2, "header2", "parameter2"),
+        ),
+        (
+            "lambda-function-url",
+            Sample::Http(Official::V2, "header2", "parameter2"),
+        ),
+        ("alb", Sample::Http(Official::Alb, "user-agent", "query")),
+        (
+            "alb-multi-value",
+            Sample::Http(Official::AlbMultiValue, "user-agent", "myKey"),
+        ),
+        ("sqs-event", Sample::Sqs),
+        ("sqs-batch-256k", Sample::Sqs),
+        ("sns-event", Sample::Sns),
+        ("s3-event", Sample::S3),
+        ("eventbridge-event", Sample::EventBridge),
+        ("dynamodb-event", Sample::DynamoDb),
+        ("kinesis-event", Sample::Kinesis),
     ];
-    for (name, http) in samples {
+    for (name, sample) in samples {
         let event = match name {
             "sqs-batch-256k" => big_sqs_batch(),
             _ => std::fs::read(format!("{dir}/{name}.json")).expect("sample event"),
         };
+        // Both paths must read the same values and, for partial-batch answers, write the same.
+        let mut scratch = Scratch::default();
+        let mut official = Vec::new();
+        let ours = lz_handle(&event, sample, &mut scratch);
+        assert_eq!(
+            ours,
+            official_handle(&event, sample, &mut official),
+            "{name}"
+        );
+        if !matches!(sample, Sample::Http(..)) {
+            let a: serde_json::Value = serde_json::from_slice(&scratch.out).expect("answer");
+            let b: serde_json::Value = serde_json::from_slice(&official).expect("answer");
+            assert_eq!(a, b, "{name}");
+        }
         let mut group = c.benchmark_group(format!("events/{name}"));
         group.throughput(Throughput::Bytes(event.len() as u64));
-        group.bench_function(BenchmarkId::from_parameter("json::validate"), |b| {
-            b.iter(|| json::validate(black_box(&event)).expect("valid"))
+        group.bench_function(BenchmarkId::from_parameter("lambda-zero parse"), |b| {
+            b.iter(|| assert!(lz_parse(black_box(&event), sample)))
         });
         group.bench_function(BenchmarkId::from_parameter("serde_json IgnoredAny"), |b| {
             b.iter(|| {
                 serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&event)).expect("valid")
             })
         });
-        if let Some((v2, header, query)) = http {
-            // Both sides must read the same four values.
-            let req = HttpRequest::parse(&event).expect("HTTP event");
-            let ours = req.method().raw().len()
-                + req.path().raw().len()
-                + req.header(header).expect("header").raw().len()
-                + req.query(query).expect("query").raw().len();
-            assert_eq!(ours, official_http(&event, v2, header, query), "{name}");
-            group.bench_function(
-                BenchmarkId::from_parameter("HttpRequest::parse + 4 reads"),
-                |b| {
-                    b.iter(|| {
-                        let req = HttpRequest::parse(black_box(&event)).expect("HTTP event");
-                        black_box((
-                            req.method(),
-                            req.path(),
-                            req.header(header),
-                            req.query(query),
-                        ))
-                    })
-                },
-            );
-            group.bench_function(
-                BenchmarkId::from_parameter("aws_lambda_events + 4 reads"),
-                |b| b.iter(|| official_http(black_box(&event), v2, header, query)),
-            );
-        }
+        group.bench_function(
+            BenchmarkId::from_parameter("lambda-zero parse+reads+answer"),
+            |b| b.iter(|| lz_handle(black_box(&event), sample, &mut scratch)),
+        );
+        group.bench_function(
+            BenchmarkId::from_parameter("aws_lambda_events parse+reads+answer"),
+            |b| b.iter(|| official_handle(black_box(&event), sample, &mut official)),
+        );
         group.finish();
     }
 }

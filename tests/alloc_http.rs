@@ -66,6 +66,15 @@ fn mix() -> Vec<Vec<u8>> {
     events.push(v2("POST", "/orders", "", "{,", false));
     events.push(v2("GET", "/hello", "name=Ann", "", false));
     events.push(v2("GET", "/users/42", "", "", false));
+    // 40 headers: lookups past the 32 members the request indexes.
+    let headers: Vec<String> = (0..40).map(|k| format!(r#""x-h{k}":"v{k}""#)).collect();
+    events.push(
+        format!(
+            r#"{{"httpMethod":"GET","path":"/","headers":{{{},"Content-Type":"text/plain"}},"multiValueHeaders":{{"x-forwarded-for":["192.0.2.1"]}}}}"#,
+            headers.join(",")
+        )
+        .into_bytes(),
+    );
     events.push(b"{\"not\":\"http\"}".to_vec());
     events.push(b"{\"httpMethod\":".to_vec());
     events

@@ -1205,4 +1205,51 @@ pub fn json(data: &[u8]) {
         (Err(e), None) => assert!(e.offset() <= data.len(), "error offset past the end"),
         (got, want) => panic!("parse {got:?} but validate agreed with {want:?}"),
     }
+    http_request(data, valid.is_ok());
+}
+
+/// `HttpRequest::parse` validates in its own pass (which hands over members
+/// two levels deep and indexes the header and query objects): the same
+/// verdict on the JSON as `validate`, and lookups from its index that agree
+/// with a walk over the members.
+fn http_request(data: &[u8], valid: bool) {
+    use lambda_zero::events::{json::Str, json::Value, Error, HttpRequest};
+    let req = match HttpRequest::parse(data) {
+        Err(Error::Json(_)) => {
+            assert!(!valid, "HttpRequest::parse refused valid JSON");
+            return;
+        }
+        Err(_) => {
+            assert!(valid, "HttpRequest::parse took invalid JSON");
+            return;
+        }
+        Ok(req) => req,
+    };
+    assert!(valid, "HttpRequest::parse took invalid JSON");
+    let root = req.json();
+    // What the accessors answered before the index: the first member, by a walk.
+    fn last<'a>(v: Option<Value<'a>>) -> Option<Str<'a>> {
+        v?.elements().filter_map(|e| e.as_str()).last()
+    }
+    let walk = |field: &str, name: &str, fold: bool| -> Option<Value<'_>> {
+        let object = root.get(field).filter(|v| !v.is_null())?;
+        match fold {
+            true => object.get_ignore_ascii_case(name),
+            false => object.get(name),
+        }
+    };
+    let mut names: Vec<String> = vec!["content-type".into(), "x".into(), String::new()];
+    for field in ["headers", "multiValueHeaders", "queryStringParameters"] {
+        if let Some(object) = root.get(field) {
+            names.extend(object.members().take(40).map(|(k, _)| k.to_string()));
+        }
+    }
+    for name in &names {
+        let header = walk("headers", name, true).and_then(|v| v.as_str());
+        let header = header.or_else(|| last(walk("multiValueHeaders", name, true)));
+        assert_eq!(req.header(name), header, "header {name:?}");
+        let query = walk("queryStringParameters", name, false).and_then(|v| v.as_str());
+        let query = query.or_else(|| last(walk("multiValueQueryStringParameters", name, false)));
+        assert_eq!(req.query(name), query, "query {name:?}");
+    }
 }

@@ -25,11 +25,7 @@ impl<'a, T: FromRecord<'a>> Batch<'a, T> {
     /// root is not an object with a `Records` array, [`Error::Field`] /
     /// [`Error::DuplicateField`] for a `Records` that is not one array.
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let root = json::parse(event)?;
-        if root.kind() != Kind::Object {
-            return Err(Error::WrongKind(T::KIND));
-        }
-        let [records] = index(root, &[("Records", Kind::Array)], None)?;
+        let (_, [records]) = parse_indexed(event, &[("Records", Kind::Array)], T::KIND)?;
         Ok(Batch {
             records: records.ok_or(Error::WrongKind(T::KIND))?,
             record: PhantomData,
@@ -145,24 +141,70 @@ pub(crate) fn index<'a, const N: usize>(
         let Some(i) = keys.iter().position(|k| key == *k) else {
             continue;
         };
-        let (name, kind) = spec[i];
-        if seen & (1 << i) != 0 {
-            return Err(Error::DuplicateField { record, name });
-        }
-        seen |= 1 << i;
-        if value.is_null() {
-            continue;
-        }
-        if value.kind() != kind {
-            return Err(Error::Field {
-                record,
-                name,
-                expected: expected(kind),
-            });
-        }
-        fields[i] = Some(value);
+        check(&mut fields, &mut seen, spec, i, value, record)?;
     }
     Ok(fields)
+}
+
+/// Validates `event` and indexes the members of its root object named in
+/// `spec` in the same pass (no second walk over the document), with the
+/// checks of [`index`]; [`Error::WrongKind`]`(kind)` when the root is not an
+/// object. A field error counts only once the whole event is known to be
+/// well-formed JSON.
+pub(crate) fn parse_indexed<'a, const N: usize>(
+    event: &'a [u8],
+    spec: &[(&'static str, Kind); N],
+    kind: &'static str,
+) -> Result<(Value<'a>, [Option<Value<'a>>; N]), Error> {
+    const { assert!(N <= 64) };
+    let mut fields = [None; N];
+    let mut seen = 0u64;
+    let mut bad = None;
+    let keys = spec.map(|(path, _)| last_segment(path));
+    let root = json::parse_with_members(event, |key, value| {
+        let Some(i) = keys.iter().position(|k| key == *k) else {
+            return;
+        };
+        if bad.is_none() {
+            bad = check(&mut fields, &mut seen, spec, i, value, None).err();
+        }
+    })?;
+    if root.kind() != Kind::Object {
+        return Err(Error::WrongKind(kind));
+    }
+    match bad {
+        Some(e) => Err(e),
+        None => Ok((root, fields)),
+    }
+}
+
+/// Field `i` of `spec` has `value`: an error when it came before (`seen`)
+/// or has the wrong kind; `null` counts as absent.
+fn check<'a, const N: usize>(
+    fields: &mut [Option<Value<'a>>; N],
+    seen: &mut u64,
+    spec: &[(&'static str, Kind); N],
+    i: usize,
+    value: Value<'a>,
+    record: Option<usize>,
+) -> Result<(), Error> {
+    let (name, kind) = spec[i];
+    if *seen & (1 << i) != 0 {
+        return Err(Error::DuplicateField { record, name });
+    }
+    *seen |= 1 << i;
+    if value.is_null() {
+        return Ok(());
+    }
+    if value.kind() != kind {
+        return Err(Error::Field {
+            record,
+            name,
+            expected: expected(kind),
+        });
+    }
+    fields[i] = Some(value);
+    Ok(())
 }
 
 fn last_segment(path: &str) -> &str {

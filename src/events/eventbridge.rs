@@ -18,8 +18,8 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{index, required_str, Error, Strings};
-use crate::events::json::{self, Kind, Str, Value};
+use super::{parse_indexed, required_str, Error, Strings};
+use crate::events::json::{Kind, Str, Value};
 
 const FIELDS: [(&str, Kind); 9] = [
     ("version", Kind::String),
@@ -66,11 +66,7 @@ impl<'a> Event<'a> {
     /// [`Error::DuplicateField`] for fields that are not what AWS sends
     /// (`detail` must be an object).
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let root = json::parse(event)?;
-        if root.kind() != Kind::Object {
-            return Err(Error::WrongKind("an EventBridge event"));
-        }
-        let fields = index(root, &FIELDS, None)?;
+        let (root, fields) = parse_indexed(event, &FIELDS, "an EventBridge event")?;
         if fields[DETAIL_TYPE].is_none() && fields[SOURCE].is_none() {
             return Err(Error::WrongKind("an EventBridge event"));
         }

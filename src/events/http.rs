@@ -2,9 +2,16 @@
 //! HTTP APIs (payload v2), function URLs and Application Load Balancers.
 //!
 //! [`HttpRequest::parse`] validates the whole event once with the strict
-//! scanner of [`crate::events::json`], indexes its top-level fields in the same
-//! pass and detects the [`Shape`]; every accessor then returns slices of
-//! the receive buffer ([`Str`], [`Value`]) and allocates nothing. Text that
+//! scanner of [`crate::events::json`] and, in the same pass, indexes its
+//! top-level fields, the members of `requestContext` and where each header
+//! and query parameter lies (the first 32 of each object), then detects the
+//! [`Shape`] from that index without a second walk. [`header`] and
+//! [`query`] look a name up in the index (one byte compared per member, not
+//! a walk over the siblings), and every accessor returns slices of the
+//! receive buffer ([`Str`], [`Value`]) and allocates nothing.
+//!
+//! [`header`]: HttpRequest::header
+//! [`query`]: HttpRequest::query Text that
 //! must be transformed is written into a buffer the handler owns and
 //! reuses: a body with JSON escapes or `isBase64Encoded`
 //! ([`HttpRequest::body`]), a query string rebuilt from a v1 or ALB event
@@ -40,7 +47,7 @@
 //! skipped by the accessors.
 
 use crate::base64;
-use crate::events::json::{self, Elements, Kind, Members, Str, Value};
+use crate::events::json::{self, Elements, Kind, MemberIndex, Members, Str, Value};
 use crate::Invocation;
 
 use crate::events::sniff;
@@ -178,6 +185,125 @@ fn expected(kind: Kind) -> &'static str {
     }
 }
 
+/// What [`HttpRequest::parse`] learns during its pass.
+struct Pass<'a> {
+    fields: [Option<Value<'a>>; FIELDS.len()],
+    context: [Option<Value<'a>>; CONTEXT.len()],
+    index: [MemberIndex; INDEXED_FIELDS.len()],
+    /// The fields seen so far, one bit each.
+    seen: u32,
+    /// The first field error; it counts only if the JSON is well-formed.
+    bad: Option<Error>,
+}
+
+impl<'a> Pass<'a> {
+    /// One member handed over by the scanner. Not inlined into the
+    /// scanner's loop, which runs faster without it.
+    #[inline(never)]
+    fn member(&mut self, event: &[u8], up: Option<Inside>, key: Str<'a>, value: Value<'a>) {
+        match up {
+            Some(Inside::Context) => {
+                if let Some(i) = context_index(key) {
+                    self.context[i].get_or_insert(value);
+                }
+                return;
+            }
+            Some(Inside::Indexed(k)) => {
+                self.index[k].push(event, key);
+                return;
+            }
+            None => {}
+        }
+        let Some(i) = field_index(key) else {
+            return;
+        };
+        let (name, kind) = FIELDS[i];
+        if self.seen & (1 << i) != 0 {
+            self.bad
+                .get_or_insert(Error::DuplicateField { record: None, name });
+            return;
+        }
+        self.seen |= 1 << i;
+        if value.is_null() {
+            return;
+        }
+        if value.kind() != kind {
+            self.bad.get_or_insert(Error::Field {
+                record: None,
+                name,
+                expected: expected(kind),
+            });
+            return;
+        }
+        self.fields[i] = Some(value);
+    }
+}
+
+/// A borrowed view of an HTTP event; `Copy`, built without allocating.
+///
+/// Strings come back as [`Str`]: compare them with `==`, print them, copy
+/// them into JSON output as they are ([`Str::raw`] is valid JSON string
+/// content), or get a `&str` with [`Str::borrowed`] (no escapes) or
+/// [`Str::decode`] (into a reused `String`).
+/// The members of `requestContext` that the shape and the accessors need,
+/// indexed in the same pass: the first of each name, as [`Value::get`]
+/// finds it.
+const CONTEXT: [&str; 6] = [
+    "domainName",
+    "elb",
+    "http",
+    "identity",
+    "requestId",
+    "stage",
+];
+const CTX_DOMAIN: usize = 0;
+const CTX_ELB: usize = 1;
+const CTX_HTTP: usize = 2;
+const CTX_IDENTITY: usize = 3;
+const CTX_REQUEST_ID: usize = 4;
+const CTX_STAGE: usize = 5;
+
+/// The index in [`FIELDS`] of a top-level key: a `match` on the text as
+/// sent, and a comparison after unescaping for a key with escapes.
+fn field_index(key: Str<'_>) -> Option<usize> {
+    if key.has_escapes() {
+        return FIELDS.iter().position(|(name, _)| key == *name);
+    }
+    Some(match key.raw() {
+        "version" => VERSION,
+        "httpMethod" => HTTP_METHOD,
+        "path" => PATH,
+        "rawPath" => RAW_PATH,
+        "rawQueryString" => RAW_QUERY,
+        "headers" => HEADERS,
+        "multiValueHeaders" => MULTI_HEADERS,
+        "queryStringParameters" => QUERY,
+        "multiValueQueryStringParameters" => MULTI_QUERY,
+        "cookies" => COOKIES,
+        "pathParameters" => PATH_PARAMETERS,
+        "requestContext" => REQUEST_CONTEXT,
+        "body" => BODY,
+        "isBase64Encoded" => IS_BASE64,
+        _ => return None,
+    })
+}
+
+/// The index in [`CONTEXT`] of a key of `requestContext`.
+fn context_index(key: Str<'_>) -> Option<usize> {
+    if key.has_escapes() {
+        return CONTEXT.iter().position(|name| key == *name);
+    }
+    Some(match key.raw() {
+        "domainName" => CTX_DOMAIN,
+        "elb" => CTX_ELB,
+        "http" => CTX_HTTP,
+        "identity" => CTX_IDENTITY,
+        "requestId" => CTX_REQUEST_ID,
+        "stage" => CTX_STAGE,
+        _ => return None,
+    })
+}
+
 /// A borrowed view of an HTTP event; `Copy`, built without allocating.
 ///
 /// Strings come back as [`Str`]: compare them with `==`, print them, copy
@@ -190,50 +316,77 @@ pub struct HttpRequest<'a> {
     shape: Shape,
     method: Str<'a>,
     fields: [Option<Value<'a>>; FIELDS.len()],
+    context: [Option<Value<'a>>; CONTEXT.len()],
+    /// Where the members of `headers`, `multiValueHeaders`,
+    /// `queryStringParameters` and `multiValueQueryStringParameters` lie
+    /// (see [`INDEXED_FIELDS`]).
+    index: [MemberIndex; INDEXED_FIELDS.len()],
+}
+
+/// The fields whose members [`HttpRequest`] indexes, for lookups by name.
+const INDEXED_FIELDS: [usize; 4] = [HEADERS, MULTI_HEADERS, QUERY, MULTI_QUERY];
+
+/// Which member of the root object the scanner is inside: `requestContext`
+/// or an indexed field (its place in [`INDEXED_FIELDS`]).
+#[derive(Clone, Copy)]
+enum Inside {
+    Context,
+    Indexed(usize),
 }
 
 impl<'a> HttpRequest<'a> {
     /// Validates `event` and reads it as an HTTP request.
+    ///
+    /// One pass over the bytes validates the JSON and indexes the
+    /// top-level fields and the members of `requestContext` (a key
+    /// `match` each); the shape comes from that index, without a second
+    /// walk.
     ///
     /// # Errors
     /// [`Error::Json`] for malformed JSON, [`Error::WrongKind`] for another
     /// kind of event, [`Error::Field`] / [`Error::DuplicateField`] for a
     /// request whose fields are not what AWS sends.
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let root = json::parse(event)?;
+        let mut pass = Pass {
+            fields: [None; FIELDS.len()],
+            context: [None; CONTEXT.len()],
+            index: [MemberIndex::EMPTY; INDEXED_FIELDS.len()],
+            seen: 0,
+            bad: None,
+        };
+        // Which depth-1 members' members to hand over, and why.
+        let classify = |up: Str<'_>| match field_index(up)? {
+            REQUEST_CONTEXT => Some(Inside::Context),
+            i => INDEXED_FIELDS
+                .iter()
+                .position(|&f| f == i)
+                .map(Inside::Indexed),
+        };
+        let root = json::parse_two_levels(event, classify, |up, key, value| {
+            pass.member(event, up, key, value)
+        })?;
+        let Pass {
+            fields,
+            context,
+            mut index,
+            bad,
+            ..
+        } = pass;
         if root.kind() != Kind::Object {
             return Err(Error::WrongKind(HTTP_KIND));
         }
-        let mut fields = [None; FIELDS.len()];
-        let mut seen = 0u32;
-        for (key, value) in root.members() {
-            let Some(i) = FIELDS.iter().position(|(name, _)| key == *name) else {
-                continue;
-            };
-            let (name, kind) = FIELDS[i];
-            if seen & (1 << i) != 0 {
-                return Err(Error::DuplicateField { record: None, name });
-            }
-            seen |= 1 << i;
-            if value.is_null() {
-                continue;
-            }
-            if value.kind() != kind {
-                return Err(Error::Field {
-                    record: None,
-                    name,
-                    expected: expected(kind),
-                });
-            }
-            fields[i] = Some(value);
+        if let Some(e) = bad {
+            return Err(e);
         }
-        let context = fields[REQUEST_CONTEXT];
+        for (k, &f) in INDEXED_FIELDS.iter().enumerate() {
+            if let Some(object) = fields[f] {
+                index[k].rebase(event, object);
+            }
+        }
         let text = |i: usize| fields[i].and_then(|v| v.as_str());
         let shape = match text(VERSION) {
             Some(v) if v == "2.0" => {
-                let domain = context
-                    .and_then(|c| c.get("domainName"))
-                    .and_then(|d| d.as_str());
+                let domain = context[CTX_DOMAIN].and_then(|d| d.as_str());
                 if domain.is_some_and(|d| d.raw().contains(".lambda-url.")) {
                     Shape::FunctionUrl
                 } else {
@@ -241,7 +394,7 @@ impl<'a> HttpRequest<'a> {
                 }
             }
             Some(v) if v != "1.0" => return Err(Error::WrongKind(HTTP_KIND)),
-            _ if context.and_then(|c| c.get("elb")).is_some() => {
+            _ if context[CTX_ELB].is_some() => {
                 if fields[MULTI_HEADERS].is_some() && fields[HEADERS].is_none() {
                     Shape::AlbMultiValue
                 } else {
@@ -255,7 +408,7 @@ impl<'a> HttpRequest<'a> {
             Shape::HttpApi | Shape::FunctionUrl => {
                 // Not `httpMethod`: some emulators send a stale one in v2
                 // events (cargo-lambda sends "GET" for every method).
-                let method = context.and_then(|c| c.path(&["http", "method"]));
+                let method = context[CTX_HTTP].and_then(|h| h.get("method"));
                 method.and_then(|m| m.as_str()).ok_or(Error::Field {
                     record: None,
                     name: "requestContext.http.method",
@@ -273,11 +426,21 @@ impl<'a> HttpRequest<'a> {
             shape,
             method,
             fields,
+            context,
+            index,
         })
     }
 
     fn field(&self, i: usize) -> Option<Value<'a>> {
         self.fields[i]
+    }
+
+    /// The first member named `name` of indexed field `f` (ignoring ASCII
+    /// case when `fold`), from the index.
+    fn lookup(&self, f: usize, name: &str, fold: bool) -> Option<Value<'a>> {
+        let object = self.fields[f]?;
+        let k = INDEXED_FIELDS.iter().position(|&i| i == f)?;
+        self.index[k].get(object, name, fold)
     }
 
     fn text(&self, i: usize) -> Option<Str<'a>> {
@@ -383,14 +546,8 @@ impl<'a> HttpRequest<'a> {
     /// percent-decoded by API Gateway; ALB passes names and values as the
     /// client sent them.
     pub fn query(&self, name: &str) -> Option<Str<'a>> {
-        let single = self
-            .field(QUERY)
-            .and_then(|q| q.get(name))
-            .and_then(|v| v.as_str());
-        single.or_else(|| {
-            let multi = self.field(MULTI_QUERY)?.get(name);
-            Values::many(multi).last()
-        })
+        let single = self.lookup(QUERY, name, false).and_then(|v| v.as_str());
+        single.or_else(|| Values::many(self.lookup(MULTI_QUERY, name, false)).last())
     }
 
     /// Every value of a query parameter: the elements of
@@ -398,7 +555,7 @@ impl<'a> HttpRequest<'a> {
     /// field, else the one value of [`query`](Self::query).
     pub fn query_values(&self, name: &str) -> Values<'a> {
         match self.field(MULTI_QUERY) {
-            Some(multi) => Values::many(multi.get(name)),
+            Some(_) => Values::many(self.lookup(MULTI_QUERY, name, false)),
             None => Values::one(self.query(name)),
         }
     }
@@ -407,15 +564,8 @@ impl<'a> HttpRequest<'a> {
     /// repeated headers with `,`), else the last value in
     /// `multiValueHeaders` (v1 `headers` also holds the last one).
     pub fn header(&self, name: &str) -> Option<Str<'a>> {
-        let single = self
-            .field(HEADERS)
-            .and_then(|h| h.get_ignore_ascii_case(name))
-            .and_then(|v| v.as_str());
-        single.or_else(|| {
-            self.field(MULTI_HEADERS)
-                .and_then(|h| h.get_ignore_ascii_case(name))
-                .and_then(|v| v.elements().filter_map(|e| e.as_str()).last())
-        })
+        let single = self.lookup(HEADERS, name, true).and_then(|v| v.as_str());
+        single.or_else(|| Values::many(self.lookup(MULTI_HEADERS, name, true)).last())
     }
 
     /// Every value of a header (name ignoring ASCII case): the elements of
@@ -423,7 +573,7 @@ impl<'a> HttpRequest<'a> {
     /// one value of [`header`](Self::header).
     pub fn header_values(&self, name: &str) -> Values<'a> {
         match self.field(MULTI_HEADERS) {
-            Some(multi) => Values::many(multi.get_ignore_ascii_case(name)),
+            Some(_) => Values::many(self.lookup(MULTI_HEADERS, name, true)),
             None => Values::one(self.header(name)),
         }
     }
@@ -496,21 +646,21 @@ impl<'a> HttpRequest<'a> {
                 let last = xff.raw().rsplit(',').next()?.trim();
                 (!last.is_empty()).then(|| Str::from_raw(last))
             }
-            Shape::HttpApi | Shape::FunctionUrl => self.context_str(&["http", "sourceIp"]),
-            Shape::RestApi => self.context_str(&["identity", "sourceIp"]),
+            Shape::HttpApi | Shape::FunctionUrl => self.context_str(CTX_HTTP, "sourceIp"),
+            Shape::RestApi => self.context_str(CTX_IDENTITY, "sourceIp"),
         }
     }
 
     /// `requestContext.requestId` (API Gateway and function URLs; ALB
     /// events have none).
     pub fn request_id(&self) -> Option<Str<'a>> {
-        self.context_str(&["requestId"])
+        self.context[CTX_REQUEST_ID]?.as_str()
     }
 
     /// `requestContext.stage` (API Gateway; `$default` for HTTP APIs'
     /// default stage).
     pub fn stage(&self) -> Option<Str<'a>> {
-        self.context_str(&["stage"])
+        self.context[CTX_STAGE]?.as_str()
     }
 
     /// A path parameter by name, from `pathParameters` (API Gateway routes
@@ -525,8 +675,8 @@ impl<'a> HttpRequest<'a> {
         self.field(REQUEST_CONTEXT)
     }
 
-    fn context_str(&self, path: &[&str]) -> Option<Str<'a>> {
-        self.field(REQUEST_CONTEXT)?.path(path)?.as_str()
+    fn context_str(&self, i: usize, name: &str) -> Option<Str<'a>> {
+        self.context[i]?.get(name)?.as_str()
     }
 
     /// `isBase64Encoded` (false when absent).

@@ -111,7 +111,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    scan(doc, |_, _| {})
+    scan::<0, ()>(doc, |_| None, |_, _, _| {})
 }
 
 /// [`parse`], handing each member of the root object (when the root is an
@@ -119,25 +119,71 @@ pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
 /// an event's top-level fields indexes them without walking the document
 /// a second time. On an error, `each` may have seen some members: discard
 /// them.
-// Not used yet: for `HttpRequest::parse` (issue 16), instead of
-// `parse(event)?.members()`.
-#[allow(dead_code)]
 pub(crate) fn parse_with_members<'a>(
     doc: &'a [u8],
-    each: impl FnMut(Str<'a>, Value<'a>),
+    mut each: impl FnMut(Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan(doc, each)
+    scan::<1, ()>(doc, |_| None, |_, key, value| each(key, value))
 }
 
-fn scan<'a>(doc: &'a [u8], mut each: impl FnMut(Str<'a>, Value<'a>)) -> Result<Value<'a>, Error> {
+/// [`parse_with_members`] one level deeper: `each` gets the members of
+/// the root object (with `None`) and the members of the objects that are
+/// their values, for the members whose key `classify` gives a class (with
+/// `Some(class)`; asked once per member), each as it ends, so the members
+/// of an object come before the object itself. What `HttpRequest::parse`
+/// uses to index `requestContext` and `headers` in its one pass.
+pub(crate) fn parse_two_levels<'a, C: Copy>(
+    doc: &'a [u8],
+    classify: impl FnMut(Str<'a>) -> Option<C>,
+    each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
+) -> Result<Value<'a>, Error> {
+    scan::<2, C>(doc, classify, each)
+}
+
+/// Where a key's text lies (between its quotes) and whether it holds an
+/// escape, as the validator found it.
+#[derive(Clone, Copy, Default)]
+struct Key {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
+/// The validating pass behind [`parse`]: `each` gets the members of
+/// objects down to depth `DEPTH` (1: the root's, 2: those of the objects
+/// that are their values when `classify` says so).
+fn scan<'a, const DEPTH: usize, C: Copy>(
+    doc: &'a [u8],
+    mut classify: impl FnMut(Str<'a>) -> Option<C>,
+    mut each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
+) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let start = skip_ws(doc, 0);
-    let end = value(doc, start, &mut |key_at, value_at, value_end| {
-        // Validated: the key is a string, both slices lie on ASCII bytes.
-        let (key_end, escaped) = skip_string_escaped(doc, key_at);
-        let key = text.get(key_at + 1..key_end.saturating_sub(1));
-        if let (Some(raw), Some(value)) = (key, text.get(value_at..value_end)) {
-            each(Str { raw, escaped }, Value { text: value });
+    let key_str = |k: Key| {
+        text.get(k.start..k.end).map(|raw| Str {
+            raw,
+            escaped: k.escaped,
+        })
+    };
+    // The depth-1 member whose members are coming (its key's start) and
+    // its class.
+    let mut parent: (usize, Option<C>) = (usize::MAX, None);
+    let end = value::<DEPTH>(doc, start, &mut |up, key, value_at, value_end| {
+        let class = match up {
+            None => None,
+            Some(p) => {
+                if p.start != parent.0 {
+                    parent = (p.start, key_str(p).and_then(&mut classify));
+                }
+                match parent.1 {
+                    Some(class) => Some(class),
+                    None => return,
+                }
+            }
+        };
+        // Validated: the slices lie on ASCII bytes.
+        if let (Some(key), Some(value)) = (key_str(key), text.get(value_at..value_end)) {
+            each(class, key, Value { text: value });
         }
     })?;
     let after = skip_ws(doc, end);
@@ -294,36 +340,36 @@ impl From<Fail> for Error {
 
 /// One value, nested containers included, starting at `i` (whitespace
 /// skipped); returns the index after it. No recursion: `stack` holds one
-/// bit per open container (1 = object). When the value is an object,
-/// `member` gets each of its members as it ends: the index of its key,
-/// of its value and after its value.
-fn value(b: &[u8], mut i: usize, member: &mut impl FnMut(usize, usize, usize)) -> Scan {
+/// bit per open container (1 = object). `member` gets each member of an
+/// object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the key
+/// of the depth-1 member it lies in (`None` at depth 1), its key, the
+/// index of its value and after its value.
+fn value<const DEPTH: usize>(
+    b: &[u8],
+    mut i: usize,
+    member: &mut impl FnMut(Option<Key>, Key, usize, usize),
+) -> Scan {
     let mut stack: u128 = 0;
     let mut depth = 0usize;
-    // The member of the root object being read.
-    let (mut key_at, mut value_at) = (0, 0);
+    let mut open = Open::default();
     loop {
         // A value starts at `i`.
         match b.get(i) {
             Some(b'"') => i = string(b, i)?,
-            Some(&open @ (b'{' | b'[')) => {
+            Some(&bracket @ (b'{' | b'[')) => {
                 if depth == MAX_DEPTH {
                     return Err(Fail::at(i, Why::Depth));
                 }
-                let is_object = open == b'{';
+                let is_object = bracket == b'{';
                 i = skip_ws(b, i + 1);
                 // `{` + 2 is `}`, `[` + 2 is `]`.
-                if b.get(i) == Some(&(open + 2)) {
+                if b.get(i) == Some(&(bracket + 2)) {
                     i += 1;
                 } else {
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
                     if is_object {
-                        let at = i;
-                        i = key(b, i)?;
-                        if depth == 1 {
-                            (key_at, value_at) = (at, i);
-                        }
+                        i = open.key::<DEPTH>(b, i, depth)?;
                     }
                     continue;
                 }
@@ -341,19 +387,19 @@ fn value(b: &[u8], mut i: usize, member: &mut impl FnMut(usize, usize, usize)) -
                 return Ok(i);
             }
             let in_object = stack & 1 == 1;
-            if depth == 1 && in_object {
-                member(key_at, value_at, i);
+            if in_object && depth <= DEPTH {
+                if depth == 1 {
+                    member(None, open.key1, open.value1, i);
+                } else if depth == 2 && stack & 2 == 2 {
+                    member(Some(open.key1), open.key2, open.value2, i);
+                }
             }
             i = skip_ws(b, i);
             match b.get(i) {
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
-                        let at = i;
-                        i = key(b, i)?;
-                        if depth == 1 {
-                            (key_at, value_at) = (at, i);
-                        }
+                        i = open.key::<DEPTH>(b, i, depth)?;
                     }
                     break;
                 }
@@ -369,13 +415,74 @@ fn value(b: &[u8], mut i: usize, member: &mut impl FnMut(usize, usize, usize)) -
     }
 }
 
+/// The members being read at depth 1 and 2 (their keys and where their
+/// values start), for [`value`]'s `member`.
+#[derive(Default)]
+struct Open {
+    key1: Key,
+    value1: usize,
+    key2: Key,
+    value2: usize,
+}
+
+impl Open {
+    /// [`key`] at `i` in an object at `depth`, noted when `depth` is one
+    /// that `DEPTH` hands over.
+    #[inline(always)]
+    fn key<const DEPTH: usize>(&mut self, b: &[u8], i: usize, depth: usize) -> Scan {
+        if depth == 1 && DEPTH >= 1 {
+            self.value1 = key_span(b, i, &mut self.key1)?;
+            Ok(self.value1)
+        } else if depth == 2 && DEPTH >= 2 {
+            self.value2 = key_span(b, i, &mut self.key2)?;
+            Ok(self.value2)
+        } else {
+            key(b, i)
+        }
+    }
+}
+
 /// `member = string name-separator value`: the key and the `:` at `i`;
 /// returns the index of the value (whitespace skipped).
 fn key(b: &[u8], i: usize) -> Scan {
     if b.get(i) != Some(&b'"') {
         return Err(Fail::at(i, Why::Key));
     }
-    let i = skip_ws(b, string(b, i)?);
+    colon(b, string(b, i)?)
+}
+
+/// [`key`], noting in `span` where the key's text lies and whether it
+/// holds an escape (so that nobody scans it again).
+fn key_span(b: &[u8], i: usize, span: &mut Key) -> Scan {
+    if b.get(i) != Some(&b'"') {
+        return Err(Fail::at(i, Why::Key));
+    }
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        j = find::<true>(b, j);
+        match b.get(j) {
+            Some(b'"') => break,
+            Some(b'\\') => {
+                escaped = true;
+                j = escape(b, j)?;
+            }
+            Some(_) => return Err(Fail::at(j, Why::Control)),
+            None => return Err(Fail::at(j, Why::Unterminated)),
+        }
+    }
+    *span = Key {
+        start: i + 1,
+        end: j,
+        escaped,
+    };
+    colon(b, j + 1)
+}
+
+/// `name-separator` at `i` (whitespace skipped); returns the index of the
+/// value (whitespace skipped).
+fn colon(b: &[u8], i: usize) -> Scan {
+    let i = skip_ws(b, i);
     if b.get(i) != Some(&b':') {
         return Err(Fail::at(i, Why::Colon));
     }
@@ -681,6 +788,121 @@ fn find_structure(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     b.len()
+}
+
+/// How many members of one object a [`MemberIndex`] holds; past them a
+/// lookup walks on from the last one.
+pub(crate) const INDEXED: usize = 32;
+
+/// Where the members of one object start, recorded during the validating
+/// pass ([`parse_two_levels`]), so that finding a member by name looks at
+/// one byte per member instead of walking its siblings' keys and values:
+/// a header lookup on a 40-header event costs about what it costs on a
+/// 4-header one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MemberIndex {
+    /// The offset of each member's key (its opening quote): from the
+    /// document's start while indexing, from the object's after
+    /// [`rebase`](Self::rebase).
+    at: [u32; INDEXED],
+    /// [`tag`] of each key; 0 for a key with escapes (compared always).
+    tag: [u8; INDEXED],
+    len: u8,
+    /// Members past [`INDEXED`] (or past 4 GiB) were not recorded.
+    full: bool,
+}
+
+/// A byte from a key's length and its first and last bytes, ASCII letters
+/// folded to lower case: names equal ignoring ASCII case have equal tags.
+fn tag(raw: &[u8]) -> u8 {
+    let (Some(&first), Some(&last)) = (raw.first(), raw.last()) else {
+        return 1;
+    };
+    let t = (raw.len() as u8).wrapping_mul(8) ^ (first | 0x20) ^ (last | 0x20).rotate_left(3);
+    t.max(1)
+}
+
+impl MemberIndex {
+    pub(crate) const EMPTY: MemberIndex = MemberIndex {
+        at: [0; INDEXED],
+        tag: [0; INDEXED],
+        len: 0,
+        full: false,
+    };
+
+    /// Records the member named `key`, a key of `doc` handed over by
+    /// [`parse_two_levels`].
+    pub(crate) fn push(&mut self, doc: &[u8], key: Str<'_>) {
+        let n = usize::from(self.len);
+        // The opening quote, just before the key's text.
+        let offset = (key.raw.as_ptr() as usize)
+            .wrapping_sub(doc.as_ptr() as usize)
+            .wrapping_sub(1);
+        match (self.at.get_mut(n), u32::try_from(offset)) {
+            (Some(slot), Ok(offset)) if offset < u32::MAX => {
+                *slot = offset;
+                self.tag[n] = if key.escaped {
+                    0
+                } else {
+                    tag(key.raw.as_bytes())
+                };
+                self.len += 1;
+            }
+            _ => self.full = true,
+        }
+    }
+
+    /// Makes the offsets relative to `object`, the indexed object of `doc`.
+    pub(crate) fn rebase(&mut self, doc: &[u8], object: Value<'_>) {
+        let start = (object.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        for at in self.at.iter_mut().take(usize::from(self.len)) {
+            *at = at.wrapping_sub(start);
+        }
+    }
+
+    /// The first member of `object` (the object indexed, rebased) named
+    /// `name`, ignoring ASCII case when `fold`.
+    pub(crate) fn get<'a>(&self, object: Value<'a>, name: &str, fold: bool) -> Option<Value<'a>> {
+        let is = |key: Str<'_>| {
+            if fold {
+                key.eq_ignore_ascii_case(name)
+            } else {
+                key == name
+            }
+        };
+        let want = tag(name.as_bytes());
+        let n = usize::from(self.len);
+        for (&t, &at) in self.tag.iter().zip(&self.at).take(n) {
+            if t != want && t != 0 {
+                continue;
+            }
+            let mut members = Members {
+                text: object.text,
+                pos: at as usize,
+            };
+            match members.next() {
+                Some((key, value)) if is(key) => return Some(value),
+                _ => {}
+            }
+        }
+        if !self.full {
+            return None;
+        }
+        // Past the index: walk on from the last member it holds.
+        let pos = match n.checked_sub(1) {
+            Some(last) => self.at.get(last).map_or(1, |&at| at as usize),
+            None => 1,
+        };
+        let mut members = Members {
+            text: object.text,
+            pos,
+        };
+        if n > 0 {
+            members.next();
+        }
+        members.find(|(k, _)| is(*k)).map(|(_, v)| v)
+    }
 }
 
 /// `{}`, for iterators over nothing.
@@ -1234,15 +1456,20 @@ mod tests {
         assert_eq!(parse(b"{ }").unwrap().members().count(), 0);
     }
 
-    #[test]
-    fn parse_with_members_hands_over_what_members_walks() {
+    /// Every sample event of `tests/data`.
+    fn sample_events() -> Vec<Vec<u8>> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-        let mut docs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .map(|p| std::fs::read(p).unwrap())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn parse_with_members_hands_over_what_members_walks() {
+        let mut docs = sample_events();
         for doc in [
             r#"{"a":1,"b":{"c":[true]},"a":"again"}"#,
             r#" { "k\u00e9" : [ { } , [ ] ] , "e" : { } , "s" : "x\"}" } "#,
@@ -1279,6 +1506,71 @@ mod tests {
         for bad in [&br#"{"a":1,"b":[}"#[..], br#"{"a":1"#, b"{\"a\":\"\x01\"}"] {
             assert_eq!(parse_with_members(bad, |_, _| {}), parse(bad));
             assert!(parse(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn parse_two_levels_hands_over_what_two_walks_find() {
+        let mut docs = sample_events();
+        for doc in [
+            r#"{"a":{"b":1,"c":{"d":[{"e":2}]}},"f":[{"g":3}],"a":{"h\u00e9":null}}"#,
+            r#" { "k" : { } , "l" : { "m" : "x\"}" } } "#,
+            r#"[{"a":{"b":1}}]"#,
+        ] {
+            docs.push(doc.as_bytes().to_vec());
+        }
+        for doc in &docs {
+            let mut seen = Vec::new();
+            let root = parse_two_levels(
+                doc,
+                |k| Some(k.raw()),
+                |up, k, v| seen.push((up, k.raw(), v)),
+            );
+            assert_eq!(root, parse(doc));
+            // Each object's members before the member they lie in.
+            let mut walked = Vec::new();
+            for (k, v) in root.unwrap().members() {
+                walked.extend(v.members().map(|(k2, v2)| (Some(k.raw()), k2.raw(), v2)));
+                walked.push((None, k.raw(), v));
+            }
+            assert_eq!(seen, walked);
+        }
+    }
+
+    #[test]
+    fn member_index_finds_what_get_finds() {
+        let mut doc = String::from(r#"{"h":{"#);
+        for k in 0..70 {
+            if k > 0 {
+                doc.push(',');
+            }
+            doc.push_str(&format!(r#""Name-{k}":"{k}","name-{k}":"again {k}""#));
+        }
+        doc.push_str(r#","x\u0041":"escaped","":"empty"}}"#);
+        for doc in [doc.as_str(), r#"{"h":{}}"#, r#"{"h":{"A":"1","a":"2"}}"#] {
+            let mut index = MemberIndex::EMPTY;
+            let root = parse_two_levels(
+                doc.as_bytes(),
+                |_| Some(()),
+                |up, k, _| {
+                    if up.is_some() {
+                        index.push(doc.as_bytes(), k);
+                    }
+                },
+            )
+            .unwrap();
+            let object = root.get("h").unwrap();
+            index.rebase(doc.as_bytes(), object);
+            let mut names: Vec<String> = object.members().map(|(k, _)| k.to_string()).collect();
+            names.extend(["missing", "NAME-69", "xA", "XA", "", "a"].map(String::from));
+            for name in &names {
+                assert_eq!(index.get(object, name, false), object.get(name), "{name}");
+                assert_eq!(
+                    index.get(object, name, true),
+                    object.get_ignore_ascii_case(name),
+                    "{name}"
+                );
+            }
         }
     }
 
