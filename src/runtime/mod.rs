@@ -297,7 +297,10 @@ impl<C: Connect> Runtime<C> {
     /// Instances, `AWS_LAMBDA_MAX_CONCURRENCY`), each a [`worker`](Self::worker)
     /// with its own connection and buffers running [`run`](Self::run), the
     /// current thread being one of them. Returns every worker's reason for
-    /// stopping, once all have stopped.
+    /// stopping, once all have stopped. A worker that stops while others
+    /// serve on says so at once in one log line (`worker 3 of 8 stopped:
+    /// …`), so capacity is never lost silently; the `run_concurrent` entry
+    /// points exit the process instead.
     pub fn run_workers<F, E>(&self, workers: usize, handler: &F) -> Vec<RuntimeError>
     where
         C: Clone + Sync,
@@ -305,7 +308,30 @@ impl<C: Connect> Runtime<C> {
         F: Fn(&Invocation<'_>, &mut Output<'_>) -> Result<(), E> + Sync,
         E: HandlerError,
     {
-        spawn_workers(workers, |_| self.worker().run(handler))
+        // Built on each worker's own thread: the bounds stay `Sync`, not `Send`.
+        spawn_each(&mut vec![(); workers.max(1)], |i, ()| {
+            let stop = self.worker().run(handler);
+            if workers > 1 {
+                log::write(
+                    Level::Error,
+                    format_args!("lambda-zero: worker {i} of {workers} stopped: {stop}"),
+                );
+            }
+            stop
+        })
+    }
+
+    /// This runtime as worker 0 and `n - 1` more [`worker`](Self::worker)s,
+    /// built on the calling thread: their buffers come from its heap arena
+    /// (glibc gives each thread that allocates an arena of its own).
+    pub(crate) fn into_workers(self, n: usize) -> Vec<Self>
+    where
+        C: Clone,
+    {
+        let mut pool = Vec::with_capacity(n.max(1));
+        pool.extend((1..n).map(|_| self.worker()));
+        pool.insert(0, self);
+        pool
     }
 
     /// Sets `_X_AMZN_TRACE_ID` in the process environment to each
@@ -845,31 +871,41 @@ impl Drop for Serving {
 /// The variable AWS SDKs read the X-Ray trace header from.
 pub const XRAY_ENV_VAR: &str = "_X_AMZN_TRACE_ID";
 
-/// Runs `body(i)` for i in `0..workers`, worker 0 on the current thread
-/// and each other on a thread of its own; returns the results in order.
+/// Runs `body(i, &mut items[i])` for every item, item 0 on the current
+/// thread and each other on a thread of its own; returns the results in
+/// order. The items (workers) are built by the caller, on its thread, so
+/// a thread starts with its buffers already there.
 ///
 /// A worker that panics (handler panics are caught inside the loop, so
 /// this is a runtime bug) ends the process with the one-line diagnostic:
 /// losing a worker silently would lose capacity unnoticed.
-pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let guarded = |i: usize| {
-        catch_unwind(AssertUnwindSafe(|| body(i))).unwrap_or_else(|payload| {
+pub(crate) fn spawn_each<W: Send, T: Send>(
+    items: &mut [W],
+    body: impl Fn(usize, &mut W) -> T + Sync,
+) -> Vec<T> {
+    let guarded = |i: usize, item: &mut W| {
+        catch_unwind(AssertUnwindSafe(|| body(i, item))).unwrap_or_else(|payload| {
             crate::exit(RuntimeError::WorkerPanicked(
                 panic_text(&*payload).to_owned(),
             ))
         })
     };
-    if workers <= 1 {
+    let Some((first, rest)) = items.split_first_mut() else {
+        return Vec::new();
+    };
+    if rest.is_empty() {
         // No scope, no thread: a lone worker's start-up costs nothing more
         // (std's scope sets up a thread-local guard: two system calls).
-        return vec![guarded(0)];
+        return vec![guarded(0, first)];
     }
     std::thread::scope(|scope| {
         let guarded = &guarded;
-        let others: Vec<_> = (1..workers)
-            .map(|i| scope.spawn(move || guarded(i)))
+        let others: Vec<_> = rest
+            .iter_mut()
+            .enumerate()
+            .map(|(i, item)| scope.spawn(move || guarded(i + 1, item)))
             .collect();
-        let mut results = vec![guarded(0)];
+        let mut results = vec![guarded(0, first)];
         for worker in others {
             results.push(
                 worker
