@@ -68,6 +68,10 @@ pub const STREAM_FAILED_ERROR_TYPE: &str = "Runtime.StreamFailed";
 /// the runtime stops: one is a hostile answer, a run of them a broken
 /// environment (a wrong path prefix, a server that is not a Runtime API).
 pub const MAX_SKIPPED_IN_A_ROW: u32 = 5;
+/// Room the send buffer gets before a handler's first response, so that
+/// responses up to this size never allocate, not even the first time a
+/// larger one than before comes.
+const BODY_RESERVE: usize = 4096;
 /// Lines logged at most about each kind of odd answer.
 const MAX_LOGGED: u32 = 3;
 
@@ -254,7 +258,10 @@ impl<C: Connect> Runtime<C> {
             config,
             head: Vec::with_capacity(heads.longest_post()),
             heads,
-            body: Vec::with_capacity(4096),
+            // Sized when a loop that writes responses starts (see
+            // `BODY_RESERVE`): a pre-built answer is sent from where it is,
+            // so 64 prebuilt workers hold no send buffer they never use.
+            body: Vec::new(),
             id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
             invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
             lambda: LambdaHeaders::default(),
@@ -426,6 +433,9 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         log::reserve_line();
+        if prebuilt.is_none() {
+            self.body.reserve(BODY_RESERVE);
+        }
         loop {
             if let Err(e) = self.next_event() {
                 return e;
@@ -486,6 +496,7 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         log::reserve_line();
+        self.body.reserve(BODY_RESERVE);
         loop {
             if let Err(e) = self.next_event() {
                 return e;
