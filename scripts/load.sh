@@ -52,7 +52,8 @@
 # KIND-N-RUNTIME.jsonl, summary.json, summary.md) and, unless --quick or --no-docs, the
 # table into docs/managed-instances.md (between its generated markers) and the chart
 # docs/managed-instances.svg (throughput and p99 against N). Last, with the largest N and no
-# event (lz-emulator --idle), it measures the CPU time and wake-ups of idle workers.
+# event (lz-emulator --idle), it measures the CPU time and wake-ups of idle workers, and
+# where their memory is (target/load/mi/idle-memory.txt: heap, stacks, file pages).
 #   --ns "..."     concurrency levels (default "1 8 16 64"; --quick "1 8")
 #   --kinds "..."  handler kinds (default "trivial cpu wait")
 #   --runs N       timed runs per runtime, kind and N (default 3; --quick 1, no warm-up)
@@ -156,6 +157,23 @@ run_mi() {
     pinned "$emu" --bootstrap "${rts[i + 1]}" --concurrency "$idle_n" --idle "$idle_s" --quiet \
       --json-append "$out/idle-${rts[i]}.jsonl" &
     pids+=($!)
+  done
+  # Where each runtime's memory is while its workers wait (every GET /next has arrived by
+  # the time the emulator's 3 s settle ends): heap, other anonymous memory (thread stacks,
+  # malloc arenas), file pages (libc, the executable), from the bootstrap's smaps.
+  sleep $((idle_s / 2 + 3))
+  : >"$out/idle-memory.txt"
+  for ((i = 0; i < 4; i += 2)); do
+    # $! is the emulator, or the subshell that runs it; the bootstrap is the emulator's child.
+    local emu_pid=${pids[i / 2]} child
+    child=$(pgrep -x -P "$emu_pid" lz-emulator | head -n 1) || true
+    [[ -z $child ]] || emu_pid=$child
+    child=$(pgrep -P "$emu_pid" | head -n 1) || true
+    [[ -n $child && -r /proc/$child/smaps ]] || continue
+    awk -v rt="${rts[i]}" -v n="$idle_n" '/^[0-9a-f]+-/ { name = $6 }
+      /^Rss:/ { if (name == "[heap]") h += $2; else if (name == "" || name == "[stack]") a += $2; else f += $2 }
+      END { printf "%s, %d idle workers: RSS %d KiB = heap %d + other anonymous (stacks, arenas) %d + file pages %d\n", rt, n, h + a + f, h, a, f }' \
+      "/proc/$child/smaps" | tee -a "$out/idle-memory.txt"
   done
   for i in "${pids[@]}"; do wait "$i"; done
   local -a write=()

@@ -3,16 +3,21 @@
 
 #[path = "support/counting.rs"]
 mod counting;
+#[path = "support/fault_server.rs"]
+mod fault_server;
 
 use counting::{allocations, count_this_thread};
+use fault_server::{event, FaultServer, Step};
 use lambda_zero::internals::Endpoint;
 use lambda_zero::{Config, Diagnostic, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
+use std::time::{Duration, Instant};
 
 const WORKERS: usize = 4;
 const EVENTS: usize = 2000;
@@ -109,4 +114,53 @@ fn workers_serve_interleaved_events_each_answer_reaching_its_own_id() {
         0,
         "warm invocations allocated"
     );
+}
+
+/// Hang guard only: fails the test instead of hanging CI.
+const PROCESS_HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// One worker's connection dies for good (reset during its response POST,
+/// and again on the one retry) while the other workers wait in `GET /next`:
+/// the process exits 1 with one line, never carries on with a worker less.
+#[test]
+fn a_worker_whose_connection_dies_for_good_ends_the_process_with_one_line() {
+    let waiting = || vec![Step::Request, Step::Stall];
+    // Connections get their scripts in the order they are accepted: the
+    // first serves an event, then resets the POST; the other workers wait;
+    // the retry is reset too. Whichever worker meets a reset, the others
+    // (and any late connection) only wait, so one line is written.
+    let mut scripts = vec![vec![
+        Step::Request,
+        Step::Send(event("a", b"{}")),
+        Step::AwaitRequest,
+        Step::Reset,
+    ]];
+    scripts.extend((1..WORKERS).map(|_| waiting()));
+    scripts.push(vec![Step::AwaitRequest, Step::Reset]);
+    scripts.extend((0..WORKERS).map(|_| waiting()));
+    let server = FaultServer::start(scripts);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env("AWS_LAMBDA_RUNTIME_API", server.runtime_api())
+        .env("AWS_LAMBDA_MAX_CONCURRENCY", WORKERS.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn bootstrap");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > PROCESS_HANG_GUARD {
+            child.kill().ok();
+            panic!(
+                "bootstrap still running after {PROCESS_HANG_GUARD:?}: a worker was lost silently"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(stderr.starts_with("lambda-zero: fatal: "), "{stderr}");
 }

@@ -89,6 +89,17 @@ pub fn official() -> Option<Runtime> {
     )
 }
 
+/// The official runtime's Managed Instances peer (`bootstrap-mi`, `run_concurrent`), if
+/// `scripts/build-official.sh` built it. `LZ_OFFICIAL_MI_BOOTSTRAP` overrides the path.
+pub fn official_mi() -> Option<Runtime> {
+    prebuilt(
+        "official",
+        "LZ_OFFICIAL_MI_BOOTSTRAP",
+        "target/official/release/bootstrap-mi",
+        "build it with scripts/build-official.sh",
+    )
+}
+
 /// The deployed static build of the default bootstrap, if `scripts/build.sh` built it (it
 /// needs the musl target; measured when present, beside the release build).
 /// `LZ_STATIC_BOOTSTRAP` overrides the path.
@@ -140,8 +151,14 @@ fn json_string(line: &str, key: &str) -> Option<String> {
 
 /// Spawns `bootstrap` the way Lambda does, against `runtime_api` (output discarded).
 pub fn spawn(bootstrap: &Path, runtime_api: &str) -> Child {
+    spawn_with(bootstrap, runtime_api, &[])
+}
+
+/// [`spawn`] with more environment variables (`AWS_LAMBDA_MAX_CONCURRENCY`).
+pub fn spawn_with(bootstrap: &Path, runtime_api: &str, extra: &[(&str, &str)]) -> Child {
     Command::new(bootstrap)
         .env_clear()
+        .envs(extra.iter().copied())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
         .env("AWS_LAMBDA_FUNCTION_NAME", "lambda-zero")

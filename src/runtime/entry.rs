@@ -59,7 +59,8 @@ where
     E: HandlerError,
 {
     let (runtime, workers) = start();
-    runtime::spawn_workers(workers, |_| exit(runtime.worker().run(&handler)));
+    let mut pool = runtime.into_workers(workers);
+    runtime::spawn_each(&mut pool, |_, worker| exit(worker.run(&handler)));
     unreachable!("workers only stop by exiting")
 }
 
@@ -81,8 +82,9 @@ pub fn run_prebuilt(body: &[u8]) -> ! {
 /// should be a cheap scan.
 pub fn run_prebuilt_per_event<'b>(choose: impl Fn(&[u8]) -> &'b [u8] + Sync) -> ! {
     let (runtime, workers) = start();
-    runtime::spawn_workers(workers, |_| {
-        exit(runtime.worker().run_prebuilt_per_event(&choose))
+    let mut pool = runtime.into_workers(workers);
+    runtime::spawn_each(&mut pool, |_, worker| {
+        exit(worker.run_prebuilt_per_event(&choose))
     });
     unreachable!("workers only stop by exiting")
 }

@@ -68,6 +68,10 @@ pub const STREAM_FAILED_ERROR_TYPE: &str = "Runtime.StreamFailed";
 /// the runtime stops: one is a hostile answer, a run of them a broken
 /// environment (a wrong path prefix, a server that is not a Runtime API).
 pub const MAX_SKIPPED_IN_A_ROW: u32 = 5;
+/// Room the send buffer gets before a handler's first response, so that
+/// responses up to this size never allocate, not even the first time a
+/// larger one than before comes.
+const BODY_RESERVE: usize = 4096;
 /// Lines logged at most about each kind of odd answer.
 const MAX_LOGGED: u32 = 3;
 
@@ -259,7 +263,10 @@ impl<C: Connect> Runtime<C> {
             config,
             head: Vec::with_capacity(heads.longest_post()),
             heads,
-            body: Vec::with_capacity(4096),
+            // Sized when a loop that writes responses starts (see
+            // `BODY_RESERVE`): a pre-built answer is sent from where it is,
+            // so 64 prebuilt workers hold no send buffer they never use.
+            body: Vec::new(),
             id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
             invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
             lambda: LambdaHeaders::default(),
@@ -302,7 +309,10 @@ impl<C: Connect> Runtime<C> {
     /// Instances, `AWS_LAMBDA_MAX_CONCURRENCY`), each a [`worker`](Self::worker)
     /// with its own connection and buffers running [`run`](Self::run), the
     /// current thread being one of them. Returns every worker's reason for
-    /// stopping, once all have stopped.
+    /// stopping, once all have stopped. A worker that stops while others
+    /// serve on says so at once in one log line (`worker 3 of 8 stopped:
+    /// …`), so capacity is never lost silently; the `run_concurrent` entry
+    /// points exit the process instead.
     pub fn run_workers<F, E>(&self, workers: usize, handler: &F) -> Vec<RuntimeError>
     where
         C: Clone + Sync,
@@ -310,7 +320,30 @@ impl<C: Connect> Runtime<C> {
         F: Fn(&Invocation<'_>, &mut Output<'_>) -> Result<(), E> + Sync,
         E: HandlerError,
     {
-        spawn_workers(workers, |_| self.worker().run(handler))
+        // Built on each worker's own thread: the bounds stay `Sync`, not `Send`.
+        spawn_each(&mut vec![(); workers.max(1)], |i, ()| {
+            let stop = self.worker().run(handler);
+            if workers > 1 {
+                log::write(
+                    Level::Error,
+                    format_args!("lambda-zero: worker {i} of {workers} stopped: {stop}"),
+                );
+            }
+            stop
+        })
+    }
+
+    /// This runtime as worker 0 and `n - 1` more [`worker`](Self::worker)s,
+    /// built on the calling thread: their buffers come from its heap arena
+    /// (glibc gives each thread that allocates an arena of its own).
+    pub(crate) fn into_workers(self, n: usize) -> Vec<Self>
+    where
+        C: Clone,
+    {
+        let mut pool = Vec::with_capacity(n.max(1));
+        pool.extend((1..n).map(|_| self.worker()));
+        pool.insert(0, self);
+        pool
     }
 
     /// Sets `_X_AMZN_TRACE_ID` in the process environment to each
@@ -405,6 +438,9 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         log::reserve_line();
+        if prebuilt.is_none() {
+            self.body.reserve(BODY_RESERVE);
+        }
         loop {
             if let Err(e) = self.next_event() {
                 return e;
@@ -465,6 +501,7 @@ impl<C: Connect> Runtime<C> {
         E: HandlerError,
     {
         log::reserve_line();
+        self.body.reserve(BODY_RESERVE);
         loop {
             if let Err(e) = self.next_event() {
                 return e;
@@ -850,31 +887,41 @@ impl Drop for Serving {
 /// The variable AWS SDKs read the X-Ray trace header from.
 pub const XRAY_ENV_VAR: &str = "_X_AMZN_TRACE_ID";
 
-/// Runs `body(i)` for i in `0..workers`, worker 0 on the current thread
-/// and each other on a thread of its own; returns the results in order.
+/// Runs `body(i, &mut items[i])` for every item, item 0 on the current
+/// thread and each other on a thread of its own; returns the results in
+/// order. The items (workers) are built by the caller, on its thread, so
+/// a thread starts with its buffers already there.
 ///
 /// A worker that panics (handler panics are caught inside the loop, so
 /// this is a runtime bug) ends the process with the one-line diagnostic:
 /// losing a worker silently would lose capacity unnoticed.
-pub(crate) fn spawn_workers<T: Send>(workers: usize, body: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let guarded = |i: usize| {
-        catch_unwind(AssertUnwindSafe(|| body(i))).unwrap_or_else(|payload| {
+pub(crate) fn spawn_each<W: Send, T: Send>(
+    items: &mut [W],
+    body: impl Fn(usize, &mut W) -> T + Sync,
+) -> Vec<T> {
+    let guarded = |i: usize, item: &mut W| {
+        catch_unwind(AssertUnwindSafe(|| body(i, item))).unwrap_or_else(|payload| {
             crate::exit(RuntimeError::WorkerPanicked(
                 panic_text(&*payload).to_owned(),
             ))
         })
     };
-    if workers <= 1 {
+    let Some((first, rest)) = items.split_first_mut() else {
+        return Vec::new();
+    };
+    if rest.is_empty() {
         // No scope, no thread: a lone worker's start-up costs nothing more
         // (std's scope sets up a thread-local guard: two system calls).
-        return vec![guarded(0)];
+        return vec![guarded(0, first)];
     }
     std::thread::scope(|scope| {
         let guarded = &guarded;
-        let others: Vec<_> = (1..workers)
-            .map(|i| scope.spawn(move || guarded(i)))
+        let others: Vec<_> = rest
+            .iter_mut()
+            .enumerate()
+            .map(|(i, item)| scope.spawn(move || guarded(i + 1, item)))
             .collect();
-        let mut results = vec![guarded(0)];
+        let mut results = vec![guarded(0, first)];
         for worker in others {
             results.push(
                 worker
