@@ -2,7 +2,7 @@
 # Usage: scripts/load.sh [--quick] [--events N] [--sizes "B B ..."] [--runs N]
 #                        [--warmup N] [--static] [--profile P] [--no-official]
 #                        [--rt] [--cpus LIST]
-#        scripts/load.sh --mi [--quick] [--runs N] [--ns "1 8 16 64"]
+#        scripts/load.sh --mi [--quick] [--runs N] [--ns "1 8 16 64"] [--static]
 #                        [--kinds "trivial cpu wait"] [--cpus LIST] [--rt] [--no-docs]
 #
 # Load test, lambda-zero beside the official runtime (lambda_runtime 1.x), in
@@ -58,6 +58,10 @@
 #   --kinds "..."  handler kinds (default "trivial cpu wait")
 #   --runs N       timed runs per runtime, kind and N (default 3; --quick 1, no warm-up)
 #   --no-docs      do not write docs/
+#   --static       also the deployed build of examples/mi_load.rs (static musl, profile lambda,
+#                  std rebuilt: scripts/build-extension.sh --example mi_load, the build of the
+#                  extension layer), a third peer taking turns with the two; on by default
+#                  without --quick, as it is what a function made from the template deploys
 # Events per run: trivial 20000, cpu 8000, wait 200 x N (at least 400); --quick a tenth.
 # About 2 minutes on 2 cores once built (--quick: ~20 s).
 set -euo pipefail
@@ -118,10 +122,16 @@ run_mi() {
     warmup=1
   fi
   [[ $cpus_set == 1 ]] || cpus=all
+  [[ $quick == 1 ]] || static=1
   cargo build --quiet --release --example mi_load
   cargo build --quiet --release -p lambda-zero-emulator
   scripts/build-official.sh >&2
   local -a rts=(lambda-zero target/release/examples/mi_load official target/official/release/bootstrap-mi)
+  if [[ $static == 1 ]]; then
+    scripts/build-extension.sh --example mi_load --out "$out/static" >&2
+    rts+=(lambda-zero-static "$out/static/extensions/mi_load")
+  fi
+  local peers=$((${#rts[@]} / 2))
   local emu=target/release/lz-emulator
   mkdir -p "$out"
   rm -f "$out"/*.jsonl "$out"/summary.*
@@ -134,8 +144,8 @@ run_mi() {
       ev=$(mi_events "$kind" "$n")
       echo "==> $kind, N=$n: $ev events, $runs runs per runtime (+$warmup warm-up), taking turns"
       for ((round = 1 - warmup; round <= runs; round++)); do
-        for ((k = 0; k < 2; k++)); do
-          i=$(((k + round + 1) % 2 * 2))
+        for ((k = 0; k < peers; k++)); do
+          i=$(((k + round + peers) % peers * 2))
           rt=${rts[i]} bin=${rts[i + 1]}
           local log=$out/$kind-$n-$rt.jsonl
           ((round < 1)) && log=$out/warmup.jsonl
@@ -151,9 +161,9 @@ run_mi() {
   # Idle workers: the largest N, no event, both runtimes at once (neither should run at all).
   local idle_n=${ns##* } idle_s=10
   [[ $quick == 1 ]] && idle_s=1
-  echo "==> idle: N=$idle_n workers and no event for $idle_s s, both runtimes at once"
+  echo "==> idle: N=$idle_n workers and no event for $idle_s s, every runtime at once"
   local -a pids=()
-  for ((i = 0; i < 4; i += 2)); do
+  for ((i = 0; i < ${#rts[@]}; i += 2)); do
     pinned "$emu" --bootstrap "${rts[i + 1]}" --concurrency "$idle_n" --idle "$idle_s" --quiet \
       --json-append "$out/idle-${rts[i]}.jsonl" &
     pids+=($!)
@@ -163,7 +173,7 @@ run_mi() {
   # malloc arenas), file pages (libc, the executable), from the bootstrap's smaps.
   sleep $((idle_s / 2 + 3))
   : >"$out/idle-memory.txt"
-  for ((i = 0; i < 4; i += 2)); do
+  for ((i = 0; i < ${#rts[@]}; i += 2)); do
     # $! is the emulator, or the subshell that runs it; the bootstrap is the emulator's child.
     local emu_pid=${pids[i / 2]} child
     child=$(pgrep -x -P "$emu_pid" lz-emulator | head -n 1) || true
