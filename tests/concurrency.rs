@@ -164,3 +164,59 @@ fn a_worker_whose_connection_dies_for_good_ends_the_process_with_one_line() {
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
     assert!(stderr.starts_with("lambda-zero: fatal: "), "{stderr}");
 }
+
+/// Lambda Managed Instances under load: 100,000 invocations with random
+/// (UUID-shaped) ids, 64 in flight, served by the real `bootstrap` with
+/// `AWS_LAMBDA_MAX_CONCURRENCY=64`. Every id handed out is answered exactly
+/// once, on its own id, with the pre-built answer; no answer goes to an id
+/// that was never handed out; all 64 workers had an invocation at once.
+#[test]
+fn a_hundred_thousand_invocations_64_in_flight_each_answered_once_on_its_own_id() {
+    use lambda_zero_emulator::{api_gateway_v2_event, Audit, Load};
+    use std::sync::Arc;
+
+    const N: usize = 64;
+    const INVOCATIONS: usize = 100_000;
+    let event = Arc::new(Event::new(
+        "template",
+        api_gateway_v2_event("template", 100),
+    ));
+    let load = Load::new(INVOCATIONS, event)
+        .concurrency(N)
+        .random_ids(true)
+        // A stall is the failure under test; generous for a loaded CI machine.
+        .stall(Duration::from_secs(60));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let report = load.run(cmd).expect("start the emulator and the bootstrap");
+    assert_eq!(report.failure, None);
+
+    let unique: HashSet<&str> = report.ids.iter().map(String::as_str).collect();
+    assert_eq!(unique.len(), INVOCATIONS, "the ids handed out are distinct");
+    let audit = Audit::check(&report.ids, &report.records);
+    assert!(
+        audit.is_clean(),
+        "lost {}, duplicated {}, to unknown ids {} (first: {:?} {:?} {:?})",
+        audit.lost.len(),
+        audit.duplicated.len(),
+        audit.unknown.len(),
+        audit.lost.first(),
+        audit.duplicated.first(),
+        audit.unknown.first()
+    );
+    assert_eq!(audit.answered_once, INVOCATIONS);
+    let hello = br#""body":"Hello World!""#;
+    for r in &report.records {
+        assert_eq!(r.kind, Kind::Response, "{}: {:?}", r.request_id, r.problem);
+        assert!(
+            r.body.windows(hello.len()).any(|w| w == hello),
+            "{}: {}",
+            r.request_id,
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    assert_eq!(
+        report.peak_in_flight, N,
+        "all 64 workers held an invocation at once"
+    );
+}
