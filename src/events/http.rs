@@ -326,6 +326,9 @@ pub struct HttpRequest<'a> {
 /// The fields whose members [`HttpRequest`] indexes, for lookups by name.
 const INDEXED_FIELDS: [usize; 4] = [HEADERS, MULTI_HEADERS, QUERY, MULTI_QUERY];
 
+/// Each multi-value field and its single-value counterpart.
+const MULTI_OF: [(usize, usize); 2] = [(MULTI_HEADERS, HEADERS), (MULTI_QUERY, QUERY)];
+
 /// Which member of the root object the scanner is inside: `requestContext`
 /// or an indexed field (its place in [`INDEXED_FIELDS`]).
 #[derive(Clone, Copy)]
@@ -355,12 +358,16 @@ impl<'a> HttpRequest<'a> {
             bad: None,
         };
         // Which depth-1 members' members to hand over, and why.
+        // Not the multi-value maps: REST and ALB events send each header
+        // in both, and a lookup tries the single-value one first (their
+        // index is made below when only they came).
         let classify = |up: Str<'_>| match field_index(up)? {
             REQUEST_CONTEXT => Some(Inside::Context),
-            i => INDEXED_FIELDS
+            i @ (HEADERS | QUERY) => INDEXED_FIELDS
                 .iter()
                 .position(|&f| f == i)
                 .map(Inside::Indexed),
+            _ => None,
         };
         let root = json::parse_two_levels(event, classify, |up, key, value| {
             pass.member(event, up, key, value)
@@ -379,8 +386,18 @@ impl<'a> HttpRequest<'a> {
             return Err(e);
         }
         for (k, &f) in INDEXED_FIELDS.iter().enumerate() {
-            if let Some(object) = fields[f] {
-                index[k].rebase(event, object);
+            let Some(object) = fields[f] else { continue };
+            match MULTI_OF.iter().find(|&&(multi, _)| multi == f) {
+                // A multi-value map beside its single-value one: looked
+                // up only for what the other lacks, by walking it.
+                Some(&(_, single)) if fields[single].is_some() => index[k] = MemberIndex::WALK,
+                Some(_) => {
+                    for (key, _) in object.members() {
+                        index[k].push(event, key);
+                    }
+                    index[k].rebase(event, object);
+                }
+                None => index[k].rebase(event, object),
             }
         }
         let text = |i: usize| fields[i].and_then(|v| v.as_str());

@@ -872,6 +872,12 @@ impl MemberIndex {
         full: false,
     };
 
+    /// No member recorded: a lookup walks the object.
+    pub(crate) const WALK: MemberIndex = MemberIndex {
+        full: true,
+        ..MemberIndex::EMPTY
+    };
+
     /// Records the member named `key`, a key of `doc` handed over by
     /// [`parse_two_levels`].
     pub(crate) fn push(&mut self, doc: &[u8], key: Str<'_>) {
