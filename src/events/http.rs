@@ -49,6 +49,7 @@
 use crate::base64;
 use crate::events::json::{self, Elements, Kind, MemberIndex, Members, Str, Value};
 use crate::Invocation;
+use std::cell::Cell;
 
 use crate::events::sniff;
 use crate::Error;
@@ -358,19 +359,30 @@ impl<'a> HttpRequest<'a> {
             bad: None,
         };
         // Which depth-1 members' members to hand over, and why.
-        // Not the multi-value maps: REST and ALB events send each header
-        // in both, and a lookup tries the single-value one first (their
-        // index is made below when only they came).
+        // A multi-value map only when its single-value one has not come
+        // before it: REST and ALB events send each header in both, and a
+        // lookup tries the single-value one first (and walks the other).
+        let singles = Cell::new(0u8);
+        let multis = Cell::new(0u8);
         let classify = |up: Str<'_>| match field_index(up)? {
             REQUEST_CONTEXT => Some(Inside::Context),
-            i @ (HEADERS | QUERY) => INDEXED_FIELDS
-                .iter()
-                .position(|&f| f == i)
-                .map(Inside::Indexed),
-            _ => None,
+            i => {
+                let k = INDEXED_FIELDS.iter().position(|&f| f == i)?;
+                if let Some(m) = MULTI_OF.iter().position(|&(multi, _)| multi == i) {
+                    if singles.get() & (1 << m) != 0 {
+                        return None;
+                    }
+                    multis.set(multis.get() | (1 << m));
+                }
+                Some(Inside::Indexed(k))
+            }
         };
         let root = json::parse_two_levels(event, classify, |up, key, value| {
-            pass.member(event, up, key, value)
+            pass.member(event, up, key, value);
+            if up.is_none() {
+                let seen = |f: usize| u8::from(pass.seen & (1 << f) != 0);
+                singles.set(seen(MULTI_OF[0].1) | (seen(MULTI_OF[1].1) << 1));
+            }
         })?;
         let Pass {
             fields,
@@ -387,17 +399,11 @@ impl<'a> HttpRequest<'a> {
         }
         for (k, &f) in INDEXED_FIELDS.iter().enumerate() {
             let Some(object) = fields[f] else { continue };
-            match MULTI_OF.iter().find(|&&(multi, _)| multi == f) {
-                // A multi-value map beside its single-value one: looked
-                // up only for what the other lacks, by walking it.
-                Some(&(_, single)) if fields[single].is_some() => index[k] = MemberIndex::WALK,
-                Some(_) => {
-                    for (key, _) in object.members() {
-                        index[k].push(event, key);
-                    }
-                    index[k].rebase(event, object);
-                }
-                None => index[k].rebase(event, object),
+            match MULTI_OF.iter().position(|&(multi, _)| multi == f) {
+                // Not indexed: looked up only for what the single-value
+                // map lacks, by walking it.
+                Some(m) if multis.get() & (1 << m) == 0 => index[k] = MemberIndex::WALK,
+                _ => index[k].rebase(event, object),
             }
         }
         let text = |i: usize| fields[i].and_then(|v| v.as_str());
