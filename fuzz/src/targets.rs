@@ -1206,6 +1206,49 @@ pub fn json(data: &[u8]) {
         (got, want) => panic!("parse {got:?} but validate agreed with {want:?}"),
     }
     http_request(data, valid.is_ok());
+    batch(data, valid.is_ok());
+    // The input as the `Records` of an event (one level deeper: valid
+    // when it is, unless it reached the depth limit, 127 levels, which
+    // takes 254 bytes at least).
+    let wrapped = [&b"{\"Records\":"[..], data, b"}"].concat();
+    let wrapped_valid = lambda_zero::events::json::validate(&wrapped).is_ok();
+    assert!(
+        wrapped_valid || valid.is_err() || data.len() >= 254,
+        "wrapping broke the JSON"
+    );
+    batch(&wrapped, wrapped_valid);
+}
+
+/// `Batch::parse` records where the `Records` elements lie during its
+/// validating pass: the same verdict on the JSON as `validate`, and the
+/// same records, in order, as a walk over the `Records` array.
+fn batch(data: &[u8], valid: bool) {
+    use lambda_zero::events::{sqs, Error};
+    let batch = match sqs::Event::parse(data) {
+        Err(Error::Json(_)) => {
+            assert!(!valid, "Batch::parse refused valid JSON");
+            return;
+        }
+        Err(_) => {
+            assert!(valid, "Batch::parse took invalid JSON");
+            return;
+        }
+        Ok(batch) => batch,
+    };
+    assert!(valid, "Batch::parse took invalid JSON");
+    let walked: Vec<_> = batch.json().elements().map(|e| e.raw()).collect();
+    let indexed: Vec<_> = batch
+        .records()
+        .map(|m| m.map(|m| m.json().raw()).unwrap_or_default())
+        .collect();
+    assert_eq!(indexed.len(), walked.len(), "record count");
+    assert_eq!(batch.len(), walked.len(), "Batch::len");
+    for (i, (got, want)) in indexed.iter().zip(&walked).enumerate() {
+        // A record that is not an SQS message errs; the others match.
+        if !got.is_empty() {
+            assert_eq!(got, want, "record {i}");
+        }
+    }
 }
 
 /// `HttpRequest::parse` validates in its own pass (which hands over members
