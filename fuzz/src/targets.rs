@@ -1219,23 +1219,33 @@ pub fn json(data: &[u8]) {
     batch(&wrapped, wrapped_valid);
 }
 
+/// The view `what` built from a document `validate` found `valid` or not:
+/// it refused it for its JSON exactly when that was invalid. The view,
+/// when it took it.
+fn agrees_on_json<T>(
+    view: Result<T, lambda_zero::events::Error>,
+    valid: bool,
+    what: &str,
+) -> Option<T> {
+    match view {
+        Err(lambda_zero::events::Error::Json(_)) => assert!(!valid, "{what} refused valid JSON"),
+        Err(_) => assert!(valid, "{what} took invalid JSON"),
+        Ok(view) => {
+            assert!(valid, "{what} took invalid JSON");
+            return Some(view);
+        }
+    }
+    None
+}
+
 /// `Batch::parse` records where the `Records` elements lie during its
 /// validating pass: the same verdict on the JSON as `validate`, and the
 /// same records, in order, as a walk over the `Records` array.
 fn batch(data: &[u8], valid: bool) {
-    use lambda_zero::events::{sqs, Error};
-    let batch = match sqs::Event::parse(data) {
-        Err(Error::Json(_)) => {
-            assert!(!valid, "Batch::parse refused valid JSON");
-            return;
-        }
-        Err(_) => {
-            assert!(valid, "Batch::parse took invalid JSON");
-            return;
-        }
-        Ok(batch) => batch,
+    use lambda_zero::events::sqs;
+    let Some(batch) = agrees_on_json(sqs::Event::parse(data), valid, "Batch::parse") else {
+        return;
     };
-    assert!(valid, "Batch::parse took invalid JSON");
     let walked: Vec<_> = batch.json().elements().map(|e| e.raw()).collect();
     let indexed: Vec<_> = batch
         .records()
@@ -1256,19 +1266,10 @@ fn batch(data: &[u8], valid: bool) {
 /// verdict on the JSON as `validate`, and lookups from its index that agree
 /// with a walk over the members.
 fn http_request(data: &[u8], valid: bool) {
-    use lambda_zero::events::{json::Str, json::Value, Error, HttpRequest};
-    let req = match HttpRequest::parse(data) {
-        Err(Error::Json(_)) => {
-            assert!(!valid, "HttpRequest::parse refused valid JSON");
-            return;
-        }
-        Err(_) => {
-            assert!(valid, "HttpRequest::parse took invalid JSON");
-            return;
-        }
-        Ok(req) => req,
+    use lambda_zero::events::{json::Str, json::Value, HttpRequest};
+    let Some(req) = agrees_on_json(HttpRequest::parse(data), valid, "HttpRequest::parse") else {
+        return;
     };
-    assert!(valid, "HttpRequest::parse took invalid JSON");
     let root = req.json();
     // What the accessors answered before the index: the first member, by a walk.
     fn last<'a>(v: Option<Value<'a>>) -> Option<Str<'a>> {
