@@ -287,6 +287,45 @@ fn cargo_lambda_function_url_event() {
 }
 
 #[test]
+fn multi_value_maps_are_found_beside_and_without_their_single_value_ones() {
+    // REST: both maps, a header and a parameter only in the multi-value one.
+    let rest = br#"{"httpMethod":"GET","path":"/","headers":{"A":"1"},
+        "multiValueHeaders":{"A":["1"],"X-Only-Multi":["m1","m2"]},
+        "queryStringParameters":{"q":"1"},
+        "multiValueQueryStringParameters":{"q":["0","1"],"only":["x","y"]}}"#;
+    let req = HttpRequest::parse(rest).unwrap();
+    assert_eq!(req.header("a").unwrap(), "1");
+    assert_eq!(req.header("x-only-multi").unwrap(), "m2");
+    let all: Vec<String> = req
+        .header_values("X-ONLY-MULTI")
+        .map(|v| v.to_string())
+        .collect();
+    assert_eq!(all, ["m1", "m2"]);
+    assert!(req.header("missing").is_none());
+    assert_eq!(req.query("q").unwrap(), "1");
+    assert_eq!(req.query("only").unwrap(), "y");
+    assert_eq!(req.query_values("q").count(), 2);
+    assert!(req.query("Only").is_none());
+    // ALB multi-value: only the multi-value maps, 40 headers (past the index).
+    let headers: Vec<String> = (0..40).map(|i| format!(r#""h{i}":["v{i}"]"#)).collect();
+    let alb = format!(
+        r#"{{"httpMethod":"GET","path":"/","requestContext":{{"elb":{{"targetGroupArn":"t"}}}},
+        "multiValueHeaders":{{{}}},"multiValueQueryStringParameters":{{"a":["1","2"]}}}}"#,
+        headers.join(",")
+    );
+    let req = HttpRequest::parse(alb.as_bytes()).unwrap();
+    assert_eq!(req.shape(), Shape::AlbMultiValue);
+    for i in [0, 31, 32, 39] {
+        assert_eq!(
+            req.header(&format!("H{i}")).unwrap().to_string(),
+            format!("v{i}")
+        );
+    }
+    assert!(req.header("h40").is_none());
+    assert_eq!(req.query("a").unwrap(), "2");
+}
+
+#[test]
 fn strings_with_escapes_are_decoded_never_misread() {
     let event = br#"{"version":"2.0","rawPath":"/caf\u00e9/\"q\"","rawQueryString":"a=\u0031",
         "headers":{"x-\u0041":"tab\there","content\u002dtype":"text/plain"},

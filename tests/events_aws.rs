@@ -176,6 +176,42 @@ fn sqs_samples_agree_with_aws_lambda_events() {
     assert_eq!(m.sequence_number().unwrap(), "18849496460467696128");
 }
 
+/// An SQS batch of `n` records, the sample's first record with its id
+/// numbered, spaced out with whitespace between the records: past the
+/// records a batch indexes while validating, iterating walks on.
+fn many_sqs_records(n: usize) -> Vec<u8> {
+    let sample: Value = serde_json::from_slice(&sample("sqs-event.json")).unwrap();
+    let records: Vec<String> = (0..n)
+        .map(|i| {
+            let mut r = sample["Records"][0].clone();
+            r["messageId"] = json!(format!("m-{i}"));
+            r.to_string()
+        })
+        .collect();
+    format!("{{ \"Records\" : [ {} ] }}", records.join(" ,\n ")).into_bytes()
+}
+
+#[test]
+fn batches_past_the_indexed_records_agree_with_aws_lambda_events() {
+    for n in [0, 1, 15, 16, 17, 40] {
+        let event = many_sqs_records(n);
+        check_sqs(&format!("{n} records"), &event);
+        let batch = events::sqs::Event::parse(&event).unwrap();
+        assert_eq!(batch.len(), n);
+        assert_eq!(batch.is_empty(), n == 0);
+        let ids: Vec<String> = batch
+            .records()
+            .map(|m| s(m.unwrap().message_id()))
+            .collect();
+        let want: Vec<String> = (0..n).map(|i| format!("m-{i}")).collect();
+        assert_eq!(ids, want);
+        // A clone of a half-read iterator goes on where the original is.
+        let mut records = batch.records();
+        records.by_ref().take(n / 2 + 1).for_each(drop);
+        assert_eq!(records.clone().count(), records.count());
+    }
+}
+
 #[test]
 fn a_256_kb_sqs_batch_of_ten_agrees_with_aws_lambda_events() {
     let batch = big_sqs_batch();
@@ -998,6 +1034,7 @@ fn mix() -> Vec<Vec<u8>> {
         .chain(&KINESIS);
     let mut events: Vec<Vec<u8>> = all.map(|name| sample(name)).collect();
     events.push(big_sqs_batch());
+    events.push(many_sqs_records(40));
     events.push(s3_event_with_key("caf%C3%A9+%2B+%F0%9F%98%80"));
     events.push(s3_event_with_key("%zz"));
     events.push(br#"{"Records":[{"messageId":"m","body":"b"}]}"#.to_vec());

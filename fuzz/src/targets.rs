@@ -1206,6 +1206,59 @@ pub fn json(data: &[u8]) {
         (got, want) => panic!("parse {got:?} but validate agreed with {want:?}"),
     }
     http_request(data, valid.is_ok());
+    batch(data, valid.is_ok());
+    // The input as the `Records` of an event (one level deeper: valid
+    // when it is, unless it reached the depth limit, 127 levels, which
+    // takes 254 bytes at least).
+    let wrapped = [&b"{\"Records\":"[..], data, b"}"].concat();
+    let wrapped_valid = lambda_zero::events::json::validate(&wrapped).is_ok();
+    assert!(
+        wrapped_valid || valid.is_err() || data.len() >= 254,
+        "wrapping broke the JSON"
+    );
+    batch(&wrapped, wrapped_valid);
+}
+
+/// The view `what` built from a document `validate` found `valid` or not:
+/// it refused it for its JSON exactly when that was invalid. The view,
+/// when it took it.
+fn agrees_on_json<T>(
+    view: Result<T, lambda_zero::events::Error>,
+    valid: bool,
+    what: &str,
+) -> Option<T> {
+    match view {
+        Err(lambda_zero::events::Error::Json(_)) => assert!(!valid, "{what} refused valid JSON"),
+        Err(_) => assert!(valid, "{what} took invalid JSON"),
+        Ok(view) => {
+            assert!(valid, "{what} took invalid JSON");
+            return Some(view);
+        }
+    }
+    None
+}
+
+/// `Batch::parse` records where the `Records` elements lie during its
+/// validating pass: the same verdict on the JSON as `validate`, and the
+/// same records, in order, as a walk over the `Records` array.
+fn batch(data: &[u8], valid: bool) {
+    use lambda_zero::events::sqs;
+    let Some(batch) = agrees_on_json(sqs::Event::parse(data), valid, "Batch::parse") else {
+        return;
+    };
+    let walked: Vec<_> = batch.json().elements().map(|e| e.raw()).collect();
+    let indexed: Vec<_> = batch
+        .records()
+        .map(|m| m.map(|m| m.json().raw()).unwrap_or_default())
+        .collect();
+    assert_eq!(indexed.len(), walked.len(), "record count");
+    assert_eq!(batch.len(), walked.len(), "Batch::len");
+    for (i, (got, want)) in indexed.iter().zip(&walked).enumerate() {
+        // A record that is not an SQS message errs; the others match.
+        if !got.is_empty() {
+            assert_eq!(got, want, "record {i}");
+        }
+    }
 }
 
 /// `HttpRequest::parse` validates in its own pass (which hands over members
@@ -1213,19 +1266,10 @@ pub fn json(data: &[u8]) {
 /// verdict on the JSON as `validate`, and lookups from its index that agree
 /// with a walk over the members.
 fn http_request(data: &[u8], valid: bool) {
-    use lambda_zero::events::{json::Str, json::Value, Error, HttpRequest};
-    let req = match HttpRequest::parse(data) {
-        Err(Error::Json(_)) => {
-            assert!(!valid, "HttpRequest::parse refused valid JSON");
-            return;
-        }
-        Err(_) => {
-            assert!(valid, "HttpRequest::parse took invalid JSON");
-            return;
-        }
-        Ok(req) => req,
+    use lambda_zero::events::{json::Str, json::Value, HttpRequest};
+    let Some(req) = agrees_on_json(HttpRequest::parse(data), valid, "HttpRequest::parse") else {
+        return;
     };
-    assert!(valid, "HttpRequest::parse took invalid JSON");
     let root = req.json();
     // What the accessors answered before the index: the first member, by a walk.
     fn last<'a>(v: Option<Value<'a>>) -> Option<Str<'a>> {

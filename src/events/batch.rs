@@ -2,7 +2,9 @@
 //! field indexing, and the partial-batch answer [`BatchItemFailures`].
 
 use crate::base64;
-use crate::events::json::{self, Elements, Kind, Members, Str, Value};
+use crate::events::json::{
+    self, ElementIndex, Elements, IndexedElements, Kind, Members, Str, Value,
+};
 use crate::Error;
 use crate::Output;
 use std::marker::PhantomData;
@@ -14,6 +16,8 @@ use std::marker::PhantomData;
 #[derive(Debug, Clone, Copy)]
 pub struct Batch<'a, T> {
     records: Value<'a>,
+    /// Where the first records lie, found while validating.
+    index: ElementIndex,
     record: PhantomData<fn() -> T>,
 }
 
@@ -25,9 +29,22 @@ impl<'a, T: FromRecord<'a>> Batch<'a, T> {
     /// root is not an object with a `Records` array, [`Error::Field`] /
     /// [`Error::DuplicateField`] for a `Records` that is not one array.
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
-        let (_, [records]) = parse_indexed(event, &[("Records", Kind::Array)], T::KIND)?;
+        let mut index = ElementIndex::EMPTY;
+        let (_, [records]) = parse_indexed_with(
+            event,
+            &[("Records", Kind::Array)],
+            T::KIND,
+            |key, at, end| {
+                if key == "Records" {
+                    index.push(at, end);
+                }
+            },
+        )?;
+        let records = records.ok_or(Error::WrongKind(T::KIND))?;
+        index.rebase(event, records);
         Ok(Batch {
-            records: records.ok_or(Error::WrongKind(T::KIND))?,
+            records,
+            index,
             record: PhantomData,
         })
     }
@@ -36,7 +53,7 @@ impl<'a, T: FromRecord<'a>> Batch<'a, T> {
     /// out as an [`Error`] naming it, and the others stay readable.
     pub fn records(&self) -> Records<'a, T> {
         Records {
-            elements: self.records.elements(),
+            elements: self.index.iter(self.records),
             index: 0,
             record: PhantomData,
         }
@@ -44,12 +61,12 @@ impl<'a, T: FromRecord<'a>> Batch<'a, T> {
 
     /// The number of records.
     pub fn len(&self) -> usize {
-        self.records.elements().count()
+        self.index.iter(self.records).count()
     }
 
     /// True when the event holds no record.
     pub fn is_empty(&self) -> bool {
-        self.records.elements().next().is_none()
+        self.index.iter(self.records).next().is_none()
     }
 
     /// The `Records` array as sent.
@@ -83,7 +100,7 @@ pub(crate) mod sealed {
 /// comes, an [`Error`] for a record that is not what AWS sends.
 #[derive(Debug, Clone)]
 pub struct Records<'a, T> {
-    elements: Elements<'a>,
+    elements: IndexedElements<'a>,
     index: usize,
     record: PhantomData<fn() -> T>,
 }
@@ -156,12 +173,38 @@ pub(crate) fn parse_indexed<'a, const N: usize>(
     spec: &[(&'static str, Kind); N],
     kind: &'static str,
 ) -> Result<(Value<'a>, [Option<Value<'a>>; N]), Error> {
+    let root = |each: &mut dyn FnMut(Str<'a>, Value<'a>)| json::parse_with_members(event, each);
+    indexed(root, spec, kind)
+}
+
+/// [`parse_indexed`], handing `element` the elements of the arrays that
+/// are the root's members' values as they end (see
+/// [`json::parse_with_elements`]).
+fn parse_indexed_with<'a, const N: usize>(
+    event: &'a [u8],
+    spec: &[(&'static str, Kind); N],
+    kind: &'static str,
+    mut element: impl FnMut(Str<'a>, usize, usize),
+) -> Result<(Value<'a>, [Option<Value<'a>>; N]), Error> {
+    let root = |each: &mut dyn FnMut(Str<'a>, Value<'a>)| {
+        json::parse_with_elements(event, each, &mut element)
+    };
+    indexed(root, spec, kind)
+}
+
+/// The checks of [`parse_indexed`] around `parse`, a validating pass that
+/// hands over the root's members.
+fn indexed<'a, const N: usize>(
+    parse: impl FnOnce(&mut dyn FnMut(Str<'a>, Value<'a>)) -> Result<Value<'a>, json::Error>,
+    spec: &[(&'static str, Kind); N],
+    kind: &'static str,
+) -> Result<(Value<'a>, [Option<Value<'a>>; N]), Error> {
     const { assert!(N <= 64) };
     let mut fields = [None; N];
     let mut seen = 0u64;
     let mut bad = None;
     let keys = spec.map(|(path, _)| last_segment(path));
-    let root = json::parse_with_members(event, |key, value| {
+    let root = parse(&mut |key, value| {
         let Some(i) = keys.iter().position(|k| key == *k) else {
             return;
         };

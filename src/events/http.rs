@@ -49,6 +49,7 @@
 use crate::base64;
 use crate::events::json::{self, Elements, Kind, MemberIndex, Members, Str, Value};
 use crate::Invocation;
+use std::cell::Cell;
 
 use crate::events::sniff;
 use crate::Error;
@@ -326,6 +327,9 @@ pub struct HttpRequest<'a> {
 /// The fields whose members [`HttpRequest`] indexes, for lookups by name.
 const INDEXED_FIELDS: [usize; 4] = [HEADERS, MULTI_HEADERS, QUERY, MULTI_QUERY];
 
+/// Each multi-value field and its single-value counterpart.
+const MULTI_OF: [(usize, usize); 2] = [(MULTI_HEADERS, HEADERS), (MULTI_QUERY, QUERY)];
+
 /// Which member of the root object the scanner is inside: `requestContext`
 /// or an indexed field (its place in [`INDEXED_FIELDS`]).
 #[derive(Clone, Copy)]
@@ -355,15 +359,30 @@ impl<'a> HttpRequest<'a> {
             bad: None,
         };
         // Which depth-1 members' members to hand over, and why.
+        // A multi-value map only when its single-value one has not come
+        // before it: REST and ALB events send each header in both, and a
+        // lookup tries the single-value one first (and walks the other).
+        let singles = Cell::new(0u8);
+        let multis = Cell::new(0u8);
         let classify = |up: Str<'_>| match field_index(up)? {
             REQUEST_CONTEXT => Some(Inside::Context),
-            i => INDEXED_FIELDS
-                .iter()
-                .position(|&f| f == i)
-                .map(Inside::Indexed),
+            i => {
+                let k = INDEXED_FIELDS.iter().position(|&f| f == i)?;
+                if let Some(m) = MULTI_OF.iter().position(|&(multi, _)| multi == i) {
+                    if singles.get() & (1 << m) != 0 {
+                        return None;
+                    }
+                    multis.set(multis.get() | (1 << m));
+                }
+                Some(Inside::Indexed(k))
+            }
         };
         let root = json::parse_two_levels(event, classify, |up, key, value| {
-            pass.member(event, up, key, value)
+            pass.member(event, up, key, value);
+            if up.is_none() {
+                let seen = |f: usize| u8::from(pass.seen & (1 << f) != 0);
+                singles.set(seen(MULTI_OF[0].1) | (seen(MULTI_OF[1].1) << 1));
+            }
         })?;
         let Pass {
             fields,
@@ -379,8 +398,12 @@ impl<'a> HttpRequest<'a> {
             return Err(e);
         }
         for (k, &f) in INDEXED_FIELDS.iter().enumerate() {
-            if let Some(object) = fields[f] {
-                index[k].rebase(event, object);
+            let Some(object) = fields[f] else { continue };
+            match MULTI_OF.iter().position(|&(multi, _)| multi == f) {
+                // Not indexed: looked up only for what the single-value
+                // map lacks, by walking it.
+                Some(m) if multis.get() & (1 << m) == 0 => index[k] = MemberIndex::WALK,
+                _ => index[k].rebase(event, object),
             }
         }
         let text = |i: usize| fields[i].and_then(|v| v.as_str());

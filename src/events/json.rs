@@ -111,7 +111,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    scan::<0, ()>(doc, |_| None, |_, _, _| {})
+    scan::<0, false, ()>(doc, |_| None, |_, _, _| {}, |_, _, _| {})
 }
 
 /// [`parse`], handing each member of the root object (when the root is an
@@ -123,7 +123,25 @@ pub(crate) fn parse_with_members<'a>(
     doc: &'a [u8],
     mut each: impl FnMut(Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<1, ()>(doc, |_| None, |_, key, value| each(key, value))
+    scan::<1, false, ()>(
+        doc,
+        |_| None,
+        |_, key, value| each(key, value),
+        |_, _, _| {},
+    )
+}
+
+/// [`parse_with_members`], also handing `element` each element of the
+/// arrays that are values of the root object's members, as it ends: the
+/// member's key and where the element starts and ends in `doc`. What
+/// [`Batch`](crate::events::Batch) uses to find its records without
+/// walking the `Records` array again.
+pub(crate) fn parse_with_elements<'a>(
+    doc: &'a [u8],
+    mut each: impl FnMut(Str<'a>, Value<'a>),
+    element: impl FnMut(Str<'a>, usize, usize),
+) -> Result<Value<'a>, Error> {
+    scan::<1, true, ()>(doc, |_| None, |_, key, value| each(key, value), element)
 }
 
 /// [`parse_with_members`] one level deeper: `each` gets the members of
@@ -137,7 +155,7 @@ pub(crate) fn parse_two_levels<'a, C: Copy>(
     classify: impl FnMut(Str<'a>) -> Option<C>,
     each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<2, C>(doc, classify, each)
+    scan::<2, false, C>(doc, classify, each, |_, _, _| {})
 }
 
 /// Where a key's text lies (between its quotes) and whether it holds an
@@ -151,11 +169,14 @@ struct Key {
 
 /// The validating pass behind [`parse`]: `each` gets the members of
 /// objects down to depth `DEPTH` (1: the root's, 2: those of the objects
-/// that are their values when `classify` says so).
-fn scan<'a, const DEPTH: usize, C: Copy>(
+/// that are their values when `classify` says so); with `ELEMENTS`,
+/// `element` gets the elements of the arrays that are the root's members'
+/// values (the member's key, the element's start and end).
+fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, C: Copy>(
     doc: &'a [u8],
     mut classify: impl FnMut(Str<'a>) -> Option<C>,
     mut each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
+    mut element: impl FnMut(Str<'a>, usize, usize),
 ) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let start = skip_ws(doc, 0);
@@ -168,24 +189,34 @@ fn scan<'a, const DEPTH: usize, C: Copy>(
     // The depth-1 member whose members are coming (its key's start) and
     // its class.
     let mut parent: (usize, Option<C>) = (usize::MAX, None);
-    let end = value::<DEPTH>(doc, start, &mut |up, key, value_at, value_end| {
-        let class = match up {
-            None => None,
-            Some(p) => {
-                if p.start != parent.0 {
-                    parent = (p.start, key_str(p).and_then(&mut classify));
-                }
-                match parent.1 {
-                    Some(class) => Some(class),
-                    None => return,
-                }
-            }
-        };
-        // Validated: the slices lie on ASCII bytes.
-        if let (Some(key), Some(value)) = (key_str(key), text.get(value_at..value_end)) {
-            each(class, key, Value { text: value });
+    let mut element = |key: Key, at: usize, end: usize| {
+        if let Some(key) = key_str(key) {
+            element(key, at, end);
         }
-    })?;
+    };
+    let end = value::<DEPTH, ELEMENTS>(
+        doc,
+        start,
+        &mut element,
+        &mut |up, key, value_at, value_end| {
+            let class = match up {
+                None => None,
+                Some(p) => {
+                    if p.start != parent.0 {
+                        parent = (p.start, key_str(p).and_then(&mut classify));
+                    }
+                    match parent.1 {
+                        Some(class) => Some(class),
+                        None => return,
+                    }
+                }
+            };
+            // Validated: the slices lie on ASCII bytes.
+            if let (Some(key), Some(value)) = (key_str(key), text.get(value_at..value_end)) {
+                each(class, key, Value { text: value });
+            }
+        },
+    )?;
     let after = skip_ws(doc, end);
     if after != doc.len() {
         return Err(Error::at(after, "trailing characters after the value"));
@@ -343,17 +374,25 @@ impl From<Fail> for Error {
 /// bit per open container (1 = object). `member` gets each member of an
 /// object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the key
 /// of the depth-1 member it lies in (`None` at depth 1), its key, the
-/// index of its value and after its value.
-fn value<const DEPTH: usize>(
+/// index of its value and after its value. With `ELEMENTS`, `element`
+/// gets each element of an array that is a depth-1 member's value as it
+/// ends: that member's key, the element's start and end.
+fn value<const DEPTH: usize, const ELEMENTS: bool>(
     b: &[u8],
     mut i: usize,
+    element: &mut impl FnMut(Key, usize, usize),
     member: &mut impl FnMut(Option<Key>, Key, usize, usize),
 ) -> Scan {
     let mut stack: u128 = 0;
     let mut depth = 0usize;
     let mut open = Open::default();
+    // Where the element being read of such an array started.
+    let mut element_at = 0usize;
     loop {
         // A value starts at `i`.
+        if ELEMENTS && depth == 2 && stack & 3 == 2 {
+            element_at = i;
+        }
         match b.get(i) {
             Some(b'"') => i = string(b, i)?,
             Some(&bracket @ (b'{' | b'[')) => {
@@ -387,6 +426,9 @@ fn value<const DEPTH: usize>(
                 return Ok(i);
             }
             let in_object = stack & 1 == 1;
+            if ELEMENTS && depth == 2 && stack & 3 == 2 {
+                element(open.key1, element_at, i);
+            }
             if in_object && depth <= DEPTH {
                 if depth == 1 {
                     member(None, open.key1, open.value1, i);
@@ -830,6 +872,12 @@ impl MemberIndex {
         full: false,
     };
 
+    /// No member recorded: a lookup walks the object.
+    pub(crate) const WALK: MemberIndex = MemberIndex {
+        full: true,
+        ..MemberIndex::EMPTY
+    };
+
     /// Records the member named `key`, a key of `doc` handed over by
     /// [`parse_two_levels`].
     pub(crate) fn push(&mut self, doc: &[u8], key: Str<'_>) {
@@ -902,6 +950,120 @@ impl MemberIndex {
             members.next();
         }
         members.find(|(k, _)| is(*k)).map(|(_, v)| v)
+    }
+}
+
+/// How many elements of one array an [`ElementIndex`] holds; past them
+/// iterating walks on from the last one.
+pub(crate) const RECORDED: usize = 16;
+
+/// Where the elements of one array start and end, recorded during the
+/// validating pass ([`parse_with_elements`]), so that iterating them does
+/// not scan them again: the records of a [`Batch`](crate::events::Batch).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ElementIndex {
+    /// Each element's start and end: from the document's start while
+    /// indexing, from the array's after [`rebase`](Self::rebase).
+    span: [(u32, u32); RECORDED],
+    len: u8,
+    /// Elements past [`RECORDED`] (or past 4 GiB) were not recorded.
+    full: bool,
+}
+
+impl ElementIndex {
+    pub(crate) const EMPTY: ElementIndex = ElementIndex {
+        span: [(0, 0); RECORDED],
+        len: 0,
+        full: false,
+    };
+
+    /// Records the element at `at..end` of the document.
+    pub(crate) fn push(&mut self, at: usize, end: usize) {
+        let n = usize::from(self.len);
+        match (self.span.get_mut(n), u32::try_from(at), u32::try_from(end)) {
+            (Some(slot), Ok(at), Ok(end)) if !self.full => {
+                *slot = (at, end);
+                self.len += 1;
+            }
+            _ => self.full = true,
+        }
+    }
+
+    /// Makes the spans relative to `array`, the indexed array of `doc`.
+    /// Spans that do not lie in it (never, for an index made by the
+    /// validator) are dropped: iterating then walks the array.
+    pub(crate) fn rebase(&mut self, doc: &[u8], array: Value<'_>) {
+        let start = (array.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+        let n = usize::from(self.len);
+        let inside = self.span.iter().take(n).all(|&(at, end)| {
+            (at as usize) > start && (end as usize) <= start + array.text.len() && at < end
+        });
+        if !inside {
+            *self = ElementIndex {
+                full: true,
+                ..ElementIndex::EMPTY
+            };
+            return;
+        }
+        for span in self.span.iter_mut().take(n) {
+            // `start` < `at` <= u32::MAX: no overflow.
+            span.0 -= start as u32;
+            span.1 -= start as u32;
+        }
+    }
+
+    /// The elements of `array` (the array indexed, rebased), in order.
+    pub(crate) fn iter<'a>(&self, array: Value<'a>) -> IndexedElements<'a> {
+        IndexedElements {
+            array,
+            index: *self,
+            next: 0,
+            rest: None,
+        }
+    }
+}
+
+/// Iterator over the elements of an array indexed by an [`ElementIndex`].
+#[derive(Debug, Clone)]
+pub(crate) struct IndexedElements<'a> {
+    array: Value<'a>,
+    index: ElementIndex,
+    next: u8,
+    /// The walk past the recorded elements, once begun.
+    rest: Option<Elements<'a>>,
+}
+
+impl<'a> Iterator for IndexedElements<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        if let Some(rest) = &mut self.rest {
+            return rest.next();
+        }
+        let n = self.next;
+        if n < self.index.len {
+            self.next += 1;
+            let (at, end) = self.index.span[usize::from(n)];
+            return self.array.sub(at as usize, end as usize);
+        }
+        if !self.index.full {
+            return None;
+        }
+        // Past the index: walk on from the end of the last element it holds.
+        let pos = match usize::from(n).checked_sub(1) {
+            Some(last) => self.index.span[last].1 as usize,
+            None => 1,
+        };
+        let kind = self.array.kind();
+        let rest = self.rest.insert(Elements {
+            text: self.array.text,
+            pos: if kind == Kind::Array {
+                pos
+            } else {
+                self.array.text.len()
+            },
+        });
+        rest.next()
     }
 }
 
