@@ -14,10 +14,9 @@
 
 mod common;
 
-use common::{is_bench_run, Runtime, Samples, HANG_GUARD};
+use common::{is_bench_run, Runtime, Samples, Served, HANG_GUARD};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lambda_zero_emulator::{api_gateway_v2_event, Drained, Emulator, Event, Kind, Script};
-use std::sync::Arc;
+use lambda_zero_emulator::Kind;
 use std::time::{Duration, Instant};
 
 /// Invocations in flight.
@@ -29,81 +28,46 @@ const WARM_UP_BATCHES: usize = 2;
 /// Batches per runtime in the alternating pass.
 const ROUNDS: usize = 20;
 
-/// A running bootstrap with N workers and the emulator it talks to.
-struct Served {
-    emu: Emulator,
-    child: std::process::Child,
-    event: Arc<Event>,
-    serial: u64,
-    name: &'static str,
+/// Starts `rt` with `n` workers and serves it [`WARM_UP_BATCHES`].
+fn start(rt: &Runtime, n: usize) -> Served {
+    let n = n.to_string();
+    let mut served = Served::start(rt, 100, &[("AWS_LAMBDA_MAX_CONCURRENCY", n.as_str())]);
+    for _ in 0..WARM_UP_BATCHES {
+        batch(&mut served);
+    }
+    served
 }
 
-impl Served {
-    fn start(rt: &Runtime, n: usize) -> Served {
-        let emu = Emulator::start(Script::new().drained(Drained::Block)).expect("start emulator");
-        let n = n.to_string();
-        let extra = [("AWS_LAMBDA_MAX_CONCURRENCY", n.as_str())];
-        let child = common::spawn_with(&rt.bootstrap, &emu.runtime_api(), &extra);
-        let id = request_id(0);
-        let event = Arc::new(Event::new(id.clone(), api_gateway_v2_event(&id, 100)));
-        let mut served = Served {
-            emu,
-            child,
-            event,
-            serial: 0,
-            name: rt.name,
-        };
-        for _ in 0..WARM_UP_BATCHES {
-            served.batch();
-        }
-        served
-    }
-
-    /// Hands out [`BATCH`] events at once, waits for every answer; returns the time from
-    /// hand-out to the last answer and the batch's p99 latency.
-    fn batch(&mut self) -> (Duration, Duration) {
-        self.emu.take_records();
-        let ids: Vec<String> = (0..BATCH)
-            .map(|_| {
-                self.serial += 1;
-                request_id(self.serial)
-            })
-            .collect();
-        let started = Instant::now();
-        self.emu.push_shared_all(ids, &self.event);
-        let got = self.emu.wait_count(BATCH, HANG_GUARD);
-        let took = started.elapsed();
-        assert!(
-            got >= BATCH,
-            "{}: {got} of {BATCH} answers within {HANG_GUARD:?}",
-            self.name
-        );
-        let mut latencies: Vec<Duration> = self
-            .emu
-            .take_records()
-            .into_iter()
-            .map(|r| {
-                assert!(
-                    r.kind == Kind::Response && r.status_sent == 202,
-                    "{}: {r:?}",
-                    self.name
-                );
-                r.latency
-            })
-            .collect();
-        latencies.sort_unstable();
-        let p99 = latencies[(latencies.len() * 99).div_ceil(100) - 1];
-        (took, p99)
-    }
-
-    fn stop(self) {
-        common::stop(self.child);
-        self.emu.shutdown();
-    }
-}
-
-fn request_id(n: u64) -> String {
-    format!("00000000-0000-4000-8000-{n:012x}")
+/// Hands out [`BATCH`] events at once, waits for every answer; returns the time from
+/// hand-out to the last answer and the batch's p99 latency.
+fn batch(s: &mut Served) -> (Duration, Duration) {
+    s.emu.take_records();
+    let ids: Vec<String> = (0..BATCH).map(|_| s.next_id()).collect();
+    let started = Instant::now();
+    s.emu.push_shared_all(ids, &s.event);
+    let got = s.emu.wait_count(BATCH, HANG_GUARD);
+    let took = started.elapsed();
+    assert!(
+        got >= BATCH,
+        "{}: {got} of {BATCH} answers within {HANG_GUARD:?}",
+        s.name
+    );
+    let mut latencies: Vec<Duration> = s
+        .emu
+        .take_records()
+        .into_iter()
+        .map(|r| {
+            assert!(
+                r.kind == Kind::Response && r.status_sent == 202,
+                "{}: {r:?}",
+                s.name
+            );
+            r.latency
+        })
+        .collect();
+    latencies.sort_unstable();
+    let p99 = latencies[(latencies.len() * 99).div_ceil(100) - 1];
+    (took, p99)
 }
 
 fn main() {
@@ -119,13 +83,11 @@ fn main() {
         let mut group = c.benchmark_group(format!("managed_instances_trivial_n{n}"));
         group.throughput(Throughput::Elements(BATCH as u64));
         // Both processes live through N's benches (the idle one's workers wait in `GET /next`).
-        let mut served: Vec<(&'static str, Served)> = runtimes
-            .iter()
-            .map(|rt| (rt.name, Served::start(rt, n)))
-            .collect();
+        let mut served: Vec<(&'static str, Served)> =
+            runtimes.iter().map(|rt| (rt.name, start(rt, n))).collect();
         for (name, s) in &mut served {
             group.bench_function(BenchmarkId::from_parameter(*name), |b| {
-                b.iter_custom(|iters| (0..iters).map(|_| s.batch().0).sum())
+                b.iter_custom(|iters| (0..iters).map(|_| batch(s).0).sum())
             });
         }
         group.finish();
@@ -133,7 +95,7 @@ fn main() {
             // Batch by batch, lambda-zero then official, so drift hits both alike.
             for _ in 0..ROUNDS {
                 for (name, s) in &mut served {
-                    let (took, p99) = s.batch();
+                    let (took, p99) = batch(s);
                     samples.add(&format!("{BATCH} events, N={n}"), name, took);
                     samples.add(&format!("p99 latency, N={n}"), name, p99);
                 }

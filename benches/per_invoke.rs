@@ -12,72 +12,42 @@
 
 mod common;
 
-use common::{is_bench_run, Runtime, Samples, HANG_GUARD};
+use common::{is_bench_run, Runtime, Samples, Served, HANG_GUARD};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lambda_zero_emulator::{api_gateway_v2_event, Drained, Emulator, Event, Kind, Script};
-use std::sync::Arc;
+use lambda_zero_emulator::Kind;
 use std::time::Duration;
 
 const SIZES: [(usize, &str); 3] = [(100, "100B"), (64 * 1024, "64KiB"), (1024 * 1024, "1MiB")];
 /// Invocations served before measuring, so every buffer has grown to the event size.
 const WARM_UP_EVENTS: usize = 20;
 
-/// A running bootstrap and the emulator it talks to.
-struct Served {
-    emu: Emulator,
-    child: std::process::Child,
-    event: Arc<Event>,
-    serial: u64,
-    name: &'static str,
+/// Starts `rt` for events of `size` bytes and serves it [`WARM_UP_EVENTS`].
+fn start(rt: &Runtime, size: usize) -> Served {
+    let mut served = Served::start(rt, size, &[]);
+    for _ in 0..WARM_UP_EVENTS {
+        round_trip(&mut served);
+    }
+    served.emu.take_records();
+    served
 }
 
-impl Served {
-    fn start(rt: &Runtime, size: usize) -> Served {
-        let emu = Emulator::start(Script::new().drained(Drained::Block)).expect("start emulator");
-        let child = common::spawn(&rt.bootstrap, &emu.runtime_api());
-        let id = request_id(0);
-        let event = Arc::new(Event::new(id.clone(), api_gateway_v2_event(&id, size)));
-        let mut served = Served {
-            emu,
-            child,
-            event,
-            serial: 0,
-            name: rt.name,
-        };
-        for _ in 0..WARM_UP_EVENTS {
-            served.round_trip();
-        }
-        served.emu.take_records();
-        served
-    }
-
-    /// Hands out one event, waits for its response; returns handout -> response received.
-    fn round_trip(&mut self) -> Duration {
-        self.serial += 1;
-        let index = self.emu.record_count();
-        self.emu.push_shared(request_id(self.serial), &self.event);
-        let record = self
-            .emu
-            .wait_record(index, HANG_GUARD)
-            .unwrap_or_else(|| panic!("{}: no answer within {HANG_GUARD:?}", self.name));
-        assert!(
-            record.kind == Kind::Response && record.status_sent == 202,
-            "{}: {:?} {:?}",
-            self.name,
-            record.kind,
-            record.body_str()
-        );
-        record.latency
-    }
-
-    fn stop(self) {
-        common::stop(self.child);
-        self.emu.shutdown();
-    }
-}
-
-fn request_id(n: u64) -> String {
-    format!("00000000-0000-4000-8000-{n:012x}")
+/// Hands out one event, waits for its response; returns handout -> response received.
+fn round_trip(s: &mut Served) -> Duration {
+    let id = s.next_id();
+    let index = s.emu.record_count();
+    s.emu.push_shared(id, &s.event);
+    let record = s
+        .emu
+        .wait_record(index, HANG_GUARD)
+        .unwrap_or_else(|| panic!("{}: no answer within {HANG_GUARD:?}", s.name));
+    assert!(
+        record.kind == Kind::Response && record.status_sent == 202,
+        "{}: {:?} {:?}",
+        s.name,
+        record.kind,
+        record.body_str()
+    );
+    record.latency
 }
 
 fn main() {
@@ -94,12 +64,12 @@ fn main() {
         // Both processes live through the size's benches (idle ones wait in `GET /next`).
         let mut served: Vec<(&'static str, Served)> = runtimes
             .iter()
-            .map(|rt| (rt.name, Served::start(rt, size)))
+            .map(|rt| (rt.name, start(rt, size)))
             .collect();
         for (name, s) in &mut served {
             group.bench_function(BenchmarkId::from_parameter(*name), |b| {
                 b.iter_custom(|iters| {
-                    let total = (0..iters).map(|_| s.round_trip()).sum();
+                    let total = (0..iters).map(|_| round_trip(s)).sum();
                     // Keep the emulator's memory flat over millions of iterations.
                     s.emu.take_records();
                     total
@@ -114,7 +84,7 @@ fn main() {
                 (4000, 100)
             };
             let metric = format!("round trip, {label} event");
-            samples.alternate(&metric, rounds, block, &mut served, Served::round_trip);
+            samples.alternate(&metric, rounds, block, &mut served, round_trip);
         }
         for (_, s) in served {
             s.stop();

@@ -351,3 +351,51 @@ pub fn human(d: Duration) -> String {
 pub fn is_bench_run() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
+
+/// A running bootstrap and the emulator it talks to, serving one API Gateway v2 event body
+/// under a fresh request id each time ([`Served::next_id`]).
+pub struct Served {
+    pub emu: lambda_zero_emulator::Emulator,
+    pub child: Child,
+    pub event: std::sync::Arc<lambda_zero_emulator::Event>,
+    pub name: &'static str,
+    serial: u64,
+}
+
+impl Served {
+    /// Starts an emulator that blocks when drained and spawns `rt` against it, with the
+    /// environment of [`spawn_with`]; the event body is `event_size` bytes.
+    pub fn start(rt: &Runtime, event_size: usize, extra: &[(&str, &str)]) -> Served {
+        use lambda_zero_emulator::{api_gateway_v2_event, Drained, Emulator, Event, Script};
+        let emu = Emulator::start(Script::new().drained(Drained::Block)).expect("start emulator");
+        let child = spawn_with(&rt.bootstrap, &emu.runtime_api(), extra);
+        let id = request_id(0);
+        let event = std::sync::Arc::new(Event::new(
+            id.clone(),
+            api_gateway_v2_event(&id, event_size),
+        ));
+        Served {
+            emu,
+            child,
+            event,
+            name: rt.name,
+            serial: 0,
+        }
+    }
+
+    /// The next request id (`00000000-0000-4000-8000-…`, counting up).
+    pub fn next_id(&mut self) -> String {
+        self.serial += 1;
+        request_id(self.serial)
+    }
+
+    pub fn stop(self) {
+        stop(self.child);
+        self.emu.shutdown();
+    }
+}
+
+/// The request id of event `n`.
+pub fn request_id(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
