@@ -175,17 +175,6 @@ const REQUEST_CONTEXT: usize = 11;
 const BODY: usize = 12;
 const IS_BASE64: usize = 13;
 
-fn expected(kind: Kind) -> &'static str {
-    match kind {
-        Kind::String => "a string",
-        Kind::Object => "an object",
-        Kind::Array => "an array",
-        Kind::Bool => "a boolean",
-        Kind::Number => "a number",
-        Kind::Null => "null",
-    }
-}
-
 /// What [`HttpRequest::parse`] learns during its pass.
 struct Pass<'a> {
     fields: [Option<Value<'a>>; FIELDS.len()],
@@ -232,7 +221,7 @@ impl<'a> Pass<'a> {
             self.bad.get_or_insert(Error::Field {
                 record: None,
                 name,
-                expected: expected(kind),
+                expected: super::batch::expected(kind),
             });
             return;
         }
