@@ -29,36 +29,9 @@ case "${1:-}" in
 esac
 die() { echo "build-template-function.sh: error: $*" >&2; exit 1; }
 
-pin() { # pin SCRIPT VARIABLE: the value a repository script pins VARIABLE to
-  sed -n "s/^$2=\([^[:space:]#]*\).*/\1/p" "scripts/$1" | head -n 1
-}
-venv() { # venv DIR PACKAGE==VERSION [pip options]
-  local dir=$1
-  shift
-  if [[ ! -x $dir/bin/pip ]] && ! python3 -m venv "$dir" >/dev/null 2>&1; then
-    rm -rf "$dir"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null ||
-      die "python3-venv could not be installed"
-    python3 -m venv "$dir" || die "python3 -m venv $dir failed"
-  fi
-  "$dir/bin/pip" install -q --disable-pip-version-check "$@" || die "pip install $* failed"
-}
 ensure_tool make
 ensure_tool zip
-CL_VERSION="$(pin function-check.sh CARGO_LAMBDA_VERSION)"
-ZIG_VERSION="$(pin build.sh ZIGLANG_VERSION)"
-[[ -n $CL_VERSION && -n $ZIG_VERSION ]] || die "cannot read the pins of scripts/function-check.sh and scripts/build.sh"
-if ! target/venv-cargo-lambda/bin/cargo-lambda lambda --version 2>/dev/null | grep -qF "cargo-lambda $CL_VERSION "; then
-  echo "build-template-function.sh: installing cargo-lambda $CL_VERSION" >&2
-  venv target/venv-cargo-lambda --no-deps "cargo-lambda==$CL_VERSION"
-fi
-if ! target/venv-build/bin/python -c 'import ziglang' 2>/dev/null; then
-  echo "build-template-function.sh: installing ziglang $ZIG_VERSION" >&2
-  venv target/venv-build "ziglang==$ZIG_VERSION"
-fi
-if [[ ! -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]]; then
-  timeout 300 rustup component add rust-src >/dev/null 2>&1 || die "rustup component add rust-src failed"
-fi
+ensure_function_build_tools "$PWD" || die "cannot install cargo-lambda, ziglang or rust-src"
 
 root=$PWD
 out=target/template-function

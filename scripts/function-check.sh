@@ -102,54 +102,22 @@ die() {
 
 # ---- tools -------------------------------------------------------------------------
 # shellcheck source=scripts/perf-lib.sh
-source "$ROOT/scripts/perf-lib.sh" # ensure_tool
+source "$ROOT/scripts/perf-lib.sh" # ensure_tool, repo_pin, pip_venv, ensure_function_build_tools
 ensure_tool zip || die "zip could not be installed"
 ensure_tool readelf binutils || die "binutils could not be installed"
 ensure_tool file || die "file could not be installed"
 ensure_tool make || die "make could not be installed"
 ensure_tool python3 || die "python3 could not be installed"
 
-pin() { # pin SCRIPT VARIABLE: the value a repository script pins VARIABLE to
-  sed -n "s/^$2=\([^[:space:]#]*\).*/\1/p" "$ROOT/scripts/$1" | head -n 1
-}
-venv() { # venv DIR: a virtualenv at DIR (python3-venv from apt-get when missing)
-  [[ -x $1/bin/pip ]] && return 0
-  rm -rf "$1"
-  if ! python3 -m venv "$1" >/dev/null 2>&1; then
-    rm -rf "$1"
-    say "installing python3-venv (apt-get)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null ||
-      die "python3-venv could not be installed"
-    python3 -m venv "$1" || die "python3 -m venv $1 failed"
-  fi
-}
-SAM_VERSION="$(pin deploy-check.sh SAM_VERSION)"
-ZIGLANG_VERSION="$(pin build.sh ZIGLANG_VERSION)"
-[[ -n $SAM_VERSION && -n $ZIGLANG_VERSION ]] || die "cannot read the tool pins of scripts/deploy-check.sh and scripts/build.sh"
+SAM_VERSION="$(repo_pin deploy-check.sh SAM_VERSION)"
+[[ -n $SAM_VERSION ]] || die "cannot read the SAM CLI pin of scripts/deploy-check.sh"
 SAM="$ROOT/target/venv-deploy/bin/sam"
 if ! "$SAM" --version 2>/dev/null | grep -qF "$SAM_VERSION"; then
   say "installing aws-sam-cli $SAM_VERSION into target/venv-deploy"
-  venv "$ROOT/target/venv-deploy"
-  "$ROOT/target/venv-deploy/bin/pip" install -q --disable-pip-version-check "aws-sam-cli==$SAM_VERSION" ||
-    die "pip install aws-sam-cli==$SAM_VERSION failed"
+  pip_venv "$ROOT/target/venv-deploy" "aws-sam-cli==$SAM_VERSION" || die "pip install aws-sam-cli==$SAM_VERSION failed"
 fi
-if ! "$ROOT/target/venv-build/bin/python" -c 'import ziglang' 2>/dev/null; then
-  say "installing ziglang $ZIGLANG_VERSION into target/venv-build"
-  venv "$ROOT/target/venv-build"
-  "$ROOT/target/venv-build/bin/pip" install -q --disable-pip-version-check "ziglang==$ZIGLANG_VERSION" ||
-    die "pip install ziglang==$ZIGLANG_VERSION failed"
-fi
+ensure_function_build_tools "$ROOT" || die "cannot install cargo-lambda, ziglang or rust-src"
 CL_VENV="$ROOT/target/venv-cargo-lambda"
-if ! "$CL_VENV/bin/cargo-lambda" lambda --version 2>/dev/null | grep -qF "cargo-lambda $CARGO_LAMBDA_VERSION "; then
-  say "installing cargo-lambda $CARGO_LAMBDA_VERSION into target/venv-cargo-lambda"
-  venv "$CL_VENV"
-  "$CL_VENV/bin/pip" install -q --disable-pip-version-check --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION" ||
-    die "pip install cargo-lambda==$CARGO_LAMBDA_VERSION failed"
-fi
-if [[ ! -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]]; then
-  say "rustup component add rust-src"
-  timeout 300 rustup component add rust-src >/dev/null 2>&1 || die "rustup component add rust-src failed"
-fi
 # cargo-lambda finds zig through `python3 -m ziglang` of target/venv-build.
 export PATH="$ROOT/target/venv-build/bin:$CL_VENV/bin:$PATH"
 export CARGO_TARGET_DIR="$ROOT/target/function-check"

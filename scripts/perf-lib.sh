@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Sourced by scripts/load.sh, scripts/coldstart.sh and scripts/perf-report.sh
-# (not run by itself): installing tools, building what they measure, and
+# Sourced by scripts/load.sh, scripts/coldstart.sh, scripts/perf-report.sh and
+# the scripts that build a template function (not run by itself): installing tools, building what they measure, and
 # running hyperfine in alternating rounds.
 #
 # The runtimes (names used in file names and tables):
@@ -24,6 +24,58 @@ ensure_tool() {
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   command -v "$tool" >/dev/null
+}
+
+# repo_pin SCRIPT VARIABLE: the value scripts/SCRIPT pins VARIABLE to (a line
+# `VARIABLE=value`), so a tool has one pin however many scripts install it.
+repo_pin() {
+  sed -n "s/^$2=\([^[:space:]#]*\).*/\1/p" "$(dirname "${BASH_SOURCE[0]}")/$1" | head -n 1
+}
+
+# pip_venv DIR PACKAGE==VERSION [pip options]: installs the package into a
+# virtualenv at DIR, made first if missing (python3-venv from apt-get when
+# python3 cannot make one).
+pip_venv() {
+  local dir=$1
+  shift
+  if [[ ! -x $dir/bin/pip ]]; then
+    rm -rf "$dir"
+    if ! python3 -m venv "$dir" >/dev/null 2>&1; then
+      rm -rf "$dir"
+      echo "installing python3-venv (apt-get)" >&2
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null ||
+        return 1
+      python3 -m venv "$dir" || return 1
+    fi
+  fi
+  "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+}
+
+# ensure_function_build_tools ROOT: what a template function's `make` needs,
+# installed when missing: cargo-lambda (CARGO_LAMBDA_VERSION of
+# scripts/function-check.sh) into ROOT/target/venv-cargo-lambda, ziglang
+# (ZIGLANG_VERSION of scripts/build.sh) into ROOT/target/venv-build, and the
+# rust-src component. Puts nothing on PATH.
+ensure_function_build_tools() {
+  local root=$1 cl zig
+  cl="$(repo_pin function-check.sh CARGO_LAMBDA_VERSION)"
+  zig="$(repo_pin build.sh ZIGLANG_VERSION)"
+  if [[ -z $cl || -z $zig ]]; then
+    echo "cannot read the pins of scripts/function-check.sh and scripts/build.sh" >&2
+    return 1
+  fi
+  if ! "$root/target/venv-cargo-lambda/bin/cargo-lambda" lambda --version 2>/dev/null | grep -qF "cargo-lambda $cl "; then
+    echo "installing cargo-lambda $cl into target/venv-cargo-lambda" >&2
+    pip_venv "$root/target/venv-cargo-lambda" --no-deps "cargo-lambda==$cl" || return 1
+  fi
+  if ! "$root/target/venv-build/bin/python" -c 'import ziglang' 2>/dev/null; then
+    echo "installing ziglang $zig into target/venv-build" >&2
+    pip_venv "$root/target/venv-build" "ziglang==$zig" || return 1
+  fi
+  if [[ ! -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]]; then
+    echo "rustup component add rust-src" >&2
+    timeout 300 rustup component add rust-src >/dev/null 2>&1 || return 1
+  fi
 }
 
 # build_all PROFILE WITH_STATIC WITH_OFFICIAL [WITH_FLOOR]: builds lambda-zero's
