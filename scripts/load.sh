@@ -4,6 +4,7 @@
 #                        [--rt] [--cpus LIST]
 #        scripts/load.sh --mi [--quick] [--runs N] [--ns "1 8 16 64"] [--static]
 #                        [--kinds "trivial cpu wait"] [--cpus LIST] [--rt] [--no-docs]
+#                        [--threaded]
 #
 # Load test, lambda-zero beside the official runtime (lambda_runtime 1.x), in
 # one run: for every event size, hyperfine times whole-process runs of the
@@ -58,6 +59,9 @@
 #   --kinds "..."  handler kinds (default "trivial cpu wait")
 #   --runs N       timed runs per runtime, kind and N (default 3; --quick 1, no warm-up)
 #   --no-docs      do not write docs/
+#   --threaded     serve with lz-emulator --threaded (a thread per connection, the harness of
+#                  the tables before 2026-12-01) instead of its event loop (one thread over
+#                  epoll, as the real Runtime API serves); implies --no-docs
 #   --static       also the deployed build of examples/mi_load.rs (static musl, profile lambda,
 #                  std rebuilt: scripts/build-extension.sh --example mi_load, the build of the
 #                  extension layer), a third peer taking turns with the two; on by default
@@ -70,7 +74,7 @@ source scripts/perf-lib.sh
 
 events=10000 sizes="100 65536 1048576" runs=5 warmup=1 profile=release
 static=0 official=1 quick=0 realtime=0 cpus=0
-mi=0 ns="" kinds="trivial cpu wait" docs=1 runs_set=0 cpus_set=0
+mi=0 ns="" kinds="trivial cpu wait" docs=1 runs_set=0 cpus_set=0 server=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h|--help) usage_of "$0"; exit 0 ;;
@@ -82,6 +86,7 @@ while [[ $# -gt 0 ]]; do
     --ns) ns=$2; shift ;;
     --kinds) kinds=$2; shift ;;
     --no-docs) docs=0 ;;
+    --threaded) server=(--threaded) docs=0 ;;
     --warmup) warmup=$2; shift ;;
     --static) static=1 ;;
     --profile) profile=$2; shift ;;
@@ -149,8 +154,8 @@ run_mi() {
           rt=${rts[i]} bin=${rts[i + 1]}
           local log=$out/$kind-$n-$rt.jsonl
           ((round < 1)) && log=$out/warmup.jsonl
-          if ! "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" "$emu" --bootstrap "$bin" --concurrency "$n" --events "$ev" "${event[@]}" \
-            --quiet --json-append "$log" -- "$kind"; then
+          if ! "${RT_PREFIX[@]}" "${CPU_PREFIX[@]}" "$emu" "${server[@]}" --bootstrap "$bin" --concurrency "$n" \
+            --events "$ev" "${event[@]}" --quiet --json-append "$log" -- "$kind"; then
             echo "load.sh: $rt failed ($kind, N=$n)" >&2
             return 1
           fi
@@ -164,7 +169,7 @@ run_mi() {
   echo "==> idle: N=$idle_n workers and no event for $idle_s s, every runtime at once"
   local -a pids=()
   for ((i = 0; i < ${#rts[@]}; i += 2)); do
-    pinned "$emu" --bootstrap "${rts[i + 1]}" --concurrency "$idle_n" --idle "$idle_s" --quiet \
+    pinned "$emu" "${server[@]}" --bootstrap "${rts[i + 1]}" --concurrency "$idle_n" --idle "$idle_s" --quiet \
       --json-append "$out/idle-${rts[i]}.jsonl" &
     pids+=($!)
   done

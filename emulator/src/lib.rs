@@ -47,6 +47,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod evented;
 mod extensions;
 mod inspect;
 mod load;
@@ -208,6 +209,7 @@ struct Config {
     post_status: u16,
     refuse_pipelining: bool,
     hold_until_next: bool,
+    evented: bool,
     expect_extensions: usize,
     register_status: Option<u16>,
     ext_next_replies: BTreeMap<usize, Reply>,
@@ -232,6 +234,7 @@ impl Script {
                 post_status: 202,
                 refuse_pipelining: false,
                 hold_until_next: false,
+                evented: false,
                 expect_extensions: 0,
                 register_status: None,
                 ext_next_replies: BTreeMap::new(),
@@ -296,6 +299,18 @@ impl Script {
     /// and a runtime that sends `GET /next` sooner (pipelined) shows a shorter caller latency.
     pub fn hold_until_next(mut self, yes: bool) -> Script {
         self.cfg.hold_until_next = yes;
+        self
+    }
+    /// When `yes`, serve every connection from one thread over non-blocking sockets (epoll)
+    /// instead of a thread per connection, as the real Runtime API does (one Go process and
+    /// its netpoller): under N workers the server then adds one runnable thread, not N, and
+    /// answers the connections that are ready in the order they became ready. Same parser,
+    /// same answers, same records. [`Load`] runs use it unless told otherwise. Not with
+    /// [`Script::hold_until_next`], [`Script::refuse_pipelining`], [`Script::split_writes`]
+    /// or [`Script::expect_extensions`] (the threaded server is used then), and the
+    /// Extensions and Telemetry APIs are answered `400` (they block per connection).
+    pub fn evented(mut self, yes: bool) -> Script {
+        self.cfg.evented = yes;
         self
     }
     /// The init phase lasts until `n` extensions have registered (and, as always, every
@@ -481,9 +496,21 @@ struct Shared {
     ext: Condvar,
     /// Signalled when telemetry is buffered or delivered.
     telemetry: Condvar,
+    /// Wakes the event loop of an evented emulator (replies pushed, or stop).
+    waker: Option<mio::Waker>,
 }
 
 impl Shared {
+    /// Wakes whoever waits for a reply: one `/next` thread (`all`: every one), or the event loop.
+    fn wake_work(&self, all: bool) {
+        match &self.waker {
+            Some(w) => {
+                let _ = w.wake();
+            }
+            None if all => self.work.notify_all(),
+            None => self.work.notify_one(),
+        }
+    }
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -535,6 +562,21 @@ impl Emulator {
     pub fn start(script: Script) -> io::Result<Emulator> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let addr = listener.local_addr()?;
+        let c = &script.cfg;
+        let evented = c.evented
+            && !c.hold_until_next
+            && !c.refuse_pipelining
+            && c.split == 0
+            && c.expect_extensions == 0;
+        let poll = if evented {
+            Some(mio::Poll::new()?)
+        } else {
+            None
+        };
+        let waker = match &poll {
+            Some(p) => Some(mio::Waker::new(p.registry(), evented::WAKER)?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             cfg: script.cfg,
             state: Mutex::new(State {
@@ -548,11 +590,17 @@ impl Emulator {
             ready: Condvar::new(),
             ext: Condvar::new(),
             telemetry: Condvar::new(),
+            waker,
         });
         let sh = Arc::clone(&shared);
-        let accept = thread::Builder::new()
-            .name("lz-emulator-accept".into())
-            .spawn(move || accept_loop(&listener, &sh))?;
+        let accept = match poll {
+            Some(poll) => thread::Builder::new()
+                .name("lz-emulator-poll".into())
+                .spawn(move || evented::event_loop(poll, listener, &sh))?,
+            None => thread::Builder::new()
+                .name("lz-emulator-accept".into())
+                .spawn(move || accept_loop(&listener, &sh))?,
+        };
         Ok(Emulator {
             shared,
             addr,
@@ -572,7 +620,7 @@ impl Emulator {
         self.shared.lock().queue.push_back(Queued::Reply(r));
         // One reply serves one `/next`: waking one waiter (not all N of a concurrent runtime)
         // is enough, and a woken waiter that finds the queue empty again just waits again.
-        self.shared.work.notify_one();
+        self.shared.wake_work(false);
     }
     /// Appends `event` to the script under the request id `request_id` (which replaces
     /// [`Event::request_id`]; everything else is served as is), sharing its body instead of
@@ -581,7 +629,7 @@ impl Emulator {
     pub fn push_shared(&self, request_id: impl Into<String>, event: &Arc<Event>) {
         let queued = Queued::Shared(request_id.into(), Arc::clone(event));
         self.shared.lock().queue.push_back(queued);
-        self.shared.work.notify_one();
+        self.shared.wake_work(false);
     }
     /// [`Emulator::push_shared`] for many ids at once: one lock and one wake-up for all of
     /// them (a load run queues 100,000 events before it starts the runtime).
@@ -600,7 +648,7 @@ impl Emulator {
         let pushed = st.queue.len() > before;
         drop(st);
         if pushed {
-            self.shared.work.notify_all();
+            self.shared.wake_work(true);
         }
     }
     /// How many replies are still waiting to be handed out.
@@ -785,6 +833,7 @@ impl Drop for Emulator {
             }
         }
         self.shared.work.notify_all();
+        self.shared.wake_work(true);
         self.shared.recorded.notify_all();
         self.shared.arrived.notify_all();
         self.shared.ready.notify_all();
@@ -844,6 +893,8 @@ enum Fail {
     Closed(bool),
     /// A malformed request: answer this status, record the problem, close.
     Bad(u16, String),
+    /// Evented: the request is not all there yet and the socket has nothing more for now.
+    Again,
 }
 
 fn bad(problem: impl Into<String>) -> Fail {
@@ -870,75 +921,40 @@ struct Conn {
     end: usize,
     /// Answer being built.
     out: Vec<u8>,
+    /// Answers held back to go out with the next one: the answer to a `POST .../response`
+    /// or `/error` with the next request already buffered behind it (pipelined), so the
+    /// two answers leave in one write, as a server answering pipelined requests from a
+    /// buffered writer sends them. Flushed before anything else is written and before
+    /// the connection waits (for bytes or for an event).
+    deferred: Vec<u8>,
     /// Records held until this connection's next `GET /next` ([`Script::hold_until_next`]).
     held: Vec<Record>,
     /// The identifier of the extension whose `event/next` this connection last carried.
     extension: Option<String>,
+    /// Served by the event loop: the socket is non-blocking, a read that would block ends
+    /// the attempt ([`Fail::Again`]) and the request is parsed again from `mark` once more
+    /// bytes are there; a `GET /next` with nothing to hand out parks instead of waiting.
+    evented: bool,
+    /// Evented: where the request being read starts in `buf`.
+    mark: usize,
+    /// Evented: a `GET /next` waits for a reply (its `Connection: close`).
+    parked: Option<bool>,
+}
+
+/// What [`Conn::step`] did.
+enum Step {
+    /// Answered a request; read the next one.
+    Go,
+    /// Evented: no whole request buffered and the socket has nothing more for now.
+    Again,
+    /// The connection is done: [`Conn::finish`] it.
+    Stop,
 }
 
 fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
-    let mut c = Conn {
-        shared,
-        stream,
-        id,
-        buf: vec![0; MAX_HEAD],
-        pos: 0,
-        end: 0,
-        out: Vec::new(),
-        held: Vec::new(),
-        extension: None,
-    };
-    loop {
-        let mut req = Request::default();
-        match c.read_request(&mut req) {
-            Ok(()) => {
-                // Looked at before the POST is answered: a request there now was sent
-                // without waiting for the answer, so it is pipelined.
-                let refuse =
-                    req.method == "POST" && c.shared.cfg.refuse_pipelining && c.more_arrived();
-                if !c.handle(req, Instant::now()) {
-                    break;
-                }
-                if refuse {
-                    c.shared.lock().refused_pipelined += 1;
-                    break;
-                }
-                if c.pos < c.end {
-                    c.shared.pipelined.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            Err(Fail::Closed(partial)) => {
-                if partial && !c.shared.lock().stop {
-                    c.invalid(req, 0, "connection closed mid-request".into());
-                }
-                break;
-            }
-            Err(Fail::Bad(status, problem)) => {
-                let kind = if status == 413 {
-                    "RequestEntityTooLarge"
-                } else {
-                    "Emulator.InvalidRequest"
-                };
-                simple_answer(&mut c.out, status, &error_json(&problem, kind), true);
-                c.invalid(req, status, problem);
-                c.send();
-                break;
-            }
-        }
-    }
-    let held = std::mem::take(&mut c.held);
-    let mut st = c.shared.lock();
-    st.orphans.extend(held);
-    st.streams.remove(&c.id);
-    if let Some(id) = c.extension.take() {
-        if let Some(x) = st.extensions.iter_mut().find(|x| x.id == id) {
-            if x.shutdown_sent {
-                x.done = true;
-            }
-        }
-        c.shared.ext.notify_all();
-    }
-    drop(st);
+    let mut c = Conn::new(shared, stream, id, false);
+    while let Step::Go = c.step() {}
+    c.finish();
     c.linger_close();
 }
 
@@ -995,6 +1011,88 @@ fn route(method: &str, target: &str, prefix: &str) -> Route {
 }
 
 impl Conn {
+    fn new(shared: Arc<Shared>, stream: TcpStream, id: usize, evented: bool) -> Conn {
+        Conn {
+            shared,
+            stream,
+            id,
+            buf: vec![0; MAX_HEAD],
+            pos: 0,
+            end: 0,
+            out: Vec::new(),
+            deferred: Vec::new(),
+            held: Vec::new(),
+            extension: None,
+            evented,
+            mark: 0,
+            parked: None,
+        }
+    }
+
+    /// Reads and answers one request.
+    fn step(&mut self) -> Step {
+        self.mark = self.pos;
+        let mut req = Request::default();
+        match self.read_request(&mut req) {
+            Ok(()) => {
+                // Looked at before the POST is answered: a request there now was sent
+                // without waiting for the answer, so it is pipelined.
+                let refuse = req.method == "POST"
+                    && self.shared.cfg.refuse_pipelining
+                    && self.more_arrived();
+                if !self.handle(req, Instant::now()) {
+                    return Step::Stop;
+                }
+                if refuse {
+                    self.shared.lock().refused_pipelined += 1;
+                    return Step::Stop;
+                }
+                if self.pos < self.end {
+                    self.shared.pipelined.fetch_add(1, Ordering::Relaxed);
+                }
+                Step::Go
+            }
+            Err(Fail::Again) => {
+                self.pos = self.mark;
+                Step::Again
+            }
+            Err(Fail::Closed(partial)) => {
+                if partial && !self.shared.lock().stop {
+                    self.invalid(req, 0, "connection closed mid-request".into());
+                }
+                Step::Stop
+            }
+            Err(Fail::Bad(status, problem)) => {
+                let kind = if status == 413 {
+                    "RequestEntityTooLarge"
+                } else {
+                    "Emulator.InvalidRequest"
+                };
+                simple_answer(&mut self.out, status, &error_json(&problem, kind), true);
+                self.invalid(req, status, problem);
+                self.send();
+                Step::Stop
+            }
+        }
+    }
+
+    /// The connection is done: flush, hand its held records on, forget it.
+    fn finish(&mut self) {
+        self.flush_deferred();
+        let held = std::mem::take(&mut self.held);
+        let mut st = self.shared.lock();
+        st.orphans.extend(held);
+        st.streams.remove(&self.id);
+        if let Some(id) = self.extension.take() {
+            if let Some(x) = st.extensions.iter_mut().find(|x| x.id == id) {
+                if x.shutdown_sent {
+                    x.done = true;
+                }
+            }
+            self.shared.ext.notify_all();
+        }
+    }
+
     /// Whether bytes of a further request arrived: in the buffer, or waiting in the socket.
     fn more_arrived(&self) -> bool {
         if self.pos < self.end {
@@ -1009,11 +1107,16 @@ impl Conn {
 
     /// Reads more bytes into the buffer (compacting it first when full).
     fn fill(&mut self) -> Result<(), Fail> {
-        if self.pos == self.end {
-            (self.pos, self.end) = (0, 0);
+        if !self.flush_deferred() {
+            return Err(Fail::Closed(self.pos < self.end));
+        }
+        // Evented, the bytes from the request's start are kept: it may be parsed again.
+        let keep = if self.evented { self.mark } else { self.pos };
+        if keep == self.end {
+            (self.pos, self.end, self.mark) = (0, 0, 0);
         } else if self.end == self.buf.len() {
-            self.buf.copy_within(self.pos..self.end, 0);
-            (self.end, self.pos) = (self.end - self.pos, 0);
+            self.buf.copy_within(keep..self.end, 0);
+            (self.end, self.pos, self.mark) = (self.end - keep, self.pos - keep, 0);
         }
         if self.end == self.buf.len() {
             return Err(Fail::Bad(431, "request head too large".into()));
@@ -1026,6 +1129,7 @@ impl Conn {
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(Fail::Again),
                 Err(_) => return Err(Fail::Closed(true)),
             }
         }
@@ -1135,6 +1239,27 @@ impl Conn {
 
     /// Appends exactly `n` body bytes to `body`: first from the buffer, the rest straight from the socket.
     fn read_body(&mut self, n: usize, body: &mut Vec<u8>) -> Result<(), Fail> {
+        if self.evented {
+            // The whole body into the buffer (grown to hold it from the request's start),
+            // so that a read that would block leaves the request whole to parse again.
+            while self.end - self.pos < n {
+                let need = self.pos - self.mark + n;
+                if self.buf.len() < need {
+                    self.buf.resize(need, 0);
+                }
+                if let Err(e) = self.fill() {
+                    if let Fail::Closed(_) = e {
+                        // Cut off: the record keeps what did arrive, as the threaded one does.
+                        body.extend_from_slice(&self.buf[self.pos..self.end]);
+                        self.pos = self.end;
+                    }
+                    return Err(e);
+                }
+            }
+            body.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(());
+        }
         let have = (self.end - self.pos).min(n);
         body.extend_from_slice(&self.buf[self.pos..self.pos + have]);
         self.pos += have;
@@ -1179,9 +1304,23 @@ impl Conn {
     fn send(&mut self) -> bool {
         let mut w = &self.stream;
         match self.shared.cfg.split {
-            0 => w.write_all(&self.out).is_ok(),
+            0 => {
+                let sent = write_all_vectored(w, &self.deferred, &self.out).is_ok();
+                self.deferred.clear();
+                sent
+            }
             n => self.out.chunks(n).all(|piece| w.write_all(piece).is_ok()),
         }
+    }
+
+    /// Writes the [`Conn::deferred`] answers, if any. False if the peer is gone.
+    fn flush_deferred(&mut self) -> bool {
+        if self.deferred.is_empty() {
+            return true;
+        }
+        let sent = write_all_vectored(&self.stream, &self.deferred, &[]).is_ok();
+        self.deferred.clear();
+        sent
     }
 
     fn invalid(&self, req: Request, status: u16, problem: String) {
@@ -1204,7 +1343,21 @@ impl Conn {
     /// Answers one well-formed request; returns whether to keep the connection open.
     fn handle(&mut self, req: Request, received_at: Instant) -> bool {
         let close = self.shared.cfg.close_after || req.close;
-        let (kind, raw_id) = match route(&req.method, &req.target, &self.shared.cfg.prefix) {
+        let route = route(&req.method, &req.target, &self.shared.cfg.prefix);
+        // A held answer waits only for the `GET /next` behind it.
+        if !matches!(route, Route::Next) && !self.flush_deferred() {
+            return false;
+        }
+        if self.evented && matches!(route, Route::Register | Route::ExtNext | Route::Subscribe) {
+            let problem = "the Extensions and Telemetry APIs need the threaded emulator \
+                           (Script::evented(false), lz-emulator --threaded)";
+            let body = error_json(problem, "Emulator.InvalidRequest");
+            simple_answer(&mut self.out, 400, &body, true);
+            self.invalid(req, 400, problem.into());
+            self.send();
+            return false;
+        }
+        let (kind, raw_id) = match route {
             Route::Next => return self.next(close),
             Route::Register => return self.register(req, received_at, close),
             Route::ExtNext => return self.ext_next(&req, close),
@@ -1295,6 +1448,13 @@ impl Conn {
             _ => status_error_json(status).into(),
         };
         simple_answer(&mut self.out, status, &body, close);
+        let pipelined = self.pos < self.end && !close;
+        let cfg = &self.shared.cfg;
+        let answer = matches!(kind, Kind::Response | Kind::Error);
+        if pipelined && answer && cfg.split == 0 && !cfg.refuse_pipelining {
+            self.deferred.extend_from_slice(&self.out);
+            return true;
+        }
         self.send() && !close
     }
 
@@ -1303,8 +1463,8 @@ impl Conn {
         let shared = Arc::clone(&self.shared);
         let arrived = Instant::now();
         let mut held = std::mem::take(&mut self.held);
-        let reply = {
-            let mut st = shared.lock();
+        let mut st = shared.lock();
+        {
             if shared.cfg.hold_until_next {
                 held.append(&mut st.orphans);
             }
@@ -1332,6 +1492,20 @@ impl Conn {
                     .wait_while(st, |s| !s.stop && !s.extensions_ready(expected))
                     .unwrap_or_else(PoisonError::into_inner);
             }
+        }
+        self.hand_out(&shared, st, close)
+    }
+
+    /// Answers a counted `GET /next` with the next reply (`st` is `shared`'s lock), waiting
+    /// for one (evented: parking until one is pushed); returns whether to keep the
+    /// connection open.
+    fn hand_out<'s>(
+        &mut self,
+        shared: &'s Shared,
+        mut st: MutexGuard<'s, State>,
+        close: bool,
+    ) -> bool {
+        let reply = {
             loop {
                 if st.stop {
                     return false;
@@ -1381,6 +1555,18 @@ impl Conn {
                     Drained::Status(s) => {
                         break Queued::Reply(Reply::Status(s, DRAINED_BODY.as_bytes().to_vec()))
                     }
+                    Drained::Block if !self.deferred.is_empty() => {
+                        // Nothing to hand out yet: the held answer goes out before waiting.
+                        drop(st);
+                        if !self.flush_deferred() {
+                            return false;
+                        }
+                        st = shared.lock();
+                    }
+                    Drained::Block if self.evented => {
+                        self.parked = Some(close);
+                        return true;
+                    }
                     Drained::Block => {
                         st = shared.work.wait(st).unwrap_or_else(PoisonError::into_inner)
                     }
@@ -1415,7 +1601,15 @@ impl Conn {
         }
         encode_event_head(&mut self.out, e, id, close);
         let _ = write!(self.out, "Content-Length: {}\r\n\r\n", e.body.len());
-        write_all_vectored(&self.stream, &self.out, &e.body).is_ok() && !close
+        let head = if self.deferred.is_empty() {
+            &self.out
+        } else {
+            self.deferred.extend_from_slice(&self.out);
+            &self.deferred
+        };
+        let sent = write_all_vectored(&self.stream, head, &e.body).is_ok();
+        self.deferred.clear();
+        sent && !close
     }
 
     fn header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
@@ -1951,16 +2145,27 @@ fn answer_with(out: &mut Vec<u8>, status: u16, extra: &str, body: &[u8], close: 
 /// Writes `head` then `body` with as few (vectored) writes as the kernel allows.
 fn write_all_vectored(mut stream: &TcpStream, head: &[u8], body: &[u8]) -> io::Result<()> {
     let (mut head, mut body) = (head, body);
+    // An evented socket whose send buffer is full blocks for the rest of this answer
+    // (a large event): simpler than resuming the write from the event loop, and rare.
+    let mut blocked = false;
     while !head.is_empty() || !body.is_empty() {
         let n = match stream.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && !blocked => {
+                stream.set_nonblocking(false)?;
+                blocked = true;
+                continue;
+            }
             Err(e) => return Err(e),
         };
         let from_head = n.min(head.len());
         head = &head[from_head..];
         body = &body[n - from_head..];
+    }
+    if blocked {
+        stream.set_nonblocking(true)?;
     }
     Ok(())
 }

@@ -41,6 +41,7 @@ pub struct Load {
     random_ids: bool,
     wait_exit: bool,
     stall: Duration,
+    threaded: bool,
 }
 
 impl Load {
@@ -55,6 +56,7 @@ impl Load {
             random_ids: false,
             wait_exit: false,
             stall: Duration::from_secs(30),
+            threaded: false,
         }
     }
     /// The script options to serve with (prefix, [`Script::hold_until_next`],
@@ -80,6 +82,13 @@ impl Load {
     /// it) instead of killing it: for wrappers such as `perf stat` that must see it exit.
     pub fn wait_exit(mut self, yes: bool) -> Load {
         self.wait_exit = yes;
+        self
+    }
+    /// Serve with a thread per connection instead of the evented server ([`Script::evented`],
+    /// the default, unless the script needs the threaded one): how the emulator served load
+    /// runs until 2026-12-01; under N workers it adds N runnable threads to the machine.
+    pub fn threaded(mut self, yes: bool) -> Load {
+        self.threaded = yes;
         self
     }
     /// Give up when nothing arrives for this long (default 30 s).
@@ -108,8 +117,7 @@ impl Load {
     /// `Err` only when the emulator or the runtime could not be started.
     pub fn run(&self, mut cmd: Command) -> Result<LoadReport, String> {
         let ids = self.ids();
-        let emu = Emulator::start(self.script.clone().drained(Drained::Block))
-            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        let emu = self.start()?;
         emu.push_shared_all(ids.iter().cloned(), &self.event);
         let program = self.prepare(&mut cmd, &emu)?;
         let own_at_spawn = Sched::read(std::process::id());
@@ -167,6 +175,8 @@ impl Load {
         let mut usage = Usage::read(child.id());
         let own = Sched::read(std::process::id());
         usage.emulator_cpu_us = Some(own.cpu.saturating_sub(own_at_spawn.cpu).as_secs_f64() * 1e6);
+        usage.emulator_runq_wait_us =
+            Some(own.wait.saturating_sub(own_at_spawn.wait).as_secs_f64() * 1e6);
         let counters = Counters {
             first_next: emu.first_next_at(),
             next_requests: emu.next_requests(),
@@ -199,8 +209,7 @@ impl Load {
         settle: Duration,
         window: Duration,
     ) -> Result<IdleReport, String> {
-        let emu = Emulator::start(self.script.clone().drained(Drained::Block))
-            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        let emu = self.start()?;
         let program = self.prepare(&mut cmd, &emu)?;
         let mut child = cmd
             .spawn()
@@ -254,6 +263,8 @@ pub struct IdleReport {
 #[derive(Debug, Default, Clone, Copy)]
 struct Sched {
     cpu: Duration,
+    /// Time runnable but waiting for a CPU (schedstat's second field).
+    wait: Duration,
     runs: u64,
     threads: usize,
 }
@@ -272,7 +283,8 @@ impl Sched {
                 .split_whitespace()
                 .map(|f| f.parse::<u64>().unwrap_or(0));
             s.cpu += Duration::from_nanos(fields.next().unwrap_or(0));
-            s.runs += fields.nth(1).unwrap_or(0);
+            s.wait += Duration::from_nanos(fields.next().unwrap_or(0));
+            s.runs += fields.next().unwrap_or(0);
             s.threads += 1;
         }
         s
@@ -280,6 +292,14 @@ impl Sched {
 }
 
 impl Load {
+    /// Starts the emulator of a run: the script, blocking when drained, evented unless
+    /// [`Load::threaded`].
+    fn start(&self) -> Result<Emulator, String> {
+        let script = self.script.clone().drained(Drained::Block);
+        let emu = Emulator::start(script.evented(!self.threaded))
+            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        Ok(emu)
+    }
     /// Sets `cmd` up to run against `emu`: the usual Lambda variables unless `cmd` sets
     /// them, `AWS_LAMBDA_RUNTIME_API` and the concurrency. Returns the program's name.
     fn prepare(&self, cmd: &mut Command, emu: &Emulator) -> Result<String, String> {
@@ -375,9 +395,14 @@ pub struct Usage {
     pub sched_cpu_us: Option<f64>,
     /// How many times its live threads were put on a CPU (schedstat's third field): wake-ups.
     pub scheduled: Option<u64>,
+    /// How long its live threads were runnable but waiting for a CPU (schedstat's second
+    /// field), µs: the run-queue delay, which grows with the runnable threads per CPU.
+    pub runq_wait_us: Option<f64>,
     /// The emulator's own CPU time while serving the runtime (its threads' schedstat, from
     /// spawning the runtime to reading this), µs: the server's share of the machine.
     pub emulator_cpu_us: Option<f64>,
+    /// The emulator's own run-queue delay over the same span, µs.
+    pub emulator_runq_wait_us: Option<f64>,
 }
 
 impl Usage {
@@ -393,7 +418,9 @@ impl Usage {
             threads: status_kib(&status, "Threads:"),
             sched_cpu_us: sched.map(|s| s.cpu.as_secs_f64() * 1e6),
             scheduled: sched.map(|s| s.runs),
+            runq_wait_us: sched.map(|s| s.wait.as_secs_f64() * 1e6),
             emulator_cpu_us: None,
+            emulator_runq_wait_us: None,
         }
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 const USAGE: &str =
     "usage: lz-emulator [--bootstrap PATH] [--events N] [--size BYTES | --json-body BYTES | \
      --file PATH] [--concurrency N] [--random-ids] [--hold-until-next] [--refuse-pipelining] \
-     [--show N] [--prefix P] [--quiet] [--json] [--json-append FILE] [--wait-exit] \
+     [--threaded] [--show N] [--prefix P] [--quiet] [--json] [--json-append FILE] [--wait-exit] \
      [--idle SECONDS] [-- BOOTSTRAP ARGS...]";
 const HELP: &str =
     "  --bootstrap PATH  runtime executable to spawn (default target/release/bootstrap)
@@ -35,6 +35,9 @@ const HELP: &str =
                     Runtime Interface Emulator does) and report that caller latency too
   --refuse-pipelining  after answering a POST, close the connection if another request
                     is already waiting behind it (tests a runtime's pipelining fallback)
+  --threaded        serve each connection from its own thread, as before 2026-12-01, instead
+                    of one thread over non-blocking sockets (epoll) as the real Runtime API
+                    serves them; --hold-until-next and --refuse-pipelining imply it
   --show N          print the first N answers (default: the first and the last)
   --prefix P        path prefix of the API, e.g. /.rt (default none)
   --quiet           print nothing but failures
@@ -78,6 +81,7 @@ struct Args {
     json: bool,
     json_append: Option<String>,
     wait_exit: bool,
+    threaded: bool,
     idle: Option<usize>,
 }
 
@@ -99,6 +103,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         json: false,
         json_append: None,
         wait_exit: false,
+        threaded: false,
         idle: None,
     };
     while let Some(arg) = it.next() {
@@ -139,6 +144,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--json" => a.json = true,
             "--json-append" => a.json_append = Some(value("--json-append")?),
             "--wait-exit" => a.wait_exit = true,
+            "--threaded" => a.threaded = true,
             "--idle" => a.idle = Some(number("--idle", value("--idle")?)?),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -207,6 +213,7 @@ fn run(a: &Args) -> Result<(), String> {
     let mut load = Load::new(a.events, event)
         .script(script)
         .random_ids(a.random_ids)
+        .threaded(a.threaded)
         .wait_exit(a.wait_exit);
     if let Some(n) = a.concurrency {
         load = load.concurrency(n);
@@ -559,7 +566,8 @@ impl Summary {
              \"peak_in_flight\":{},\"connections\":{},\"pipelined\":{},\"refused_pipelined\":{},\
              \"threads\":{},\"lost\":{},\"duplicated\":{},\"unknown_ids\":{},\
              \"sched_cpu_us\":{},\"sched_cpu_per_invoke_us\":{},\"wakeups_per_invoke\":{},\
-             \"emulator_cpu_per_invoke_us\":{},\
+             \"emulator_cpu_per_invoke_us\":{},\"runq_wait_per_invoke_us\":{},\
+             \"emulator_runq_wait_per_invoke_us\":{},\
              \"status_codes\":{{{}}},\"error_types\":{{{}}}}}",
             us(r.spawn_to_first_next),
             us(r.spawn_to_first_response),
@@ -591,6 +599,8 @@ impl Summary {
             or_null(r.usage.sched_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
             or_null(r.usage.scheduled.map(|n| format!("{:.3}", n as f64 / events as f64))),
             or_null(r.usage.emulator_cpu_us.map(|c| format!("{:.2}", c / events as f64))),
+            or_null(r.usage.runq_wait_us.map(|c| format!("{:.2}", c / events as f64))),
+            or_null(r.usage.emulator_runq_wait_us.map(|c| format!("{:.2}", c / events as f64))),
             codes,
             types.join(","),
         )
@@ -719,12 +729,12 @@ mod tests {
             (5, 7, "/.rt", true)
         );
         assert!(parse("--help").unwrap().is_none());
-        let a = parse("--json-append out.jsonl --wait-exit")
+        let a = parse("--json-append out.jsonl --wait-exit --threaded")
             .unwrap()
             .unwrap();
         assert_eq!(
-            (a.json_append.as_deref(), a.wait_exit, a.events),
-            (Some("out.jsonl"), true, 1000)
+            (a.json_append.as_deref(), a.wait_exit, a.threaded, a.events),
+            (Some("out.jsonl"), true, true, 1000)
         );
         let a = parse(
             "--concurrency 8 --random-ids --hold-until-next --refuse-pipelining --show 3 \

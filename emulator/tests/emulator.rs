@@ -96,157 +96,183 @@ impl Client {
     }
 }
 
+thread_local! {
+    /// Which server [`start`] starts: threaded, or evented ([`Script::evented`]).
+    static EVENTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn start(script: Script) -> Emulator {
-    Emulator::start(script).unwrap()
+    Emulator::start(script.evented(EVENTED.get())).unwrap()
+}
+
+/// Runs `test` against the threaded server, then against the evented one: same answers,
+/// same records.
+fn on_both_servers(test: impl Fn()) {
+    for evented in [false, true] {
+        EVENTED.set(evented);
+        test();
+    }
+    EVENTED.set(false);
 }
 
 #[test]
 fn event_handout_and_response_recorded_with_latency() {
-    let e = Event::new("req-1", r#"{"hello":"world"}"#)
-        .with_deadline_ms(1234)
-        .with_trace_id("Root=1-abc;Sampled=1")
-        .with_invocation_id("inv-1")
-        .with_header("Lambda-Runtime-Client-Context", "{}");
-    let emu = start(Script::new().event(e));
-    let mut c = Client::connect(&emu);
-    let a = c.get(NEXT);
-    assert_eq!(a.status, 200);
-    assert_eq!(a.body, br#"{"hello":"world"}"#);
-    assert_eq!(a.header("lambda-runtime-aws-request-id"), Some("req-1"));
-    assert_eq!(a.header("Lambda-Runtime-Deadline-Ms"), Some("1234"));
-    assert_eq!(
-        a.header("Lambda-Runtime-Invoked-Function-Arn"),
-        Some(lambda_zero_emulator::DEFAULT_FUNCTION_ARN)
-    );
-    assert_eq!(
-        a.header("Lambda-Runtime-Trace-Id"),
-        Some("Root=1-abc;Sampled=1")
-    );
-    assert_eq!(a.header("Lambda-Runtime-Invocation-Id"), Some("inv-1"));
-    assert_eq!(a.header("Lambda-Runtime-Client-Context"), Some("{}"));
-    assert_eq!(a.header("Content-Type"), Some("application/json"));
-    let a = c.post("/2018-06-01/runtime/invocation/req-1/response", "\"ok\"");
-    assert_eq!(
-        (a.status, a.body.as_slice()),
-        (202, &br#"{"status":"OK"}"#[..])
-    );
-    let recs = emu.wait_records(1, WAIT);
-    assert_eq!(recs.len(), 1);
-    let r = &recs[0];
-    assert_eq!(
-        (r.kind, r.request_id.as_str(), r.status_sent, r.connection),
-        (Kind::Response, "req-1", 202, 0)
-    );
-    assert_eq!(r.body, b"\"ok\"");
-    assert_eq!(r.header("HOST"), Some("x"));
-    assert!(r.latency > Duration::ZERO);
-    assert_eq!((emu.next_requests(), emu.connections()), (1, 1));
-    assert!(emu.first_next_at().is_some());
-    // Deadline defaults to a time in the future; unknown ids still get the default status.
-    emu.push(Reply::Event(
-        Event::new("req-2", "{}").with_post_status(413),
-    ));
-    let a = c.get(NEXT);
-    let deadline: u64 = a
-        .header("Lambda-Runtime-Deadline-Ms")
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(deadline > 1_600_000_000_000);
-    assert_eq!(a.header("Lambda-Runtime-Trace-Id"), None);
-    let a = c.post("/2018-06-01/runtime/invocation/req-2/error", "{}");
-    assert_eq!(a.status, 413);
-    assert!(String::from_utf8_lossy(&a.body).contains("\"errorType\":\"RequestEntityTooLarge\""));
-    let r = &emu.wait_records(2, WAIT)[1];
-    assert_eq!((r.kind, r.status_sent), (Kind::Error, 413));
-    emu.shutdown();
+    on_both_servers(|| {
+        let e = Event::new("req-1", r#"{"hello":"world"}"#)
+            .with_deadline_ms(1234)
+            .with_trace_id("Root=1-abc;Sampled=1")
+            .with_invocation_id("inv-1")
+            .with_header("Lambda-Runtime-Client-Context", "{}");
+        let emu = start(Script::new().event(e));
+        let mut c = Client::connect(&emu);
+        let a = c.get(NEXT);
+        assert_eq!(a.status, 200);
+        assert_eq!(a.body, br#"{"hello":"world"}"#);
+        assert_eq!(a.header("lambda-runtime-aws-request-id"), Some("req-1"));
+        assert_eq!(a.header("Lambda-Runtime-Deadline-Ms"), Some("1234"));
+        assert_eq!(
+            a.header("Lambda-Runtime-Invoked-Function-Arn"),
+            Some(lambda_zero_emulator::DEFAULT_FUNCTION_ARN)
+        );
+        assert_eq!(
+            a.header("Lambda-Runtime-Trace-Id"),
+            Some("Root=1-abc;Sampled=1")
+        );
+        assert_eq!(a.header("Lambda-Runtime-Invocation-Id"), Some("inv-1"));
+        assert_eq!(a.header("Lambda-Runtime-Client-Context"), Some("{}"));
+        assert_eq!(a.header("Content-Type"), Some("application/json"));
+        let a = c.post("/2018-06-01/runtime/invocation/req-1/response", "\"ok\"");
+        assert_eq!(
+            (a.status, a.body.as_slice()),
+            (202, &br#"{"status":"OK"}"#[..])
+        );
+        let recs = emu.wait_records(1, WAIT);
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(
+            (r.kind, r.request_id.as_str(), r.status_sent, r.connection),
+            (Kind::Response, "req-1", 202, 0)
+        );
+        assert_eq!(r.body, b"\"ok\"");
+        assert_eq!(r.header("HOST"), Some("x"));
+        assert!(r.latency > Duration::ZERO);
+        assert_eq!((emu.next_requests(), emu.connections()), (1, 1));
+        assert!(emu.first_next_at().is_some());
+        // Deadline defaults to a time in the future; unknown ids still get the default status.
+        emu.push(Reply::Event(
+            Event::new("req-2", "{}").with_post_status(413),
+        ));
+        let a = c.get(NEXT);
+        let deadline: u64 = a
+            .header("Lambda-Runtime-Deadline-Ms")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(deadline > 1_600_000_000_000);
+        assert_eq!(a.header("Lambda-Runtime-Trace-Id"), None);
+        let a = c.post("/2018-06-01/runtime/invocation/req-2/error", "{}");
+        assert_eq!(a.status, 413);
+        assert!(
+            String::from_utf8_lossy(&a.body).contains("\"errorType\":\"RequestEntityTooLarge\"")
+        );
+        let r = &emu.wait_records(2, WAIT)[1];
+        assert_eq!((r.kind, r.status_sent), (Kind::Error, 413));
+        emu.shutdown();
+    });
 }
 
 #[test]
 fn chunked_event_framing_is_valid() {
-    let body: Vec<u8> = (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect();
-    let emu = start(
-        Script::new()
-            .event(Event::new("c1", body.clone()).chunked(300))
-            .close_after_each_answer(true),
-    );
-    let mut c = Client::connect(&emu);
-    c.send(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
-    let raw = c.rest();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, mut rest) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.contains("\r\nTransfer-Encoding: chunked\r\n"));
-    assert!(head.contains("\r\nConnection: close"));
-    assert!(!head.to_ascii_lowercase().contains("content-length"));
-    let mut decoded = Vec::new();
-    loop {
-        let (size_line, after) = rest.split_once("\r\n").unwrap();
-        let (size, ext) = size_line.split_once(';').unwrap();
-        assert_eq!(ext, "x=y");
-        let size = usize::from_str_radix(size, 16).unwrap();
-        if size == 0 {
-            assert_eq!(after, "X-Trailer: 1\r\n\r\n");
-            break;
+    on_both_servers(|| {
+        let body: Vec<u8> = (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let emu = start(
+            Script::new()
+                .event(Event::new("c1", body.clone()).chunked(300))
+                .close_after_each_answer(true),
+        );
+        let mut c = Client::connect(&emu);
+        c.send(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+        let raw = c.rest();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, mut rest) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains("\r\nTransfer-Encoding: chunked\r\n"));
+        assert!(head.contains("\r\nConnection: close"));
+        assert!(!head.to_ascii_lowercase().contains("content-length"));
+        let mut decoded = Vec::new();
+        loop {
+            let (size_line, after) = rest.split_once("\r\n").unwrap();
+            let (size, ext) = size_line.split_once(';').unwrap();
+            assert_eq!(ext, "x=y");
+            let size = usize::from_str_radix(size, 16).unwrap();
+            if size == 0 {
+                assert_eq!(after, "X-Trailer: 1\r\n\r\n");
+                break;
+            }
+            assert!(size <= 300);
+            decoded.extend_from_slice(&after.as_bytes()[..size]);
+            assert_eq!(&after[size..size + 2], "\r\n");
+            rest = &after[size + 2..];
         }
-        assert!(size <= 300);
-        decoded.extend_from_slice(&after.as_bytes()[..size]);
-        assert_eq!(&after[size..size + 2], "\r\n");
-        rest = &after[size + 2..];
-    }
-    assert_eq!(decoded, body);
+        assert_eq!(decoded, body);
+    });
 }
 
 #[test]
 fn chunked_post_with_trailers_is_recorded() {
-    let emu = start(Script::new().prefix("/.rt").event(Event::new("abc", "{}")));
-    assert!(emu.runtime_api().ends_with("/.rt"));
-    let mut c = Client::connect(&emu);
-    assert_eq!(c.get(&format!("/.rt{NEXT}")).status, 200);
-    c.send(
-        b"POST /.rt/2018-06-01/runtime/invocation/abc/response HTTP/1.1\r\nhost: x\r\n\
+    on_both_servers(|| {
+        let emu = start(Script::new().prefix("/.rt").event(Event::new("abc", "{}")));
+        assert!(emu.runtime_api().ends_with("/.rt"));
+        let mut c = Client::connect(&emu);
+        assert_eq!(c.get(&format!("/.rt{NEXT}")).status, 200);
+        c.send(
+            b"POST /.rt/2018-06-01/runtime/invocation/abc/response HTTP/1.1\r\nhost: x\r\n\
           Transfer-Encoding: chunked\r\nTrailer: Lambda-Runtime-Function-Error-Type\r\n\r\n\
           5;foo=bar\r\nhello\r\n1\r\n \r\n5 ; a=b\r\nworld\r\n0\r\n\
           Lambda-Runtime-Function-Error-Type: Boom\r\n\r\n",
-    );
-    assert_eq!(c.answer().status, 202);
-    let r = &emu.wait_records(1, WAIT)[0];
-    assert_eq!(r.kind, Kind::Response);
-    assert_eq!(r.body, b"hello world");
-    assert_eq!(
-        r.trailers,
-        vec![(
-            "lambda-runtime-function-error-type".to_string(),
-            "Boom".to_string()
-        )]
-    );
-    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+        );
+        assert_eq!(c.answer().status, 202);
+        let r = &emu.wait_records(1, WAIT)[0];
+        assert_eq!(r.kind, Kind::Response);
+        assert_eq!(r.body, b"hello world");
+        assert_eq!(
+            r.trailers,
+            vec![(
+                "lambda-runtime-function-error-type".to_string(),
+                "Boom".to_string()
+            )]
+        );
+        assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    });
 }
 
 #[test]
 fn ids_are_percent_decoded() {
-    let emu = start(Script::new());
-    let mut c = Client::connect(&emu);
-    let a = c.post("/2018-06-01/runtime/invocation/a%2Fb%20c%25~/response", "x");
-    assert_eq!(a.status, 202);
-    let r = &emu.wait_records(1, WAIT)[0];
-    assert_eq!((r.kind, r.request_id.as_str()), (Kind::Response, "a/b c%~"));
-    assert_eq!(
-        r.target,
-        "/2018-06-01/runtime/invocation/a%2Fb%20c%25~/response"
-    );
-    assert_eq!(r.latency, Duration::ZERO);
-    // A `%` without two hex digits is invalid and closes the connection.
-    c.send(b"POST /2018-06-01/runtime/invocation/a%zz/error HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-    assert_eq!(c.answer().status, 400);
-    assert!(c.rest().is_empty());
-    let r = &emu.wait_records(2, WAIT)[1];
-    assert_eq!((r.kind, r.request_id.as_str()), (Kind::Invalid, ""));
-    assert!(r.problem.as_deref().unwrap().contains("percent"));
+    on_both_servers(|| {
+        let emu = start(Script::new());
+        let mut c = Client::connect(&emu);
+        let a = c.post("/2018-06-01/runtime/invocation/a%2Fb%20c%25~/response", "x");
+        assert_eq!(a.status, 202);
+        let r = &emu.wait_records(1, WAIT)[0];
+        assert_eq!((r.kind, r.request_id.as_str()), (Kind::Response, "a/b c%~"));
+        assert_eq!(
+            r.target,
+            "/2018-06-01/runtime/invocation/a%2Fb%20c%25~/response"
+        );
+        assert_eq!(r.latency, Duration::ZERO);
+        // A `%` without two hex digits is invalid and closes the connection.
+        c.send(b"POST /2018-06-01/runtime/invocation/a%zz/error HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        assert_eq!(c.answer().status, 400);
+        assert!(c.rest().is_empty());
+        let r = &emu.wait_records(2, WAIT)[1];
+        assert_eq!((r.kind, r.request_id.as_str()), (Kind::Invalid, ""));
+        assert!(r.problem.as_deref().unwrap().contains("percent"));
+    });
 }
 
 #[test]
 fn malformed_requests_are_invalid() {
-    let cases: &[(&[u8], u16, &str)] = &[
+    on_both_servers(|| {
+        let cases: &[(&[u8], u16, &str)] = &[
         (b"GET /x HTTP/1.1\nHost: x\r\n\r\n", 400, "bare LF"),
         (b"GET /x HTTP/1.1\r\n\r\n", 400, "Host"),
         (b"GET  /x HTTP/1.1\r\nHost: x\r\n\r\n", 400, "request line"),
@@ -260,99 +286,106 @@ fn malformed_requests_are_invalid() {
         (b"GET /x HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400, "folding"),
         (b"GET /x HTTP/1.1\r\nBad Name: x\r\n\r\n", 400, "header name"),
     ];
-    let mut cases = cases.to_vec();
-    let huge = format!(
-        "GET /x HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
-        "b".repeat(70_000)
-    );
-    cases.push((huge.as_bytes(), 431, "64 KiB"));
-    let emu = start(Script::new());
-    for (i, (raw, status, problem)) in cases.iter().enumerate() {
-        let mut c = Client::connect(&emu);
-        c.send(raw);
-        let a = c.answer();
-        assert_eq!(a.status, *status, "case {i}");
-        assert_eq!(a.header("Connection"), Some("close"));
-        assert!(c.rest().is_empty(), "case {i}: connection closed");
-        let r = &emu.wait_records(i + 1, WAIT)[i];
-        assert_eq!(
-            (r.kind, r.status_sent, r.connection),
-            (Kind::Invalid, *status, i)
+        let mut cases = cases.to_vec();
+        let huge = format!(
+            "GET /x HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "b".repeat(70_000)
         );
-        let p = r.problem.as_deref().unwrap();
-        assert!(p.contains(problem), "case {i}: {p:?}");
-    }
-    // A request cut off by the peer is recorded with status 0.
-    let mut c = Client::connect(&emu);
-    c.send(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
-    c.w.shutdown(std::net::Shutdown::Write).unwrap();
-    let r = &emu.wait_records(cases.len() + 1, WAIT)[cases.len()];
-    assert_eq!(
-        (r.kind, r.status_sent, r.body.as_slice()),
-        (Kind::Invalid, 0, &b"abc"[..])
-    );
+        cases.push((huge.as_bytes(), 431, "64 KiB"));
+        let emu = start(Script::new());
+        for (i, (raw, status, problem)) in cases.iter().enumerate() {
+            let mut c = Client::connect(&emu);
+            c.send(raw);
+            let a = c.answer();
+            assert_eq!(a.status, *status, "case {i}");
+            assert_eq!(a.header("Connection"), Some("close"));
+            assert!(c.rest().is_empty(), "case {i}: connection closed");
+            let r = &emu.wait_records(i + 1, WAIT)[i];
+            assert_eq!(
+                (r.kind, r.status_sent, r.connection),
+                (Kind::Invalid, *status, i)
+            );
+            let p = r.problem.as_deref().unwrap();
+            assert!(p.contains(problem), "case {i}: {p:?}");
+        }
+        // A request cut off by the peer is recorded with status 0.
+        let mut c = Client::connect(&emu);
+        c.send(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+        c.w.shutdown(std::net::Shutdown::Write).unwrap();
+        let r = &emu.wait_records(cases.len() + 1, WAIT)[cases.len()];
+        assert_eq!(
+            (r.kind, r.status_sent, r.body.as_slice()),
+            (Kind::Invalid, 0, &b"abc"[..])
+        );
+    });
 }
 
 #[test]
 fn unknown_paths_get_404_and_keep_the_connection() {
-    let emu = start(Script::new().prefix("/.rt"));
-    let mut c = Client::connect(&emu);
-    for path in [
-        NEXT,
-        "/.rt/2018-06-01/runtime/invocation/a/b/response",
-        "/.rt/nope",
-    ] {
-        let a = c.get(path);
+    on_both_servers(|| {
+        let emu = start(Script::new().prefix("/.rt"));
+        let mut c = Client::connect(&emu);
+        for path in [
+            NEXT,
+            "/.rt/2018-06-01/runtime/invocation/a/b/response",
+            "/.rt/nope",
+        ] {
+            let a = c.get(path);
+            assert_eq!(a.status, 404);
+            assert!(String::from_utf8_lossy(&a.body).contains("errorType"));
+        }
+        let a = c.post("/.rt/2018-06-01/runtime/invocation//response", "");
         assert_eq!(a.status, 404);
-        assert!(String::from_utf8_lossy(&a.body).contains("errorType"));
-    }
-    let a = c.post("/.rt/2018-06-01/runtime/invocation//response", "");
-    assert_eq!(a.status, 404);
-    let recs = emu.wait_records(4, WAIT);
-    assert!(recs
-        .iter()
-        .all(|r| r.kind == Kind::Unknown && r.status_sent == 404 && r.connection == 0));
-    assert_eq!(emu.next_requests(), 0);
+        let recs = emu.wait_records(4, WAIT);
+        assert!(recs
+            .iter()
+            .all(|r| r.kind == Kind::Unknown && r.status_sent == 404 && r.connection == 0));
+        assert_eq!(emu.next_requests(), 0);
+    });
 }
 
 #[test]
 fn drained_status_answer() {
-    let emu = start(Script::new().event(Event::new("only", "1")));
-    let mut c = Client::connect(&emu);
-    assert_eq!(c.get(NEXT).status, 200);
-    let a = c.get(NEXT);
-    assert_eq!(a.status, 500);
-    assert_eq!(a.body, lambda_zero_emulator::DRAINED_BODY.as_bytes());
-    let emu = start(Script::new().drained(Drained::Status(403)));
-    let mut c = Client::connect(&emu);
-    assert_eq!(c.get(NEXT).status, 403);
-    assert_eq!(c.get(NEXT).status, 403);
+    on_both_servers(|| {
+        let emu = start(Script::new().event(Event::new("only", "1")));
+        let mut c = Client::connect(&emu);
+        assert_eq!(c.get(NEXT).status, 200);
+        let a = c.get(NEXT);
+        assert_eq!(a.status, 500);
+        assert_eq!(a.body, lambda_zero_emulator::DRAINED_BODY.as_bytes());
+        let emu = start(Script::new().drained(Drained::Status(403)));
+        let mut c = Client::connect(&emu);
+        assert_eq!(c.get(NEXT).status, 403);
+        assert_eq!(c.get(NEXT).status, 403);
+    });
 }
 
 #[test]
 fn close_after_each_answer_reconnects() {
-    let emu = start(
-        Script::new()
-            .events([Event::new("1", "a"), Event::new("2", "b")])
-            .close_after_each_answer(true),
-    );
-    for id in ["1", "2"] {
-        let mut c = Client::connect(&emu);
-        let a = c.get(NEXT);
-        assert_eq!((a.status, a.header("Connection")), (200, Some("close")));
-        assert!(c.rest().is_empty());
-        let mut c = Client::connect(&emu);
-        let a = c.post(
-            &format!("/2018-06-01/runtime/invocation/{id}/response"),
-            "r",
+    on_both_servers(|| {
+        let emu = start(
+            Script::new()
+                .events([Event::new("1", "a"), Event::new("2", "b")])
+                .close_after_each_answer(true),
         );
-        assert_eq!((a.status, a.header("Connection")), (202, Some("close")));
-        assert!(c.rest().is_empty());
-    }
-    let recs = emu.wait_records(2, WAIT);
-    assert_eq!((recs[0].connection, recs[1].connection), (1, 3));
-    assert!(recs[1].latency > Duration::ZERO);
-    assert_eq!(emu.connections(), 4);
+        for id in ["1", "2"] {
+            let mut c = Client::connect(&emu);
+            let a = c.get(NEXT);
+            assert_eq!((a.status, a.header("Connection")), (200, Some("close")));
+            assert!(c.rest().is_empty());
+            let mut c = Client::connect(&emu);
+            let a = c.post(
+                &format!("/2018-06-01/runtime/invocation/{id}/response"),
+                "r",
+            );
+            assert_eq!((a.status, a.header("Connection")), (202, Some("close")));
+            assert!(c.rest().is_empty());
+        }
+        let recs = emu.wait_records(2, WAIT);
+        assert_eq!((recs[0].connection, recs[1].connection), (1, 3));
+        assert!(recs[1].latency > Duration::ZERO);
+        assert_eq!(emu.connections(), 4);
+    });
 }
 
 #[test]
@@ -398,45 +431,74 @@ fn split_writes_and_odd_replies() {
 
 #[test]
 fn blocked_next_is_served_by_push() {
-    let emu = start(Script::new().drained(Drained::Block));
+    on_both_servers(|| {
+        let emu = start(Script::new().drained(Drained::Block));
+        let mut c = Client::connect(&emu);
+        c.send(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+        // Pushing before or after the GET arrives must both work.
+        emu.push(Reply::Event(Event::new("late", "{}")));
+        let a = c.answer();
+        assert_eq!(a.header("Lambda-Runtime-Aws-Request-Id"), Some("late"));
+        assert_eq!(emu.pending(), 0);
+    });
+}
+
+#[test]
+fn evented_server_answers_the_extensions_api_400_and_says_why() {
+    let emu = Emulator::start(Script::new().evented(true)).unwrap();
     let mut c = Client::connect(&emu);
-    c.send(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
-    // Pushing before or after the GET arrives must both work.
-    emu.push(Reply::Event(Event::new("late", "{}")));
-    let a = c.answer();
-    assert_eq!(a.header("Lambda-Runtime-Aws-Request-Id"), Some("late"));
-    assert_eq!(emu.pending(), 0);
+    let a = c.post("/2020-01-01/extension/register", r#"{"events":[]}"#);
+    assert_eq!(a.status, 400);
+    assert_eq!(a.header("Connection"), Some("close"));
+    let r = &emu.wait_records(1, WAIT)[0];
+    assert_eq!(r.kind, Kind::Invalid);
+    assert!(
+        r.problem.as_deref().unwrap().contains("--threaded"),
+        "{r:?}"
+    );
+    // Options the event loop does not serve fall back to the threaded server.
+    let emu = Emulator::start(Script::new().evented(true).expect_extensions(1)).unwrap();
+    let mut c = Client::connect(&emu);
+    c.send(
+        b"POST /2020-01-01/extension/register HTTP/1.1\r\nHost: x\r\n\
+          Lambda-Extension-Name: e\r\nContent-Length: 2\r\n\r\n{}",
+    );
+    assert_eq!(c.answer().status, 200);
 }
 
 #[test]
 fn shutdown_does_not_hang() {
-    // An idle keep-alive connection, a half-sent request and a /next blocked on an empty script.
-    let emu = start(
-        Script::new()
-            .drained(Drained::Block)
-            .event(Event::new("1", "x")),
-    );
-    let mut idle = Client::connect(&emu);
-    assert_eq!(idle.get(NEXT).status, 200);
-    let mut half = Client::connect(&emu);
-    half.send(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab");
-    let mut blocked = Client::connect(&emu);
-    blocked.send(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
-    let _silent = TcpStream::connect(emu.addr()).unwrap();
-    emu.shutdown();
-    // Closed (EOF, or a reset when the request was still unread) without an answer.
-    for c in [&mut blocked, &mut idle, &mut half] {
-        let mut got = Vec::new();
-        let _ = c.r.read_to_end(&mut got);
-        assert!(got.is_empty());
-    }
+    on_both_servers(|| {
+        // An idle keep-alive connection, a half-sent request and a /next blocked on an empty script.
+        let emu = start(
+            Script::new()
+                .drained(Drained::Block)
+                .event(Event::new("1", "x")),
+        );
+        let mut idle = Client::connect(&emu);
+        assert_eq!(idle.get(NEXT).status, 200);
+        let mut half = Client::connect(&emu);
+        half.send(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab");
+        let mut blocked = Client::connect(&emu);
+        blocked.send(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+        let _silent = TcpStream::connect(emu.addr()).unwrap();
+        emu.shutdown();
+        // Closed (EOF, or a reset when the request was still unread) without an answer.
+        for c in [&mut blocked, &mut idle, &mut half] {
+            let mut got = Vec::new();
+            let _ = c.r.read_to_end(&mut got);
+            assert!(got.is_empty());
+        }
+    });
 }
 
 #[test]
 fn drop_of_idle_emulator_returns() {
-    let emu = start(Script::default());
-    let _c = Client::connect(&emu);
-    drop(emu);
+    on_both_servers(|| {
+        let emu = start(Script::default());
+        let _c = Client::connect(&emu);
+        drop(emu);
+    });
 }
 
 // ---- pipelining (issue 14) ------------------------------------------------------------------
@@ -466,86 +528,90 @@ fn next_bytes() -> Vec<u8> {
 
 #[test]
 fn pipelined_post_and_next_are_answered_in_order_at_every_split() {
-    let emu = start(Script::new().drained(Drained::Block));
-    let mut c = Client::connect(&emu);
-    emu.push(Reply::Event(Event::new("id-0", "{}")));
-    assert_eq!(c.get(NEXT).status, 200);
-    let len = post_bytes("id-0", b"\"ok\"").len() + next_bytes().len();
-    for k in 0..=len {
-        let (id, next_id) = (format!("id-{k}"), format!("id-{}", k + 1));
-        emu.push(Reply::Event(Event::new(
-            next_id.clone(),
-            format!("{{\"k\":{k}}}"),
-        )));
-        let mut both = post_bytes(&id, b"\"ok\"");
-        both.extend_from_slice(&next_bytes());
-        // Two writes, cut at byte k: wherever the cut, the answers are the same, in order.
-        c.send(&both[..k]);
-        c.send(&both[k..]);
-        let a = c.answer();
-        assert_eq!(
-            (a.status, a.body.as_slice()),
-            (202, &br#"{"status":"OK"}"#[..]),
-            "split {k}"
-        );
-        let a = c.answer();
-        assert_eq!(
-            a.header("Lambda-Runtime-Aws-Request-Id"),
-            Some(next_id.as_str())
-        );
-        assert_eq!(a.body, format!("{{\"k\":{k}}}").as_bytes());
-        let r = emu.wait_record(k, WAIT).unwrap();
-        assert_eq!(
-            (r.kind, r.request_id.as_str(), r.body.as_slice()),
-            (Kind::Response, id.as_str(), &b"\"ok\""[..])
-        );
-    }
-    assert_eq!(emu.connections(), 1);
-    // In one write, the GET is always found buffered behind the POST.
-    assert!(emu.pipelined() >= 1);
+    on_both_servers(|| {
+        let emu = start(Script::new().drained(Drained::Block));
+        let mut c = Client::connect(&emu);
+        emu.push(Reply::Event(Event::new("id-0", "{}")));
+        assert_eq!(c.get(NEXT).status, 200);
+        let len = post_bytes("id-0", b"\"ok\"").len() + next_bytes().len();
+        for k in 0..=len {
+            let (id, next_id) = (format!("id-{k}"), format!("id-{}", k + 1));
+            emu.push(Reply::Event(Event::new(
+                next_id.clone(),
+                format!("{{\"k\":{k}}}"),
+            )));
+            let mut both = post_bytes(&id, b"\"ok\"");
+            both.extend_from_slice(&next_bytes());
+            // Two writes, cut at byte k: wherever the cut, the answers are the same, in order.
+            c.send(&both[..k]);
+            c.send(&both[k..]);
+            let a = c.answer();
+            assert_eq!(
+                (a.status, a.body.as_slice()),
+                (202, &br#"{"status":"OK"}"#[..]),
+                "split {k}"
+            );
+            let a = c.answer();
+            assert_eq!(
+                a.header("Lambda-Runtime-Aws-Request-Id"),
+                Some(next_id.as_str())
+            );
+            assert_eq!(a.body, format!("{{\"k\":{k}}}").as_bytes());
+            let r = emu.wait_record(k, WAIT).unwrap();
+            assert_eq!(
+                (r.kind, r.request_id.as_str(), r.body.as_slice()),
+                (Kind::Response, id.as_str(), &b"\"ok\""[..])
+            );
+        }
+        assert_eq!(emu.connections(), 1);
+        // In one write, the GET is always found buffered behind the POST.
+        assert!(emu.pipelined() >= 1);
+    });
 }
 
 #[test]
 fn pipelined_requests_behind_a_large_body_are_not_lost() {
-    // A body larger than the read buffer is read straight from the socket: the requests
-    // behind it must still be read whole, in order.
-    let emu = start(Script::new().drained(Drained::Block));
-    let big = vec![b'b'; 200_000];
-    emu.push(Reply::Event(Event::new("a", "1")));
-    emu.push(Reply::Event(Event::new("b", "2")));
-    let mut c = Client::connect(&emu);
-    assert_eq!(c.get(NEXT).status, 200);
-    let mut all = post_bytes("a", &big);
-    all.extend_from_slice(&next_bytes());
-    all.extend_from_slice(&post_bytes("b", b"small"));
-    all.extend_from_slice(&next_bytes());
-    let writer = {
-        let mut w = c.w.try_clone().unwrap();
-        std::thread::spawn(move || w.write_all(&all).unwrap())
-    };
-    assert_eq!(c.answer().status, 202);
-    assert_eq!(
-        c.answer().header("Lambda-Runtime-Aws-Request-Id"),
-        Some("b")
-    );
-    assert_eq!(c.answer().status, 202);
-    writer.join().unwrap();
-    let recs = emu.wait_records(2, WAIT);
-    assert_eq!(
-        (recs[0].request_id.as_str(), recs[0].body.len()),
-        ("a", big.len())
-    );
-    assert_eq!(
-        (recs[1].request_id.as_str(), recs[1].body.as_slice()),
-        ("b", &b"small"[..])
-    );
-    // The last GET /next is blocked, waiting for an event: push one.
-    emu.push(Reply::Event(Event::new("c", "3")));
-    assert_eq!(
-        c.answer().header("Lambda-Runtime-Aws-Request-Id"),
-        Some("c")
-    );
-    assert_eq!(emu.next_requests(), 3);
+    on_both_servers(|| {
+        // A body larger than the read buffer is read straight from the socket: the requests
+        // behind it must still be read whole, in order.
+        let emu = start(Script::new().drained(Drained::Block));
+        let big = vec![b'b'; 200_000];
+        emu.push(Reply::Event(Event::new("a", "1")));
+        emu.push(Reply::Event(Event::new("b", "2")));
+        let mut c = Client::connect(&emu);
+        assert_eq!(c.get(NEXT).status, 200);
+        let mut all = post_bytes("a", &big);
+        all.extend_from_slice(&next_bytes());
+        all.extend_from_slice(&post_bytes("b", b"small"));
+        all.extend_from_slice(&next_bytes());
+        let writer = {
+            let mut w = c.w.try_clone().unwrap();
+            std::thread::spawn(move || w.write_all(&all).unwrap())
+        };
+        assert_eq!(c.answer().status, 202);
+        assert_eq!(
+            c.answer().header("Lambda-Runtime-Aws-Request-Id"),
+            Some("b")
+        );
+        assert_eq!(c.answer().status, 202);
+        writer.join().unwrap();
+        let recs = emu.wait_records(2, WAIT);
+        assert_eq!(
+            (recs[0].request_id.as_str(), recs[0].body.len()),
+            ("a", big.len())
+        );
+        assert_eq!(
+            (recs[1].request_id.as_str(), recs[1].body.as_slice()),
+            ("b", &b"small"[..])
+        );
+        // The last GET /next is blocked, waiting for an event: push one.
+        emu.push(Reply::Event(Event::new("c", "3")));
+        assert_eq!(
+            c.answer().header("Lambda-Runtime-Aws-Request-Id"),
+            Some("c")
+        );
+        assert_eq!(emu.next_requests(), 3);
+    });
 }
 
 #[test]
@@ -643,37 +709,39 @@ fn hold_until_next_records_the_answer_when_the_next_get_arrives() {
 
 #[test]
 fn n_blocked_nexts_are_each_served_one_event() {
-    const N: usize = 8;
-    let emu = start(Script::new().drained(Drained::Block));
-    let mut clients: Vec<Client> = (0..N).map(|_| Client::connect(&emu)).collect();
-    for c in &mut clients {
-        c.send(&next_bytes());
-    }
-    assert_eq!(emu.wait_next_requests(N, WAIT), N);
-    for i in 0..N {
-        emu.push(Reply::Event(Event::new(format!("e{i}"), "{}")));
-    }
-    let mut ids: Vec<String> = clients
-        .iter_mut()
-        .map(|c| {
-            c.answer()
-                .header("Lambda-Runtime-Aws-Request-Id")
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    ids.sort();
-    assert_eq!(ids, (0..N).map(|i| format!("e{i}")).collect::<Vec<_>>());
-    assert_eq!((emu.in_flight(), emu.peak_in_flight()), (N, N));
-    for (c, id) in clients.iter_mut().zip(&ids) {
-        let a = c.post(
-            &format!("/2018-06-01/runtime/invocation/{id}/response"),
-            "r",
-        );
-        assert_eq!(a.status, 202);
-    }
-    assert_eq!(emu.wait_count(N, WAIT), N);
-    assert_eq!((emu.in_flight(), emu.peak_in_flight()), (0, N));
+    on_both_servers(|| {
+        const N: usize = 8;
+        let emu = start(Script::new().drained(Drained::Block));
+        let mut clients: Vec<Client> = (0..N).map(|_| Client::connect(&emu)).collect();
+        for c in &mut clients {
+            c.send(&next_bytes());
+        }
+        assert_eq!(emu.wait_next_requests(N, WAIT), N);
+        for i in 0..N {
+            emu.push(Reply::Event(Event::new(format!("e{i}"), "{}")));
+        }
+        let mut ids: Vec<String> = clients
+            .iter_mut()
+            .map(|c| {
+                c.answer()
+                    .header("Lambda-Runtime-Aws-Request-Id")
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        ids.sort();
+        assert_eq!(ids, (0..N).map(|i| format!("e{i}")).collect::<Vec<_>>());
+        assert_eq!((emu.in_flight(), emu.peak_in_flight()), (N, N));
+        for (c, id) in clients.iter_mut().zip(&ids) {
+            let a = c.post(
+                &format!("/2018-06-01/runtime/invocation/{id}/response"),
+                "r",
+            );
+            assert_eq!(a.status, 202);
+        }
+        assert_eq!(emu.wait_count(N, WAIT), N);
+        assert_eq!((emu.in_flight(), emu.peak_in_flight()), (0, N));
+    });
 }
 
 fn record(kind: Kind, id: &str) -> Record {
@@ -931,11 +999,17 @@ fn lz_emulator_prints_errors_status_codes_and_passes_bootstrap_arguments() {
         r#""status_codes":{"200":25,"404":20}"#,
         r#""error_types":{"Test.Tenth":5}"#,
         r#""concurrency":3"#,
-        r#""connections":3"#,
         r#""lost":0,"duplicated":0,"unknown_ids":0"#,
     ] {
         assert!(json.contains(want), "{want} not in {json}");
     }
+    // Three workers, but 50 quick events may all be answered before the last one connects.
+    assert!(
+        [1, 2, 3]
+            .iter()
+            .any(|n| json.contains(&format!(r#""connections":{n},"#))),
+        "{json}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_lz-emulator"))
         .args([
             "--events",
