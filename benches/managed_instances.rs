@@ -31,7 +31,8 @@ const ROUNDS: usize = 20;
 /// Starts `rt` with `n` workers and serves it [`WARM_UP_BATCHES`].
 fn start(rt: &Runtime, n: usize) -> Served {
     let n = n.to_string();
-    let mut served = Served::start(rt, 100, &[("AWS_LAMBDA_MAX_CONCURRENCY", n.as_str())]);
+    let max = [("AWS_LAMBDA_MAX_CONCURRENCY", n.as_str())];
+    let mut served = Served::start_evented(rt, 100, &max);
     for _ in 0..WARM_UP_BATCHES {
         batch(&mut served);
     }

@@ -366,8 +366,19 @@ impl Served {
     /// Starts an emulator that blocks when drained and spawns `rt` against it, with the
     /// environment of [`spawn_with`]; the event body is `event_size` bytes.
     pub fn start(rt: &Runtime, event_size: usize, extra: &[(&str, &str)]) -> Served {
+        Served::start_on(false, rt, event_size, extra)
+    }
+
+    /// [`Served::start`] on the emulator's event loop (`Script::evented`), the server of
+    /// `scripts/load.sh --mi`: one thread for all connections, as the real Runtime API.
+    pub fn start_evented(rt: &Runtime, event_size: usize, extra: &[(&str, &str)]) -> Served {
+        Served::start_on(true, rt, event_size, extra)
+    }
+
+    fn start_on(evented: bool, rt: &Runtime, event_size: usize, extra: &[(&str, &str)]) -> Served {
         use lambda_zero_emulator::{api_gateway_v2_event, Drained, Emulator, Event, Script};
-        let emu = Emulator::start(Script::new().drained(Drained::Block)).expect("start emulator");
+        let script = Script::new().drained(Drained::Block).evented(evented);
+        let emu = Emulator::start(script).expect("start emulator");
         let child = spawn_with(&rt.bootstrap, &emu.runtime_api(), extra);
         let id = request_id(0);
         let event = std::sync::Arc::new(Event::new(
