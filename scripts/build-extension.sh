@@ -11,15 +11,9 @@
 #   --example NAME  the example to build (default extension_logger); it must
 #                   register under NAME, its file name in /opt/extensions/
 #
-# Built with feature `extension`, profile `lambda` (panic=abort, stripped),
-# static musl, non-PIE, std rebuilt from rust-src (-Zbuild-std, RUSTC_BOOTSTRAP=1
-# for this one cargo call, as scripts/build.sh does for the bootstrap) but with
-# panic messages kept: an extension's panic should say what happened.
-# Checks the ELF machine, that it is static and executable.
-#
-# Tools: the zig + cargo-zigbuild that scripts/build.sh installs into
-# target/venv-build (it is run once when that is missing), and the rust-src
-# component.
+# Built by scripts/build-example.sh with feature `extension`: static musl,
+# profile `lambda`, std rebuilt with panic messages kept (an extension's panic
+# should say what happened), ELF machine and static linking checked.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,31 +36,11 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n $OUT ]] || { usage >&2; die "--out is required"; }
 [[ -f examples/$NAME.rs ]] || die "no examples/$NAME.rs"
-case "$ARCH" in
-  x86_64 | amd64) ARCH=x86_64; TRIPLE=x86_64-unknown-linux-musl; ELF_MACHINE="Advanced Micro Devices X86-64" ;;
-  arm64 | aarch64) ARCH=arm64; TRIPLE=aarch64-unknown-linux-musl; ELF_MACHINE=AArch64 ;;
-  *) die "--arch must be x86_64 or arm64, not '$ARCH'" ;;
-esac
 
-VENV="$ROOT/target/venv-build"
-if [[ ! -x $VENV/bin/cargo-zigbuild ]]; then
-  echo "build-extension.sh: $VENV is missing: scripts/build.sh installs it" >&2
-  scripts/build.sh --arch "$ARCH" --quiet >&2 || die "scripts/build.sh failed"
-fi
-export PATH="$VENV/bin:$PATH"
-
-RUSTC_BOOTSTRAP=1 \
-  RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no" \
-  cargo zigbuild --quiet --profile lambda --features extension --example "$NAME" --target "$TRIPLE" \
-  -Zbuild-std=std,panic_abort || die "cargo zigbuild --example $NAME ($ARCH) failed"
-
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$TRIPLE/lambda/examples/$NAME"
-[[ -f $BIN ]] || die "cargo did not produce $BIN"
-machine="$(readelf -h "$BIN" | sed -n 's/^ *Machine: *//p')"
-[[ $machine == "$ELF_MACHINE" ]] || die "$BIN is built for '$machine', expected '$ELF_MACHINE'"
-! readelf -l "$BIN" | grep -q INTERP || die "$BIN has a dynamic loader (PT_INTERP): not static"
+BIN="$(scripts/build-example.sh --arch "$ARCH" --example "$NAME" --features extension)" ||
+  die "scripts/build-example.sh failed"
 
 mkdir -p "$OUT/extensions"
 cp -f "$BIN" "$OUT/extensions/$NAME"
 chmod 0755 "$OUT/extensions/$NAME"
-echo "build-extension.sh: $OUT/extensions/$NAME: $(stat -c %s "$BIN") bytes, ELF $machine, static"
+echo "build-extension.sh: $OUT/extensions/$NAME: $(stat -c %s "$BIN") bytes"

@@ -63,8 +63,8 @@
 #                  the tables before 2026-12-01) instead of its event loop (one thread over
 #                  epoll, as the real Runtime API serves); implies --no-docs
 #   --static       also the deployed build of examples/mi_load.rs (static musl, profile lambda,
-#                  std rebuilt: scripts/build-extension.sh --example mi_load, the build of the
-#                  extension layer), a third peer taking turns with the two; on by default
+#                  std rebuilt: scripts/build-example.sh --example mi_load, as the extension
+#                  layer is built), a third peer taking turns with the two; on by default
 #                  without --quick, as it is what a function made from the template deploys
 # Events per run: trivial 20000, cpu 8000, wait 200 x N (at least 400); --quick a tenth.
 # About 2 minutes on 2 cores once built (--quick: ~20 s).
@@ -133,8 +133,11 @@ run_mi() {
   scripts/build-official.sh >&2
   local -a rts=(lambda-zero target/release/examples/mi_load official target/official/release/bootstrap-mi)
   if [[ $static == 1 ]]; then
-    scripts/build-extension.sh --example mi_load --out "$out/static" >&2
-    rts+=(lambda-zero-static "$out/static/extensions/mi_load")
+    local static_bin
+    static_bin="$(scripts/build-example.sh --example mi_load)"
+    mkdir -p "$out/static"
+    cp -f "$static_bin" "$out/static/mi_load"
+    rts+=(lambda-zero-static "$out/static/mi_load")
   fi
   local peers=$((${#rts[@]} / 2))
   local emu=target/release/lz-emulator

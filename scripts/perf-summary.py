@@ -996,7 +996,7 @@ def cmd_mi(a):
     tables = []
     for ours, title in (("lambda-zero", "`cargo build --release` of both (glibc, dynamic), lz = lambda-zero:"),
                         ("lambda-zero-static", "lz = lambda-zero's deployed build (static musl, "
-                         "`scripts/build-extension.sh --example mi_load`), beside the same official "
+                         "`scripts/build-example.sh --example mi_load`), beside the same official "
                          "build (what `cargo lambda build --release` deploys is glibc and dynamic too):")):
         header, rows = mi_rows(summary, ours)
         if rows:
