@@ -21,7 +21,7 @@
 #[path = "support/fault_server.rs"]
 mod fault_server;
 
-use fault_server::{accepted, drained, event, FaultServer, Step};
+use fault_server::{accepted, bootstrap_fails, drained, event, FaultServer, Step};
 use lambda_zero::internals::Endpoint;
 use lambda_zero::internals::{Connect, HttpError, TcpConnector, MAX_HEAD_LEN};
 use lambda_zero::internals::{EVENT_TOO_LARGE_ERROR_TYPE, MAX_EVENT_LEN};
@@ -31,7 +31,6 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -793,85 +792,43 @@ fn a_large_trailer_section_after_a_full_size_chunked_event_grows_nothing_more() 
 // ---------------------------------------------------------------------------
 // The process: exit 1 with one line, promptly (time printed, not asserted).
 
-/// Hang guard only: fails the test instead of hanging CI.
-const PROCESS_HANG_GUARD: Duration = Duration::from_secs(30);
-
-/// CPU time (user + system, in clock ticks) of a live process.
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
-/// Runs the real bootstrap against `api`; asserts exit 1 and one line on
-/// stderr; prints wall and CPU time. Returns the line.
-fn bootstrap_fails(what: &str, api: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .env("AWS_LAMBDA_RUNTIME_API", api)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bootstrap");
-    let started = Instant::now();
-    let mut cpu = 0;
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > PROCESS_HANG_GUARD {
-            child.kill().ok();
-            panic!("{what}: bootstrap still running after {PROCESS_HANG_GUARD:?}");
-        }
-        cpu = cpu_ticks(child.id()).unwrap_or(cpu);
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let wall = started.elapsed();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{what}: one line: {stderr:?}");
-    assert!(
-        stderr.starts_with("lambda-zero: fatal: "),
-        "{what}: {stderr}"
-    );
-    println!(
-        "{what}: exit 1 after {:.0} ms wall, {} ms CPU: {}",
-        wall.as_secs_f64() * 1e3,
-        cpu * 10,
-        stderr.trim_end()
-    );
-    stderr
-}
-
 #[test]
 fn the_bootstrap_exits_with_one_line_on_every_fatal_fault() {
     let raw = |bytes: Vec<u8>| Emulator::start(Script::new().reply(Reply::Raw(bytes))).unwrap();
     let emu = raw(b"HTTP/1.1 2x0 OK\r\n\r\n".to_vec());
-    assert!(bootstrap_fails("garbage status line", &emu.runtime_api()).contains("malformed"));
+    assert!(bootstrap_fails(&[], "garbage status line", &emu.runtime_api()).contains("malformed"));
     let emu = raw(head_too_large());
-    assert!(bootstrap_fails("head over the cap", &emu.runtime_api()).contains("larger than"));
+    assert!(bootstrap_fails(&[], "head over the cap", &emu.runtime_api()).contains("larger than"));
     let emu = raw(with_id("Content-Length: 1\r\nContent-Length: 2\r\n\r\n{}"));
-    assert!(bootstrap_fails("conflicting lengths", &emu.runtime_api()).contains("conflicting"));
+    assert!(
+        bootstrap_fails(&[], "conflicting lengths", &emu.runtime_api()).contains("conflicting")
+    );
 
     let server = FaultServer::start(vec![vec![
         Step::AwaitRequest,
         Step::Send(event("cut", &[b'x'; 100])[..150].to_vec()),
         Step::Reset,
     ]]);
-    bootstrap_fails("reset mid body", &server.runtime_api());
+    bootstrap_fails(&[], "reset mid body", &server.runtime_api());
 
     let server = FaultServer::start(vec![
         next_then(vec![Step::AwaitRequest, Step::Reset]),
         vec![Step::AwaitRequest, Step::Reset],
     ]);
-    assert!(
-        bootstrap_fails("reset during the POST and its retry", &server.runtime_api())
-            .contains("POST /response")
-    );
+    assert!(bootstrap_fails(
+        &[],
+        "reset during the POST and its retry",
+        &server.runtime_api()
+    )
+    .contains("POST /response"));
 
     let server = FaultServer::start(vec![next_then(vec![Step::Request, Step::Stall])]);
-    assert!(
-        bootstrap_fails("POST never answered (2 s bound)", &server.runtime_api())
-            .contains("timed out")
-    );
+    assert!(bootstrap_fails(
+        &[],
+        "POST never answered (2 s bound)",
+        &server.runtime_api()
+    )
+    .contains("timed out"));
 
     let server = FaultServer::start(vec![vec![
         Step::Request,
@@ -879,6 +836,7 @@ fn the_bootstrap_exits_with_one_line_on_every_fatal_fault() {
         Step::Stall,
     ]]);
     assert!(bootstrap_fails(
+        &[],
         "/next answer stalled mid head (2 s bound)",
         &server.runtime_api()
     )

@@ -11,6 +11,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -250,4 +251,55 @@ pub fn accepted() -> Vec<u8> {
 /// The `/next` answer that ends a run (the runtime exits on a 500).
 pub fn drained() -> Vec<u8> {
     b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\n{}".to_vec()
+}
+
+/// Hang guard only: fails the test instead of hanging CI.
+pub const PROCESS_HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// CPU time (user + system, in clock ticks) of a live process.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Runs the real bootstrap against `api`, with `envs` added to its
+/// environment; asserts exit 1 and one `lambda-zero: fatal:` line on stderr
+/// (a hang past [`PROCESS_HANG_GUARD`] fails the test); prints wall and CPU
+/// time. Returns the line.
+pub fn bootstrap_fails(envs: &[(&str, &str)], what: &str, api: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env("AWS_LAMBDA_RUNTIME_API", api)
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn bootstrap");
+    let started = Instant::now();
+    let mut cpu = 0;
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > PROCESS_HANG_GUARD {
+            child.kill().ok();
+            panic!("{what}: bootstrap still running after {PROCESS_HANG_GUARD:?}");
+        }
+        cpu = cpu_ticks(child.id()).unwrap_or(cpu);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let wall = started.elapsed();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{what}: one line: {stderr:?}");
+    assert!(
+        stderr.starts_with("lambda-zero: fatal: "),
+        "{what}: {stderr}"
+    );
+    println!(
+        "{what}: exit 1 after {:.0} ms wall, {} ms CPU: {}",
+        wall.as_secs_f64() * 1e3,
+        cpu * 10,
+        stderr.trim_end()
+    );
+    stderr
 }
