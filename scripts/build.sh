@@ -45,6 +45,8 @@
 #   LZ_EXTRA_RUSTFLAGS       appended to RUSTFLAGS (e.g. -Zlocation-detail=none)
 #   LZ_ABORT_RUSTFLAGS       replaces the two flags above (set it empty for neither)
 #   LZ_BUILD_STD_FEATURES    -Zbuild-std-features=... (default: none)
+#   LZ_FEATURES              lambda-zero features to build with (default: none, so no
+#                            `dns`; either flavour)
 #   CARGO_TARGET_DIR         where cargo builds (the result still goes to
 #                            target/lambda/bootstrap)
 set -euo pipefail
@@ -158,7 +160,12 @@ else
 fi
 
 # ---- build ---------------------------------------------------------------------------
-CARGO_ARGS=(zigbuild --profile "$PROFILE" --bin bootstrap --target "$ZIG_TARGET")
+# --no-default-features: no `dns` feature, so no resolver in the binary (musl's
+# getaddrinfo, resolv.conf parser and qsort: -25 KB stripped); Lambda, SAM local and
+# cargo lambda watch set AWS_LAMBDA_RUNTIME_API to an IP address, which is parsed,
+# and a host name fails with one clear line. LZ_FEATURES=dns puts it back.
+CARGO_ARGS=(zigbuild --profile "$PROFILE" --bin bootstrap --target "$ZIG_TARGET" --no-default-features)
+[[ -z ${LZ_FEATURES:-} ]] || CARGO_ARGS+=(--features "$LZ_FEATURES")
 [[ $QUIET == 1 ]] && CARGO_ARGS+=(--quiet)
 BUILD_ENV=()
 if [[ $FLAVOUR == static ]]; then
