@@ -171,7 +171,10 @@ BUILD_ENV=()
 if [[ $FLAVOUR == static ]]; then
   # Static, non-PIE (no start-up self-relocation); musl's crt and libc come from zig,
   # so no prebuilt std or self-contained objects for the target are needed.
-  rustflags="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no"
+  # -z norelro: musl's static start-up never applies PT_GNU_RELRO (only its dynamic
+  # linker mprotects it), so the RELRO segment (.tdata, .got) protects nothing here;
+  # merged into the one RW segment it is a page, and a fault at start-up, fewer.
+  rustflags="-C target-feature=+crt-static -C relocation-model=static -C link-self-contained=no -C link-arg=-Wl,-z,norelro"
   if [[ $PANIC == abort ]]; then
     abort_flags="${LZ_ABORT_RUSTFLAGS--Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no}"
     rustflags+="${abort_flags:+ $abort_flags}"
