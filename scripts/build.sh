@@ -45,6 +45,8 @@
 #   LZ_EXTRA_RUSTFLAGS       appended to RUSTFLAGS (e.g. -Zlocation-detail=none)
 #   LZ_ABORT_RUSTFLAGS       replaces the two flags above (set it empty for neither)
 #   LZ_BUILD_STD_FEATURES    -Zbuild-std-features=... (default: none)
+#   LZ_LINKER_SCRIPT         the linker script of the static immediate-abort build
+#                            (default scripts/bootstrap.ld; empty for lld's layout)
 #   LZ_FEATURES              lambda-zero features to build with (default: none, so no
 #                            `dns`; either flavour)
 #   CARGO_TARGET_DIR         where cargo builds (the result still goes to
@@ -179,6 +181,14 @@ if [[ $FLAVOUR == static ]]; then
     abort_flags="${LZ_ABORT_RUSTFLAGS--Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no}"
     rustflags+="${abort_flags:+ $abort_flags}"
   fi
+  linker_script=""
+  if [[ ${abort_flags:-} == *immediate-abort* ]]; then
+    # Nothing unwinds, so: one R+X segment for headers, code and constants, no
+    # .eh_frame (scripts/bootstrap.ld: -2 start-up page faults, -5.8 KB);
+    # LZ_LINKER_SCRIPT= for lld's default layout.
+    linker_script="${LZ_LINKER_SCRIPT-$ROOT/scripts/bootstrap.ld}"
+    rustflags+="${linker_script:+ -C link-arg=-Wl,-T,$linker_script}"
+  fi
   BUILD_ENV+=(RUSTFLAGS="$rustflags${LZ_EXTRA_RUSTFLAGS:+ $LZ_EXTRA_RUSTFLAGS}")
   if [[ $PANIC == abort ]]; then
     CARGO_ARGS+=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=${LZ_BUILD_STD_FEATURES:-}")
@@ -220,6 +230,10 @@ if [[ $FLAVOUR == static ]]; then
   ! grep -q 'INTERP' <<<"$headers" || die "$BIN has a dynamic loader (PT_INTERP): not static"
   ! grep -q NEEDED <<<"$dynamic" || die "$BIN needs shared libraries: not static"
   [[ -z $glibc_floor ]] || die "$BIN references glibc $glibc_floor: not static"
+  loads="$(grep -c ' LOAD ' <<<"$headers" || true)"
+  if [[ -n $linker_script ]] && ((loads != 2)); then
+    die "$BIN has $loads PT_LOAD segments, expected 2 (R E and RW) from $linker_script"
+  fi
   linkage="static (musl), no shared libraries"
   floor_text="none (static: runs on provided.al2023 and provided.al2)"
 else
