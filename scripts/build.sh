@@ -187,7 +187,15 @@ if [[ $FLAVOUR == static ]]; then
     # .eh_frame (scripts/bootstrap.ld: -2 start-up page faults, -5.8 KB);
     # LZ_LINKER_SCRIPT= for lld's default layout.
     linker_script="${LZ_LINKER_SCRIPT-$ROOT/scripts/bootstrap.ld}"
-    rustflags+="${linker_script:+ -C link-arg=-Wl,-T,$linker_script}"
+    if [[ -n $linker_script ]]; then
+      [[ -f $linker_script ]] || die "no linker script $linker_script"
+      # Cargo does not track the script: a copy named by its hash changes RUSTFLAGS,
+      # and so relinks, whenever the script changes.
+      ld_copy="$ROOT/target/lambda/ld/bootstrap-$(sha256sum "$linker_script" | cut -c1-16).ld"
+      mkdir -p "$(dirname "$ld_copy")"
+      [[ -f $ld_copy ]] || cp "$linker_script" "$ld_copy"
+      rustflags+=" -C link-arg=-Wl,-T,$ld_copy"
+    fi
   fi
   BUILD_ENV+=(RUSTFLAGS="$rustflags${LZ_EXTRA_RUSTFLAGS:+ $LZ_EXTRA_RUSTFLAGS}")
   if [[ $PANIC == abort ]]; then
