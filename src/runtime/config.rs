@@ -147,7 +147,15 @@ impl Endpoint {
     /// default `bootstrap` is built so: musl's resolver is a fifth of it).
     #[cfg(not(feature = "dns"))]
     fn look_up(&self, _host: &str) -> Result<Vec<SocketAddr>, RuntimeError> {
-        Err(self.unresolved(NO_DNS))
+        Err(self.no_resolver())
+    }
+
+    /// The error for a host name in a build without the `dns` feature
+    /// (compiled in every build, so the unit tests, which always have the
+    /// feature, check its line).
+    #[cfg_attr(feature = "dns", allow(dead_code))]
+    fn no_resolver(&self) -> RuntimeError {
+        self.unresolved(NO_DNS)
     }
 
     fn unresolved(&self, reason: &'static str) -> RuntimeError {
@@ -164,7 +172,6 @@ impl Endpoint {
 }
 
 /// Why a host name is refused by a build without the `dns` feature.
-#[cfg_attr(feature = "dns", allow(dead_code))]
 const NO_DNS: &str =
     "a host name needs lambda-zero's `dns` feature, this build has none: use an IP address";
 
@@ -355,6 +362,17 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_host_name_without_the_dns_feature_is_one_clear_line() {
+        let e = Endpoint::parse("localhost:9001").unwrap();
+        let line = e.no_resolver().to_string();
+        assert_eq!(
+            line,
+            "invalid AWS_LAMBDA_RUNTIME_API \"localhost:9001\": a host name needs \
+             lambda-zero's `dns` feature, this build has none: use an IP address"
+        );
     }
 
     #[test]
