@@ -29,7 +29,8 @@
 #   o3          opt-level = 3
 #   nolocation  -Zlocation-detail=none
 #   nofmtdebug  -Zfmt-debug=none
-#   norelro     -Wl,-z,norelro (one RW segment fewer)
+#   norelro     -Wl,-z,norelro (one RW segment fewer; in build.sh since, so in
+#               every variant: musl's static start-up never applied RELRO)
 #               (-Wl,--icf=all, identical code folding, is not listed: zig cc,
 #               the linker driver of build.sh, rejects it)
 #   nounwind    -C force-unwind-tables=no (no .eh_frame)

@@ -17,6 +17,8 @@
 //!   destructors through it instead of its fallback, a pthread key (whose
 //!   set-up blocks and restores signals) and a list grown with libc's
 //!   `malloc` directly (which would wake zig's allocator after all).
+//! - `pthread_setname_np` (musl builds only, below): `prctl` instead of
+//!   musl's, whose `snprintf` would link all of `printf`.
 
 // Not for `cargo test`, whose harness brings its own `main`.
 #![cfg_attr(not(test), no_main)]
@@ -76,6 +78,28 @@ extern "C" fn __cxa_thread_atexit_impl(
     _dso_handle: *mut u8,
 ) -> std::ffi::c_int {
     0
+}
+
+/// Where std names a thread it spawned (`thread_start`, on the new thread
+/// itself, only for a named thread: the runtime names none). musl's version
+/// also renames other threads, through `/proc/self/task/%d/comm`, and that
+/// `snprintf` links musl's whole `printf` (-9 KB stripped, its code pages at
+/// start-up). std only ever passes `pthread_self()`, which `PR_SET_NAME`
+/// renames directly, as musl's own fast path does.
+#[cfg(all(target_env = "musl", not(test)))]
+#[no_mangle]
+extern "C" fn pthread_setname_np(_thread: usize, name: *const std::ffi::c_char) -> std::ffi::c_int {
+    extern "C" {
+        fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+    }
+    const PR_SET_NAME: std::ffi::c_int = 15;
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16
+    // bytes, which std truncates `name` to; it only names this thread.
+    if unsafe { prctl(PR_SET_NAME, name, 0usize, 0usize, 0usize) } == 0 {
+        0
+    } else {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(22)
+    }
 }
 
 /// Bytes of the arena: the buffers, heads and answers of one worker fit

@@ -17,7 +17,7 @@
 
 use crate::runtime::error::RuntimeError;
 use std::env;
-use std::net::{Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// The environment variable naming the Runtime API endpoint.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
@@ -116,24 +116,64 @@ impl Endpoint {
         })
     }
 
-    /// Resolves the host to socket addresses (DNS only for names; once, at
-    /// start-up: reconnects reuse the result).
+    /// Resolves the host to socket addresses, once, at start-up (reconnects
+    /// reuse the result). An IP address (`127.0.0.1`, `[::1]`: what Lambda,
+    /// SAM local and cargo lambda watch set) is parsed, never looked up; a
+    /// host name goes to the system resolver with the `dns` feature (on by
+    /// default) and is refused with a clear error without it.
     pub fn resolve(&self) -> Result<Vec<SocketAddr>, RuntimeError> {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![SocketAddr::new(ip, self.port)]);
+        }
+        self.look_up(host)
+    }
+
+    /// Looks a host name up with the system resolver (`getaddrinfo`).
+    #[cfg(feature = "dns")]
+    fn look_up(&self, host: &str) -> Result<Vec<SocketAddr>, RuntimeError> {
+        use std::net::ToSocketAddrs;
         let addrs: Vec<SocketAddr> = match (host, self.port).to_socket_addrs() {
             Ok(it) => it.collect(),
             Err(_) => Vec::new(),
         };
         if addrs.is_empty() {
-            return Err(RuntimeError::Config {
-                var: RUNTIME_API_VAR,
-                value: format!("{}:{}", self.host, self.port),
-                reason: "the host does not resolve",
-            });
+            return Err(self.unresolved("the host does not resolve"));
         }
         Ok(addrs)
     }
+
+    /// Without the `dns` feature there is no resolver in the binary (the
+    /// default `bootstrap` is built so: musl's resolver is a fifth of it).
+    #[cfg(not(feature = "dns"))]
+    fn look_up(&self, _host: &str) -> Result<Vec<SocketAddr>, RuntimeError> {
+        Err(self.no_resolver())
+    }
+
+    /// The error for a host name in a build without the `dns` feature
+    /// (compiled in every build, so the unit tests, which always have the
+    /// feature, check its line).
+    #[cfg_attr(feature = "dns", allow(dead_code))]
+    fn no_resolver(&self) -> RuntimeError {
+        self.unresolved(NO_DNS)
+    }
+
+    fn unresolved(&self, reason: &'static str) -> RuntimeError {
+        let mut value = String::with_capacity(self.host.len() + 6);
+        value.push_str(&self.host);
+        value.push(':');
+        value.push_str(itoa::Buffer::new().format(self.port));
+        RuntimeError::Config {
+            var: RUNTIME_API_VAR,
+            value,
+            reason,
+        }
+    }
 }
+
+/// Why a host name is refused by a build without the `dns` feature.
+const NO_DNS: &str =
+    "a host name needs lambda-zero's `dns` feature, this build has none: use an IP address";
 
 fn parse_port(s: &str) -> Option<u16> {
     if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -322,6 +362,17 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_host_name_without_the_dns_feature_is_one_clear_line() {
+        let e = Endpoint::parse("localhost:9001").unwrap();
+        let line = e.no_resolver().to_string();
+        assert_eq!(
+            line,
+            "invalid AWS_LAMBDA_RUNTIME_API \"localhost:9001\": a host name needs \
+             lambda-zero's `dns` feature, this build has none: use an IP address"
+        );
     }
 
     #[test]
