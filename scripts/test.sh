@@ -3,7 +3,8 @@
 #
 # Every check CI runs, in the order a failure is cheapest to see:
 #   1. cargo fmt --check
-#   2. cargo clippy -D warnings, default features and all features
+#   2. cargo clippy -D warnings, default features, all features, and the
+#      library without default features (no `dns`: the deployed build's)
 #   3. cargo test, all features (unit, integration, process, allocation,
 #      property and fault-injection tests, doc tests)
 #   4. cargo doc with RUSTDOCFLAGS=-Dwarnings (all features; default API),
@@ -32,9 +33,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy -D warnings (default features, then all)"
+step "cargo clippy -D warnings (default features, all, then the library without default features)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
+cargo clippy -p lambda-zero --lib --no-default-features --quiet -- -D warnings
 
 step "cargo test (all features)"
 cargo test --workspace --all-features
