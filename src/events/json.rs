@@ -111,7 +111,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    scan::<0, false, ()>(doc, |_| None, |_, _, _| {}, |_, _, _| {})
+    scan::<0, false, ()>(doc, |_| None, |_, _, _| {}, |_| {})
 }
 
 /// [`parse`], handing each member of the root object (when the root is an
@@ -123,26 +123,45 @@ pub(crate) fn parse_with_members<'a>(
     doc: &'a [u8],
     mut each: impl FnMut(Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<1, false, ()>(
-        doc,
-        |_| None,
-        |_, key, value| each(key, value),
-        |_, _, _| {},
-    )
+    scan::<1, false, ()>(doc, |_| None, |_, key, value| each(key, value), |_| {})
 }
 
 /// [`parse_with_members`], also handing `element` each element of the
-/// arrays that are values of the root object's members, as it ends: the
-/// member's key and where the element starts and ends in `doc`. What
-/// [`Batch`](crate::events::Batch) uses to find its records without
-/// walking the `Records` array again.
+/// arrays that are values of the root object's members, as it ends
+/// ([`Element::End`]: the member's key and where the element starts and
+/// ends in `doc`), and before that the members of the objects inside it
+/// ([`Element::Member`]). What [`Batch`](crate::events::Batch) uses to
+/// find its records, and their fields, without walking the `Records`
+/// array again.
 pub(crate) fn parse_with_elements<'a>(
     doc: &'a [u8],
     mut each: impl FnMut(Str<'a>, Value<'a>),
-    element: impl FnMut(Str<'a>, usize, usize),
+    element: impl FnMut(Element<'a>),
 ) -> Result<Value<'a>, Error> {
     scan::<1, true, ()>(doc, |_| None, |_, key, value| each(key, value), element)
 }
+
+/// What [`parse_with_elements`] hands its `element`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Element<'a> {
+    /// An element of the array that is the value of the root's member
+    /// `key` ended; it lies at `at..end` of the document.
+    End { key: Str<'a>, at: usize, end: usize },
+    /// A member of an object at `depth` (3 to [`DEEP`]) inside such an
+    /// element ended: the element itself at depth 3, when it is an
+    /// object, and the objects that are its members' values, down a
+    /// chain of objects only. Its key starts (its opening quote) at
+    /// `key_at`, its value ends at `end`.
+    Member {
+        depth: usize,
+        key_at: usize,
+        end: usize,
+    },
+}
+
+/// The deepest objects whose members [`parse_with_elements`] hands to
+/// `deep`: depth 5 (the root 1, its array 2, an element 3).
+pub(crate) const DEEP: usize = 5;
 
 /// [`parse_with_members`] one level deeper: `each` gets the members of
 /// the root object (with `None`) and the members of the objects that are
@@ -155,7 +174,7 @@ pub(crate) fn parse_two_levels<'a, C: Copy>(
     classify: impl FnMut(Str<'a>) -> Option<C>,
     each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<2, false, C>(doc, classify, each, |_, _, _| {})
+    scan::<2, false, C>(doc, classify, each, |_| {})
 }
 
 /// Where a key's text lies (between its quotes) and whether it holds an
@@ -171,12 +190,13 @@ struct Key {
 /// objects down to depth `DEPTH` (1: the root's, 2: those of the objects
 /// that are their values when `classify` says so); with `ELEMENTS`,
 /// `element` gets the elements of the arrays that are the root's members'
-/// values (the member's key, the element's start and end).
+/// values and the members of the objects in them (see
+/// [`parse_with_elements`]).
 fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, C: Copy>(
     doc: &'a [u8],
     mut classify: impl FnMut(Str<'a>) -> Option<C>,
     mut each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
-    mut element: impl FnMut(Str<'a>, usize, usize),
+    mut element: impl FnMut(Element<'a>),
 ) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let start = skip_ws(doc, 0);
@@ -189,9 +209,15 @@ fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, C: Copy>(
     // The depth-1 member whose members are coming (its key's start) and
     // its class.
     let mut parent: (usize, Option<C>) = (usize::MAX, None);
-    let mut element = |key: Key, at: usize, end: usize| {
-        if let Some(key) = key_str(key) {
-            element(key, at, end);
+    let mut element = |depth: usize, key: Key, at: usize, end: usize| {
+        if depth > 2 {
+            element(Element::Member {
+                depth,
+                key_at: at,
+                end,
+            });
+        } else if let Some(key) = key_str(key) {
+            element(Element::End { key, at, end });
         }
     };
     let end = value::<DEPTH, ELEMENTS>(
@@ -376,11 +402,14 @@ impl From<Fail> for Error {
 /// of the depth-1 member it lies in (`None` at depth 1), its key, the
 /// index of its value and after its value. With `ELEMENTS`, `element`
 /// gets each element of an array that is a depth-1 member's value as it
-/// ends: that member's key, the element's start and end.
+/// ends: 2, that member's key, the element's start and end; and before
+/// that the members of objects at depth 3 to [`DEEP`] inside such an
+/// element, down a chain of objects: their depth, a key not noted, the
+/// start of their key and the end of their value.
 fn value<const DEPTH: usize, const ELEMENTS: bool>(
     b: &[u8],
     mut i: usize,
-    element: &mut impl FnMut(Key, usize, usize),
+    element: &mut impl FnMut(usize, Key, usize, usize),
     member: &mut impl FnMut(Option<Key>, Key, usize, usize),
 ) -> Scan {
     let mut stack: u128 = 0;
@@ -408,7 +437,7 @@ fn value<const DEPTH: usize, const ELEMENTS: bool>(
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
                     if is_object {
-                        i = open.key::<DEPTH>(b, i, depth)?;
+                        i = open.key::<DEPTH, ELEMENTS>(b, i, depth)?;
                     }
                     continue;
                 }
@@ -427,7 +456,16 @@ fn value<const DEPTH: usize, const ELEMENTS: bool>(
             }
             let in_object = stack & 1 == 1;
             if ELEMENTS && depth == 2 && stack & 3 == 2 {
-                element(open.key1, element_at, i);
+                element(2, open.key1, element_at, i);
+            }
+            if ELEMENTS && in_object && (3..=DEEP).contains(&depth) {
+                // Containers 1 and 2 an object and an array, 3 to `depth`
+                // objects: bit `depth - k` of the stack is container `k`.
+                let objects = (1u128 << (depth - 2)) - 1;
+                let want = (2u128 << (depth - 2)) | objects;
+                if stack & ((1u128 << depth) - 1) == want {
+                    element(depth, Key::default(), open.deep[depth - 3], i);
+                }
             }
             if in_object && depth <= DEPTH {
                 if depth == 1 {
@@ -441,7 +479,7 @@ fn value<const DEPTH: usize, const ELEMENTS: bool>(
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
-                        i = open.key::<DEPTH>(b, i, depth)?;
+                        i = open.key::<DEPTH, ELEMENTS>(b, i, depth)?;
                     }
                     break;
                 }
@@ -458,20 +496,27 @@ fn value<const DEPTH: usize, const ELEMENTS: bool>(
 }
 
 /// The members being read at depth 1 and 2 (their keys and where their
-/// values start), for [`value`]'s `member`.
+/// values start), for [`value`]'s `member`, and where the keys of those
+/// at depth 3 to [`DEEP`] start, for its `deep`.
 #[derive(Default)]
 struct Open {
     key1: Key,
     value1: usize,
     key2: Key,
     value2: usize,
+    deep: [usize; DEEP - 2],
 }
 
 impl Open {
     /// [`key`] at `i` in an object at `depth`, noted when `depth` is one
-    /// that `DEPTH` hands over.
+    /// that `DEPTH` (or `ELEMENTS`) hands over.
     #[inline(always)]
-    fn key<const DEPTH: usize>(&mut self, b: &[u8], i: usize, depth: usize) -> Scan {
+    fn key<const DEPTH: usize, const ELEMENTS: bool>(
+        &mut self,
+        b: &[u8],
+        i: usize,
+        depth: usize,
+    ) -> Scan {
         if depth == 1 && DEPTH >= 1 {
             self.value1 = key_span(b, i, &mut self.key1)?;
             Ok(self.value1)
@@ -479,6 +524,11 @@ impl Open {
             self.value2 = key_span(b, i, &mut self.key2)?;
             Ok(self.value2)
         } else {
+            if ELEMENTS {
+                if let Some(at) = depth.checked_sub(3).and_then(|k| self.deep.get_mut(k)) {
+                    *at = i;
+                }
+            }
             key(b, i)
         }
     }
@@ -1064,6 +1114,268 @@ impl<'a> Iterator for IndexedElements<'a> {
             },
         });
         rest.next()
+    }
+}
+
+/// How many members, over all the records of a batch, a [`DeepIndex`]
+/// holds; the records past them are walked.
+pub(crate) const DEEP_MEMBERS: usize = 160;
+
+/// The members of the objects in the first [`RECORDED`] elements of an
+/// array (a batch's records, and the objects nested in them down to
+/// depth [`DEEP`] or less), recorded during the validating pass
+/// ([`parse_with_elements`]'s `deep`): where each member's key starts and
+/// where its value ends. Reading a record's fields then walks neither the
+/// record nor the objects it nests again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeepIndex {
+    /// Each member's key (its opening quote) and the end of its value:
+    /// from the document's start while indexing, from the array's after
+    /// [`rebase`](Self::rebase). In the order the members end, so an
+    /// object's members come just before the member it is the value of.
+    at: [(u32, u32); DEEP_MEMBERS],
+    /// The depth of the object each member is in (3: the element's own).
+    depth: [u8; DEEP_MEMBERS],
+    len: u16,
+    /// Where the members of the element being read start in `at`.
+    open: u16,
+    /// The element being read lost members (no room, or past 4 GiB).
+    lost: bool,
+    /// Each recorded element's members, a range of `at`; `None` for one
+    /// whose members did not all fit.
+    element: [Option<(u16, u16)>; RECORDED],
+    elements: u8,
+    /// The deepest objects whose members are recorded.
+    max: u8,
+}
+
+impl DeepIndex {
+    /// Nothing recorded yet; members of objects deeper than `max` (at
+    /// most [`DEEP`]) are not recorded.
+    pub(crate) fn new(max: usize) -> DeepIndex {
+        DeepIndex {
+            at: [(0, 0); DEEP_MEMBERS],
+            depth: [0; DEEP_MEMBERS],
+            len: 0,
+            open: 0,
+            lost: false,
+            element: [None; RECORDED],
+            elements: 0,
+            max: max.min(DEEP) as u8,
+        }
+    }
+
+    /// Records a member handed over by [`parse_with_elements`]'s `deep`.
+    #[inline]
+    pub(crate) fn member(&mut self, depth: usize, key_at: usize, end: usize) {
+        if depth > usize::from(self.max) {
+            return;
+        }
+        let n = usize::from(self.len);
+        match (
+            self.at.get_mut(n),
+            u32::try_from(key_at),
+            u32::try_from(end),
+        ) {
+            (Some(slot), Ok(key_at), Ok(end)) if !self.lost => {
+                *slot = (key_at, end);
+                self.depth[n] = depth as u8;
+                self.len += 1;
+            }
+            _ => self.lost = true,
+        }
+    }
+
+    /// An element of an array ended; `keep` when it is one of the array
+    /// indexed (the members recorded since the last one are its own).
+    pub(crate) fn element(&mut self, keep: bool) {
+        if keep {
+            if let Some(slot) = self.element.get_mut(usize::from(self.elements)) {
+                *slot = (!self.lost).then_some((self.open, self.len));
+                self.elements += 1;
+                self.open = self.len;
+            }
+        }
+        // Elements of other arrays, and past those recorded: forgotten.
+        self.len = self.open;
+        self.lost = false;
+    }
+
+    /// Makes the offsets relative to `array`, the indexed array of `doc`
+    /// (members outside it, never recorded by the validator, drop them
+    /// all: every record is walked).
+    pub(crate) fn rebase(&mut self, doc: &[u8], array: Value<'_>) {
+        let start = (array.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+        let end = start.saturating_add(array.text.len());
+        let n = usize::from(self.len);
+        let inside = self
+            .at
+            .iter()
+            .take(n)
+            .all(|&(at, stop)| (at as usize) > start && (stop as usize) <= end && at < stop);
+        if !inside {
+            self.element = [None; RECORDED];
+            return;
+        }
+        for (at, stop) in self.at.iter_mut().take(n) {
+            // `start` < `at` < `stop`, both u32: no overflow.
+            *at -= start as u32;
+            *stop -= start as u32;
+        }
+    }
+
+    /// The recorded members of element number `i`, `record`, of `array`
+    /// (the array indexed, rebased); [`Fields::WALK`] when there are none.
+    pub(crate) fn fields<'r, 'a>(
+        &'r self,
+        i: usize,
+        array: Value<'a>,
+        record: Value<'a>,
+    ) -> Fields<'r, 'a> {
+        let Some(&Some((from, to))) = self.element.get(i) else {
+            return Fields::WALK;
+        };
+        let (from, to) = (usize::from(from), usize::from(to));
+        let (Some(at), Some(depth)) = (self.at.get(from..to), self.depth.get(from..to)) else {
+            return Fields::WALK;
+        };
+        let start = (record.text.as_ptr() as usize).wrapping_sub(array.text.as_ptr() as usize);
+        let end = start.wrapping_add(record.text.len());
+        // Recorded members lie inside the record they were recorded for.
+        let inside = at
+            .iter()
+            .all(|&(a, stop)| (a as usize) > start && (stop as usize) < end);
+        if record.kind() != Kind::Object || !inside {
+            return Fields::WALK;
+        }
+        Fields {
+            text: array.text,
+            at,
+            depth,
+            record: (start, end),
+            max: self.max,
+        }
+    }
+}
+
+/// The members of one record and of the objects it nests, as a
+/// [`DeepIndex`] recorded them: [`members`](Self::members) answers from
+/// them, or walks the object when they do not hold it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields<'r, 'a> {
+    /// The text the offsets are into (the records array's).
+    text: &'a str,
+    at: &'r [(u32, u32)],
+    depth: &'r [u8],
+    /// Where the record lies in `text`.
+    record: (usize, usize),
+    max: u8,
+}
+
+impl<'a> Fields<'_, 'a> {
+    /// Nothing recorded: every object is walked.
+    pub(crate) const WALK: Fields<'static, 'static> = Fields {
+        text: "",
+        at: &[],
+        depth: &[],
+        record: (usize::MAX, usize::MAX),
+        max: 0,
+    };
+
+    /// The members of `object` (the record or an object in it), in
+    /// document order.
+    pub(crate) fn members(&self, object: Value<'a>) -> FieldMembers<'_, 'a> {
+        match self.recorded(object) {
+            Some((from, to, depth)) => FieldMembers::Recorded {
+                fields: *self,
+                next: from,
+                to,
+                depth,
+            },
+            None => FieldMembers::Walk(object.members()),
+        }
+    }
+
+    /// The range of `at` holding `object`'s members, and their depth.
+    fn recorded(&self, object: Value<'a>) -> Option<(usize, usize, u8)> {
+        if self.at.is_empty() && self.record.0 == usize::MAX {
+            return None;
+        }
+        let start = (object.text.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let end = start.wrapping_add(object.text.len());
+        if object.kind() != Kind::Object {
+            return None;
+        }
+        if (start, end) == self.record {
+            return Some((0, self.at.len(), 3));
+        }
+        // The member whose value `object` is (values end apart).
+        let e = self.at.iter().position(|&(_, stop)| stop as usize == end)?;
+        let d = *self.depth.get(e)?;
+        if d >= self.max {
+            // Its members lie deeper than recorded.
+            return None;
+        }
+        let mut from = e;
+        while from > 0 && self.depth.get(from - 1).is_some_and(|&k| k > d) {
+            from -= 1;
+        }
+        Some((from, e, d + 1))
+    }
+
+    /// The member recorded at `at[k]`.
+    fn member(&self, k: usize) -> Option<(Str<'a>, Value<'a>)> {
+        let &(key_at, stop) = self.at.get(k)?;
+        let b = self.text.as_bytes();
+        let key_at = key_at as usize;
+        let (key_end, escaped) = skip_string_escaped(b, key_at);
+        let key = Str {
+            raw: self.text.get(key_at + 1..key_end.checked_sub(1)?)?,
+            escaped,
+        };
+        let colon = skip_ws(b, key_end);
+        let start = skip_ws(b, colon + 1);
+        let value = Value { text: self.text }.sub(start, stop as usize)?;
+        Some((key, value))
+    }
+}
+
+/// Iterator over an object's members through [`Fields`].
+#[derive(Debug, Clone)]
+pub(crate) enum FieldMembers<'r, 'a> {
+    /// From the recorded members at depth `depth` in `next..to`.
+    Recorded {
+        fields: Fields<'r, 'a>,
+        next: usize,
+        to: usize,
+        depth: u8,
+    },
+    /// Walking the object.
+    Walk(Members<'a>),
+}
+
+impl<'a> Iterator for FieldMembers<'_, 'a> {
+    type Item = (Str<'a>, Value<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            FieldMembers::Walk(members) => members.next(),
+            FieldMembers::Recorded {
+                fields,
+                next,
+                to,
+                depth,
+            } => {
+                while *next < *to {
+                    let k = *next;
+                    *next += 1;
+                    if fields.depth.get(k) == Some(depth) {
+                        return fields.member(k);
+                    }
+                }
+                None
+            }
+        }
     }
 }
 
