@@ -1796,6 +1796,12 @@ fn next_char(s: &str) -> Option<(char, usize)> {
 /// Where unescaped text goes.
 trait Sink {
     fn put(&mut self, s: &str) -> fmt::Result;
+
+    /// One character (an unescaped one: the common escapes are ASCII).
+    fn put_char(&mut self, c: char) -> fmt::Result;
+
+    /// Room for `n` more bytes, where the sink holds them.
+    fn reserve(&mut self, _n: usize) {}
 }
 
 impl Sink for String {
@@ -1803,12 +1809,33 @@ impl Sink for String {
         self.push_str(s);
         Ok(())
     }
+
+    fn put_char(&mut self, c: char) -> fmt::Result {
+        self.push(c);
+        Ok(())
+    }
+
+    fn reserve(&mut self, n: usize) {
+        String::reserve(self, n);
+    }
 }
 
 impl Sink for Vec<u8> {
     fn put(&mut self, s: &str) -> fmt::Result {
         self.extend_from_slice(s.as_bytes());
         Ok(())
+    }
+
+    fn put_char(&mut self, c: char) -> fmt::Result {
+        match u8::try_from(c) {
+            Ok(ascii) if ascii.is_ascii() => self.push(ascii),
+            _ => self.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+        Ok(())
+    }
+
+    fn reserve(&mut self, n: usize) {
+        Vec::reserve(self, n);
     }
 }
 
@@ -1818,22 +1845,49 @@ impl Sink for FmtSink<'_, '_> {
     fn put(&mut self, s: &str) -> fmt::Result {
         self.0.write_str(s)
     }
+
+    fn put_char(&mut self, c: char) -> fmt::Result {
+        fmt::Write::write_char(self.0, c)
+    }
 }
 
 /// Unescapes validated string content: runs without escapes are copied
-/// whole.
+/// whole, found a word at a time ([`find`]: in validated content a `"`
+/// only comes escaped, so the first `"` or `\` is an escape), and the
+/// one-character escapes written as one character. The unescaped text is
+/// never longer than the raw one, so one `reserve` covers it.
 fn unescape(raw: &str, out: &mut impl Sink) -> fmt::Result {
-    let mut rest = raw;
-    while let Some(k) = memchr::memchr(b'\\', rest.as_bytes()) {
-        out.put(rest.get(..k).unwrap_or(""))?;
-        rest = rest.get(k..).unwrap_or("");
-        let Some((c, used)) = next_char(rest) else {
-            break;
+    let b = raw.as_bytes();
+    out.reserve(b.len());
+    let mut i = 0;
+    loop {
+        let k = find::<false>(b, i);
+        if k > i {
+            out.put(raw.get(i..k).unwrap_or(""))?;
+        }
+        let c = match (b.get(k), b.get(k + 1)) {
+            (None, _) => return Ok(()),
+            (Some(b'\\'), Some(b'n')) => '\n',
+            (Some(b'\\'), Some(b't')) => '\t',
+            (Some(b'\\'), Some(b'r')) => '\r',
+            (Some(b'\\'), Some(b'b')) => '\u{8}',
+            (Some(b'\\'), Some(b'f')) => '\u{c}',
+            (Some(b'\\'), Some(&c @ (b'"' | b'\\' | b'/'))) => char::from(c),
+            _ => {
+                // `\uXXXX` (or, in text that is not validated content, a
+                // bare `"`, or a `\` at the end: copied as one char).
+                let rest = raw.get(k..).unwrap_or("");
+                let Some((c, used)) = next_char(rest) else {
+                    return Ok(());
+                };
+                out.put_char(c)?;
+                i = k + used;
+                continue;
+            }
         };
-        out.put(c.encode_utf8(&mut [0; 4]))?;
-        rest = rest.get(used..).unwrap_or("");
+        out.put_char(c)?;
+        i = k + 2;
     }
-    out.put(rest)
 }
 
 #[cfg(test)]
@@ -2070,6 +2124,37 @@ mod tests {
         let mut bytes = Vec::new();
         s.decode_into(&mut bytes);
         assert_eq!(bytes, want.as_bytes());
+    }
+
+    /// Runs between escapes are found a word at a time: every escape at
+    /// every offset around the 8-byte words and the long-run threshold,
+    /// beside non-ASCII text, decodes as `serde_json` decodes it, into each
+    /// sink.
+    #[test]
+    fn unescapes_at_every_offset() {
+        let escapes = [r#"\""#, r"\\", r"\/", r"\b", r"\f", r"\n", r"\r", r"\t"];
+        let escapes = escapes
+            .iter()
+            .copied()
+            .chain([r"\u00e9", r"\ud83d\ude00", r"\u0000"]);
+        for esc in escapes {
+            for before in 0..41 {
+                for after in [0, 1, 7, 8, 9, 40] {
+                    let raw = format!("{}{esc}{}é{esc}", "a".repeat(before), "b".repeat(after));
+                    let doc = format!("\"{raw}\"");
+                    let want: String = serde_json::from_str(&doc).unwrap();
+                    let v = parse(doc.as_bytes()).unwrap();
+                    let s = v.as_str().unwrap();
+                    let mut scratch = String::from("old");
+                    assert_eq!(s.decode(&mut scratch), want, "{raw}");
+                    let mut bytes = b"old".to_vec();
+                    s.decode_into(&mut bytes);
+                    assert_eq!(bytes, [b"old", want.as_bytes()].concat(), "{raw}");
+                    assert_eq!(s.to_string(), want, "{raw}");
+                    assert_eq!(s.chars().collect::<String>(), want, "{raw}");
+                }
+            }
+        }
     }
 
     #[test]
