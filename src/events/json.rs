@@ -821,30 +821,7 @@ fn skip_string_escaped(b: &[u8], i: usize) -> (usize, bool) {
 fn skip_value(b: &[u8], i: usize) -> usize {
     match b.get(i) {
         Some(b'"') => skip_string(b, i),
-        Some(b'{' | b'[') => {
-            // Validated: brackets outside strings balance.
-            let mut depth = 0usize;
-            let mut j = i;
-            loop {
-                j = find_structure(b, j);
-                match b.get(j) {
-                    Some(b'"') => j = skip_string(b, j),
-                    Some(b'{' | b'[') => {
-                        depth += 1;
-                        j += 1;
-                    }
-                    Some(b'}' | b']') => {
-                        depth = depth.saturating_sub(1);
-                        j += 1;
-                        if depth == 0 {
-                            return j;
-                        }
-                    }
-                    Some(_) => j += 1,
-                    None => return b.len(),
-                }
-            }
-        }
+        Some(b'{' | b'[') => skip_container(b, i),
         _ => {
             let mut j = i;
             while let Some(&c) = b.get(j) {
@@ -858,28 +835,98 @@ fn skip_value(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// The index of the first `"`, `{`, `}`, `[` or `]` at or after `i` outside
-/// a string of validated text, or `b.len()`, a word at a time. The four
-/// brackets are the bytes with `c | 0x26 == 0x7f`; so are `Y`, `_`, `y`
-/// and DEL, which validated text holds only inside strings.
-fn find_structure(b: &[u8], mut i: usize) -> usize {
-    while let Some(w) = word(b, i) {
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let bracket = (w | (ONES * 0x26)) ^ (ONES * 0x7f);
-        let m =
-            ((quote.wrapping_sub(ONES) & !quote) | (bracket.wrapping_sub(ONES) & !bracket)) & HIGHS;
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
+const LOWS: u64 = u64::from_le_bytes([0x7f; 8]);
+
+/// The high bit of each byte of `x` that is zero, exactly (no borrow
+/// crosses bytes: `(x & 0x7f) + 0x7f` stays below 0x100).
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOWS).wrapping_add(LOWS)) | x | LOWS)
+}
+
+/// `i` at the `{` or `[` of a container of validated text; returns the
+/// index after its closing bracket. A word at a time: the quotes of a word
+/// give, by a prefix XOR over its bytes, which of them lie inside a string
+/// (carried from word to word), and the brackets outside strings are
+/// counted; only a word that may close the container, or holds a `\`, is
+/// looked at byte by byte.
+fn skip_container(b: &[u8], i: usize) -> usize {
+    let mut depth = 0u32;
+    let mut in_string = false;
+    let mut j = i;
+    while let Some(w) = word(b, j) {
+        let backslash = zero_bytes(w ^ (ONES * u64::from(b'\\')));
+        if backslash == 0 {
+            let quotes = zero_bytes(w ^ (ONES * u64::from(b'"')));
+            // Byte k's high bit: the parity of the quotes up to it.
+            let mut inside = quotes ^ (quotes << 8);
+            inside ^= inside << 16;
+            inside ^= inside << 32;
+            if in_string {
+                inside ^= HIGHS;
+            }
+            let outside = !inside & HIGHS;
+            let folded = w | (ONES * 0x20);
+            let open = zero_bytes(folded ^ (ONES * u64::from(b'{'))) & outside;
+            let close = zero_bytes(folded ^ (ONES * u64::from(b'}'))) & outside;
+            in_string = inside >> 63 == 1;
+            if close == 0 {
+                depth += open.count_ones();
+                j += 8;
+                continue;
+            }
+            // Bracket by bracket, in order: the container may end here.
+            let mut brackets = open | close;
+            while brackets != 0 {
+                let bit = brackets & brackets.wrapping_neg();
+                if open & bit != 0 {
+                    depth += 1;
+                } else {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return j + (bit.trailing_zeros() / 8) as usize + 1;
+                    }
+                }
+                brackets ^= bit;
+            }
+            j += 8;
+            continue;
         }
-        i += 8;
+        // An escape: this word byte by byte (and the escaped byte after it).
+        let end = j + 8;
+        while j < end {
+            if let Some(after) = skip_byte(b, &mut j, &mut depth, &mut in_string) {
+                return after;
+            }
+        }
     }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c | 0x26 == 0x7f {
-            return i;
+    // Fewer than eight bytes left.
+    while j < b.len() {
+        if let Some(after) = skip_byte(b, &mut j, &mut depth, &mut in_string) {
+            return after;
         }
-        i += 1;
     }
     b.len()
+}
+
+/// One step of [`skip_container`] byte by byte at `*j` (two for an
+/// escape); the index after the container when this byte closes it.
+fn skip_byte(b: &[u8], j: &mut usize, depth: &mut u32, in_string: &mut bool) -> Option<usize> {
+    let c = *b.get(*j)?;
+    *j += 1;
+    match (*in_string, c) {
+        (true, b'\\') => *j += 1,
+        (true, b'"') => *in_string = false,
+        (false, b'"') => *in_string = true,
+        (false, b'{' | b'[') => *depth += 1,
+        (false, b'}' | b']') => {
+            *depth = depth.saturating_sub(1);
+            if *depth == 0 {
+                return Some(*j);
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 /// How many members of one object a [`MemberIndex`] holds; past them a
@@ -2124,6 +2171,79 @@ mod tests {
         let mut bytes = Vec::new();
         s.decode_into(&mut bytes);
         assert_eq!(bytes, want.as_bytes());
+    }
+
+    /// `skip_container` (a word at a time, strings told apart by the
+    /// parity of their quotes) ends every container where the validating
+    /// scanner ends it: the sample events, and containers with brackets,
+    /// quotes and backslashes inside strings at every offset around the
+    /// words, escapes across word boundaries, non-ASCII, deep nesting.
+    #[test]
+    fn skips_containers_where_the_validator_ends_them() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut docs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        for pad in 0..17 {
+            let p = "x".repeat(pad);
+            for inner in [
+                r#"}"#,
+                r#"]"#,
+                r#"{"#,
+                r#"\""#,
+                r#"\\"#,
+                r#"\\\""#,
+                r#"\"}"#,
+                r#"é}"#,
+                r#"\u005d"#,
+            ] {
+                docs.push(
+                    format!(r#"[{{"{p}":"{inner}{p}"}},["{p}{inner}",{{}}],[]]"#).into_bytes(),
+                );
+                docs.push(
+                    format!(r#"{{"a{p}{inner}":[1,{{"b":"{inner}"}},"{p}"],"c":{{}}}}"#)
+                        .into_bytes(),
+                );
+                docs.push(format!("[ \"{p}\" , {{ \"k\" : [ \"{inner}\" ] }} ]").into_bytes());
+            }
+        }
+        let deep = format!("{}\"]\"{}", "[{\"a\":".repeat(60), "}]".repeat(60));
+        docs.push(deep.into_bytes());
+        let mut checked = 0;
+        for doc in &docs {
+            assert!(validate(doc).is_ok(), "{}", String::from_utf8_lossy(doc));
+            let (mut in_string, mut escaped) = (false, false);
+            for (i, &c) in doc.iter().enumerate() {
+                if in_string {
+                    match (escaped, c) {
+                        (true, _) => escaped = false,
+                        (false, b'\\') => escaped = true,
+                        (false, b'"') => in_string = false,
+                        _ => {}
+                    }
+                    continue;
+                }
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        let want =
+                            value::<0, false>(doc, i, &mut |_, _, _, _| {}, &mut |_, _, _, _| {});
+                        assert_eq!(
+                            Ok(skip_container(doc, i)),
+                            want.map_err(|_| ()),
+                            "at {i} of {}",
+                            String::from_utf8_lossy(doc)
+                        );
+                        checked += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
     }
 
     /// Runs between escapes are found a word at a time: every escape at
