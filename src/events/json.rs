@@ -1515,7 +1515,11 @@ impl<'a> Value<'a> {
 
     /// The number as the nearest `f64` (infinite when out of range).
     pub fn as_f64(&self) -> Option<f64> {
-        self.as_number()?.parse().ok()
+        let text = self.as_number()?;
+        match exact_f64(text) {
+            Some(x) => Some(x),
+            None => text.parse().ok(),
+        }
     }
 
     /// The first member of this object named `key` (compared after
@@ -1583,6 +1587,44 @@ impl<'a> Value<'a> {
     fn sub(&self, start: usize, end: usize) -> Option<Value<'a>> {
         self.text.get(start..end).map(|text| Value { text })
     }
+}
+
+/// Powers of ten that `f64` holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A validated JSON number without exponent and with at most 15 digits
+/// (`-12.25`, `1545084650.987`) as `f64` without the general parser: its
+/// digits are an integer below 2^53 and its scale a power of ten up to
+/// 10^22, both exact in `f64`, so their one correctly rounded division is
+/// the nearest `f64` to the number (Clinger's fast path). `None` for
+/// anything else.
+fn exact_f64(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let (negative, digits) = match b.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    let mut scale = None;
+    for (k, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(c - b'0'),
+            b'.' if scale.is_none() => scale = Some(digits.len() - k - 1),
+            _ => return None,
+        }
+    }
+    // At most 16 bytes with a dot, 15 without: below 10^15 < 2^53.
+    if scale.is_none() && digits.len() > 15 {
+        return None;
+    }
+    let x = mantissa as f64 / POW10.get(scale.unwrap_or(0))?;
+    Some(if negative { -x } else { x })
 }
 
 /// Iterator over an object's members: `(key, value)`.
@@ -2244,6 +2286,60 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    /// Numbers read through the exact fast path give what the general
+    /// parser gives, to the bit: every digit count and dot position up to
+    /// the path's limits and past them, signs, zeros.
+    #[test]
+    fn as_f64_agrees_with_the_general_parser() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut texts = vec!["0".to_string(), "-0".into(), "0.0".into(), "-0.000".into()];
+        texts.extend(
+            [
+                "1e5",
+                "1.5E-3",
+                "123456789012345.6",
+                "9007199254740993",
+                "0.1",
+            ]
+            .map(String::from),
+        );
+        for _ in 0..20_000 {
+            let digits = (next() % 19 + 1) as usize;
+            let mut d: String = (0..digits)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect();
+            if d.len() > 1 && d.starts_with('0') {
+                d.replace_range(..1, "1");
+            }
+            let text = match next() % 3 {
+                0 => d,
+                _ => {
+                    let at = (next() % digits as u64) as usize + 1;
+                    let (int, frac) = d.split_at(at.min(d.len()));
+                    let frac = if frac.is_empty() { "5" } else { frac };
+                    format!("{int}.{frac}")
+                }
+            };
+            let text = if next() % 2 == 0 {
+                format!("-{text}")
+            } else {
+                text
+            };
+            texts.push(text);
+        }
+        for text in texts {
+            let v = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(v.as_f64().map(f64::to_bits), Some(want.to_bits()), "{text}");
+        }
     }
 
     /// Runs between escapes are found a word at a time: every escape at
