@@ -202,7 +202,7 @@ pub(crate) fn index<'a, const N: usize>(
     let mut found = [None; N];
     let mut seen = 0u64;
     for (key, value) in fields.0.members(object) {
-        let Some(i) = keys.iter().position(|k| key == *k) else {
+        let Some(i) = position(&keys, key) else {
             continue;
         };
         check(&mut found, &mut seen, spec, i, value, record)?;
@@ -252,7 +252,7 @@ fn indexed<'a, const N: usize>(
     let mut bad = None;
     let keys = spec.map(|(path, _)| last_segment(path));
     let root = parse(&mut |key, value| {
-        let Some(i) = keys.iter().position(|k| key == *k) else {
+        let Some(i) = position(&keys, key) else {
             return;
         };
         if bad.is_none() {
@@ -298,7 +298,25 @@ fn check<'a, const N: usize>(
 }
 
 fn last_segment(path: &str) -> &str {
-    path.rsplit('.').next().unwrap_or(path)
+    // A byte scan: the paths are short, and this runs for every field of
+    // every record read.
+    match path.bytes().rposition(|c| c == b'.') {
+        Some(dot) => path.get(dot + 1..).unwrap_or(path),
+        None => path,
+    }
+}
+
+/// The position in `keys` of the first one that `key` is: keys of other
+/// lengths or first bytes are passed without a full comparison.
+fn position(keys: &[&str], key: Str<'_>) -> Option<usize> {
+    match key.borrowed() {
+        Some(raw) => {
+            let (len, first) = (raw.len(), raw.as_bytes().first());
+            keys.iter()
+                .position(|k| k.len() == len && k.as_bytes().first() == first && *k == raw)
+        }
+        None => keys.iter().position(|k| key == *k),
+    }
 }
 
 /// Field `i` of `fields` (indexed with `spec`), or [`Error::Missing`].
