@@ -22,6 +22,10 @@
 //!   `aws_lambda_events parse+reads+answer` (the official path: `serde_json` into the
 //!   `aws_lambda_events` type, the same reads, `serde_json::to_writer` of its answer type into a
 //!   reused `Vec`). Both paths must read the same values (checked before measuring).
+//!   `mi-cpu-json-body` is the work of `examples/mi_load.rs`'s `cpu` kind on the event of
+//!   `lz-emulator --json-body 4096` (its escaped 4 KB JSON body decoded, parsed, its items
+//!   summed, the summary answered) beside `benches/official/src/mi.rs`'s (`serde_json` into
+//!   derived types).
 //!   `scripts/events-bench.sh` runs this group pinned, in rounds, and prints the table.
 //!
 //! `cargo bench --bench micro`.
@@ -483,6 +487,9 @@ enum Sample {
     EventBridge,
     DynamoDb,
     Kinesis,
+    /// `examples/mi_load.rs`'s `cpu` work: an API Gateway v2 event whose body is the 4 KB JSON
+    /// document of `lz-emulator --json-body 4096`, decoded and parsed, its ~57 items summed.
+    MiCpu,
 }
 
 /// The body of every HTTP answer.
@@ -499,6 +506,7 @@ fn lz_parse(event: &[u8], sample: Sample) -> bool {
         Sample::EventBridge => eventbridge::Event::parse(event).is_ok(),
         Sample::DynamoDb => dynamodb::Event::parse(event).is_ok(),
         Sample::Kinesis => kinesis::Event::parse(event).is_ok(),
+        Sample::MiCpu => HttpRequest::parse(event).is_ok(),
     }
 }
 
@@ -508,6 +516,7 @@ struct Scratch {
     out: Vec<u8>,
     text: String,
     bytes: Vec<u8>,
+    body: Vec<u8>,
 }
 
 /// lambda-zero: parse, the reads a handler typically makes, and the answer written into the
@@ -587,8 +596,62 @@ fn lz_handle(event: &[u8], sample: Sample, s: &mut Scratch) -> usize {
             }
             failures.finish();
         }
+        Sample::MiCpu => {
+            // As `examples/mi_load.rs` reads it.
+            use std::fmt::Write as _;
+            let req = HttpRequest::parse(event).expect("v2 event");
+            let doc = lambda_zero::events::json::parse(req.body(&mut s.body).expect("body"))
+                .expect("JSON body");
+            let (mut items, mut active, mut total) = (0usize, 0usize, 0f64);
+            for item in doc.get("items").expect("items").elements() {
+                items += 1;
+                active += usize::from(item.get("active").and_then(|v| v.as_bool()) == Some(true));
+                total += item.get("price").and_then(|v| v.as_f64()).unwrap_or(0.0);
+            }
+            HttpResponse::new(&mut out, req.shape(), 200)
+                .content_type("application/json")
+                .body_with(|w| {
+                    write!(
+                        w,
+                        r#"{{"items":{items},"active":{active},"total":{total}}}"#
+                    )
+                })
+                .expect("written");
+            n += items + active + total as usize;
+        }
     }
     n
+}
+
+/// The body of the `mi_load` events, as `benches/official/src/mi.rs` reads them.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MiRequest {
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct MiItems {
+    items: Vec<MiItem>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // parsed as a handler would, not all of it is used
+struct MiItem {
+    id: u64,
+    name: String,
+    price: f64,
+    tags: Vec<String>,
+    active: bool,
+}
+
+#[derive(serde::Serialize)]
+struct MiSummary {
+    items: usize,
+    active: usize,
+    total: f64,
 }
 
 /// The official path: `serde_json` into the `aws_lambda_events` type, the same reads (owned
@@ -722,13 +785,33 @@ fn official_handle(event: &[u8], sample: Sample, out: &mut Vec<u8>) -> usize {
             }
             serde_json::to_writer(&mut *out, &answer).expect("serializable");
         }
+        Sample::MiCpu => {
+            // As `benches/official/src/mi.rs` does it.
+            let req: MiRequest = serde_json::from_slice(event).expect("v2 event");
+            assert!(!req.is_base64_encoded);
+            let items: MiItems =
+                serde_json::from_str(req.body.as_deref().unwrap_or("{}")).expect("JSON body");
+            let summary = MiSummary {
+                items: items.items.len(),
+                active: items.items.iter().filter(|i| i.active).count(),
+                total: items.items.iter().map(|i| i.price).sum(),
+            };
+            let mut r = ApiGatewayV2httpResponse::default();
+            r.status_code = 200;
+            r.headers = json_type();
+            r.body = Some(Body::Text(
+                serde_json::to_string(&summary).expect("serializable"),
+            ));
+            serde_json::to_writer(&mut *out, &r).expect("serializable");
+            n += summary.items + summary.active + summary.total as usize;
+        }
     }
     n
 }
 
 fn bench_events(c: &mut Criterion) {
     let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
-    let samples: [(&str, Sample); 13] = [
+    let samples: [(&str, Sample); 14] = [
         (
             "apigw-rest-proxy",
             Sample::Http(Official::Rest, "User-Agent", "foo"),
@@ -757,10 +840,12 @@ fn bench_events(c: &mut Criterion) {
         ("eventbridge-event", Sample::EventBridge),
         ("dynamodb-event", Sample::DynamoDb),
         ("kinesis-event", Sample::Kinesis),
+        ("mi-cpu-json-body", Sample::MiCpu),
     ];
     for (name, sample) in samples {
         let event = match name {
             "sqs-batch-256k" => big_sqs_batch(),
+            "mi-cpu-json-body" => lambda_zero_emulator::api_gateway_v2_json_event(ID, 4096),
             _ => std::fs::read(format!("{dir}/{name}.json")).expect("sample event"),
         };
         // Both paths must read the same values and, for partial-batch answers, write the same.
@@ -772,7 +857,7 @@ fn bench_events(c: &mut Criterion) {
             official_handle(&event, sample, &mut official),
             "{name}"
         );
-        if !matches!(sample, Sample::Http(..)) {
+        if !matches!(sample, Sample::Http(..) | Sample::MiCpu) {
             let a: serde_json::Value = serde_json::from_slice(&scratch.out).expect("answer");
             let b: serde_json::Value = serde_json::from_slice(&official).expect("answer");
             assert_eq!(a, b, "{name}");

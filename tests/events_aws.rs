@@ -1131,3 +1131,99 @@ fn the_event_examples_allocate_nothing_per_warm_invocation() {
     });
     assert_eq!(per, 0.0, "scheduled: warm invocations allocated");
 }
+
+/// The record views read each record's fields, and those of the objects it
+/// nests, from what the validating pass recorded (`Batch::parse`): for every
+/// sample and for records built to corner that index (duplicate and
+/// mistyped fields at each depth, escaped keys, arrays of objects, objects
+/// deeper than recorded, more records or members than it holds, records
+/// that are not objects, whitespace everywhere), every record reads, or
+/// errs, exactly as a walk over the record reads it.
+#[test]
+fn recorded_record_fields_read_as_a_walk_reads_them() {
+    use events::{dynamodb as d, kinesis as k, s3 as s3v, sns as n, sqs as q};
+    fn same<'a, T>(doc: &'a [u8]) -> usize
+    where
+        T: lambda_zero::internals::FromRecord<'a> + std::fmt::Debug,
+    {
+        let Ok(batch) = events::Batch::<T>::parse(doc) else {
+            return 0;
+        };
+        let indexed: Vec<String> = batch.records().map(|r| format!("{r:?}")).collect();
+        let walked: Vec<String> = batch.records_walked().map(|r| format!("{r:?}")).collect();
+        assert_eq!(indexed, walked, "{}", String::from_utf8_lossy(doc));
+        indexed.len()
+    }
+    fn all(doc: &[u8]) -> usize {
+        same::<q::Message<'_>>(doc)
+            + same::<n::Notification<'_>>(doc)
+            + same::<s3v::Record<'_>>(doc)
+            + same::<d::Record<'_>>(doc)
+            + same::<k::Record<'_>>(doc)
+    }
+    let mut docs: Vec<Vec<u8>> = [
+        "sqs-event",
+        "sqs-event-attributes",
+        "sqs-fifo-event",
+        "sns-event",
+        "sns-event-escaped",
+        "s3-event",
+        "s3-event-encoded-key",
+        "dynamodb-event",
+        "dynamodb-event-types",
+        "kinesis-event",
+    ]
+    .iter()
+    .map(|name| sample(&format!("{name}.json")))
+    .collect();
+    docs.push(big_sqs_batch());
+    docs.push(many_sqs_records(40));
+    let s3 = r#"{"eventName":"E","eventTime":"T","s3":{"bucket":{"name":"b","arn":"a"},"object":{"key":"k","size":1}}}"#;
+    let records = [
+        s3.to_string(),
+        // Duplicates and wrong kinds at depth 3, 4 and 5.
+        s3.replace(r#""eventName":"E""#, r#""eventName":"E","eventName":"F""#),
+        s3.replace(r#""name":"b""#, r#""name":"b","name":"c""#),
+        s3.replace(r#""size":1"#, r#""size":"1""#),
+        s3.replace(r#""bucket":{"#, r#""bucket":{"name":1,"#),
+        s3.replace(r#""s3":{"#, r#""s3":{"bucket":null,"#),
+        r#"{"eventName":"E","eventTime":"T","s3":[{"bucket":{"name":"b"}}]}"#.into(),
+        // Escaped keys, nulls, arrays of objects, objects deeper than recorded.
+        s3.replace(r#""key":"k""#, r#""k\u0065y":"k\"\\","sequencer":null"#),
+        s3.replace(r#""arn":"a""#, r#""arn":"a","x":[{"a":{"b":{"c":{}}}}],"y":{"z":{"w":{"v":1}}}"#),
+        s3.replace(r#""object":{"#, r#""object":{"o":{"p":{"q":[1,{"r":2}]}},"#),
+        // Empty objects, whitespace around every token.
+        r#"{"eventName":"E","eventTime":"T","s3":{"bucket":{},"object":{}}}"#.into(),
+        s3.replace(':', " :\n\t").replace(',', " ,\r\n ").replace('{', "{ ").replace('}', " }"),
+        // Not a record at all.
+        "[1,2]".into(),
+        "\"s3\"".into(),
+        "{}".into(),
+        // SNS, SQS, DynamoDB and Kinesis shapes.
+        r#"{"EventSource":"aws:sns","Sns":{"MessageId":"m","TopicArn":"t","Message":"x","Timestamp":"s","Subject":"j","MessageAttributes":{"A":{"Type":"String","Value":"v"}}}}"#.into(),
+        r#"{"Sns":{"MessageId":"m","TopicArn":"t","Message":"x","Timestamp":"s","Message":"y"}}"#.into(),
+        r#"{"messageId":"m","receiptHandle":"r","body":"b","attributes":{"ApproximateReceiveCount":"2"}}"#.into(),
+        r#"{"eventName":"INSERT","dynamodb":{"Keys":{"Id":{"N":"1"}},"SequenceNumber":"1","SizeBytes":2,"NewImage":{"a":{"M":{"b":{"S":"c"}}}}}}"#.into(),
+        r#"{"kinesis":{"partitionKey":"p","sequenceNumber":"1","data":"SGk=","data":"SGk="}}"#.into(),
+        r#"{"kinesis":{"partitionKey":"p","sequenceNumber":"1","data":"SGk="},"kinesis":{}}"#.into(),
+    ];
+    for record in &records {
+        docs.push(format!(r#"{{"Records":[{record}]}}"#).into_bytes());
+        // Among other records, past the first 16, and beside another array.
+        let many = vec![record.as_str(); 20].join(",");
+        docs.push(
+            format!(r#"{{"Other":[{s3}],"Records":[{s3},{many}],"More":[{record}]}}"#).into_bytes(),
+        );
+    }
+    // More members than the index holds: the records past them are walked.
+    let wide: String = (0..200)
+        .map(|i| format!(r#""f{i}":{{"g":{i}}},"#))
+        .collect();
+    let wide = s3.replacen('{', &format!("{{{wide}"), 1);
+    docs.push(format!(r#"{{"Records":[{s3},{wide},{s3}]}}"#).into_bytes());
+    let mut read = 0;
+    for doc in &docs {
+        read += all(doc);
+    }
+    assert!(read > 500, "{read} records read");
+}

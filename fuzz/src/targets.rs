@@ -1239,8 +1239,9 @@ fn agrees_on_json<T>(
 }
 
 /// `Batch::parse` records where the `Records` elements lie during its
-/// validating pass: the same verdict on the JSON as `validate`, and the
-/// same records, in order, as a walk over the `Records` array.
+/// validating pass, and their members: the same verdict on the JSON as
+/// `validate`, the same records, in order, as a walk over the `Records`
+/// array, and the same reads of each record as a walk over it.
 fn batch(data: &[u8], valid: bool) {
     use lambda_zero::events::sqs;
     let Some(batch) = agrees_on_json(sqs::Event::parse(data), valid, "Batch::parse") else {
@@ -1259,6 +1260,24 @@ fn batch(data: &[u8], valid: bool) {
             assert_eq!(got, want, "record {i}");
         }
     }
+    // Each view reads its records' fields from what the pass recorded
+    // exactly as a walk over each record reads them.
+    fn same<'a, T>(data: &'a [u8])
+    where
+        T: lambda_zero::internals::FromRecord<'a> + std::fmt::Debug,
+    {
+        if let Ok(batch) = lambda_zero::events::Batch::<T>::parse(data) {
+            let indexed = batch.records().map(|r| format!("{r:?}"));
+            let walked = batch.records_walked().map(|r| format!("{r:?}"));
+            assert!(indexed.eq(walked), "recorded fields differ from a walk");
+        }
+    }
+    use lambda_zero::events::{dynamodb, kinesis, s3, sns};
+    same::<sqs::Message<'_>>(data);
+    same::<sns::Notification<'_>>(data);
+    same::<s3::Record<'_>>(data);
+    same::<dynamodb::Record<'_>>(data);
+    same::<kinesis::Record<'_>>(data);
 }
 
 /// `HttpRequest::parse` validates in its own pass (which hands over members

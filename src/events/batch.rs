@@ -3,7 +3,7 @@
 
 use crate::base64;
 use crate::events::json::{
-    self, ElementIndex, Elements, IndexedElements, Kind, Members, Str, Value,
+    self, DeepIndex, Element, ElementIndex, Elements, IndexedElements, Kind, Members, Str, Value,
 };
 use crate::Error;
 use crate::Output;
@@ -18,6 +18,9 @@ pub struct Batch<'a, T> {
     records: Value<'a>,
     /// Where the first records lie, found while validating.
     index: ElementIndex,
+    /// The members of the first records and of the objects they nest
+    /// (down to `T::DEPTH`), found while validating.
+    deep: DeepIndex,
     record: PhantomData<fn() -> T>,
 }
 
@@ -30,21 +33,29 @@ impl<'a, T: FromRecord<'a>> Batch<'a, T> {
     /// [`Error::DuplicateField`] for a `Records` that is not one array.
     pub fn parse(event: &'a [u8]) -> Result<Self, Error> {
         let mut index = ElementIndex::EMPTY;
+        let mut deep = DeepIndex::new(T::DEPTH);
         let (_, [records]) = parse_indexed_with(
             event,
             &[("Records", Kind::Array)],
             T::KIND,
-            |key, at, end| {
-                if key == "Records" {
-                    index.push(at, end);
+            |element| match element {
+                Element::End { key, at, end } => {
+                    let keep = key == "Records";
+                    if keep {
+                        index.push(at, end);
+                    }
+                    deep.element(keep);
                 }
+                Element::Member { depth, key_at, end } => deep.member(depth, key_at, end),
             },
         )?;
         let records = records.ok_or(Error::WrongKind(T::KIND))?;
         index.rebase(event, records);
+        deep.rebase(event, records);
         Ok(Batch {
             records,
             index,
+            deep,
             record: PhantomData,
         })
     }
@@ -54,8 +65,22 @@ impl<'a, T: FromRecord<'a>> Batch<'a, T> {
     pub fn records(&self) -> Records<'a, T> {
         Records {
             elements: self.index.iter(self.records),
+            records: self.records,
+            deep: self.deep,
             index: 0,
             record: PhantomData,
+        }
+    }
+
+    /// [`records`](Self::records) without what the validating pass
+    /// recorded of their fields: each record and the objects it nests
+    /// walked, the oracle of the tests and fuzz targets for that index.
+    #[cfg(feature = "fuzz-bench-internals")]
+    #[doc(hidden)]
+    pub fn records_walked(&self) -> Records<'a, T> {
+        Records {
+            deep: DeepIndex::new(0),
+            ..self.records()
         }
     }
 
@@ -83,17 +108,35 @@ pub trait FromRecord<'a>: Sized + sealed::Sealed {
     /// The event's name in [`Error::WrongKind`], e.g. `"an SQS event"`.
     const KIND: &'static str;
 
-    /// Reads record number `index` (its fields indexed and checked).
+    /// How deep the objects lie whose members [`read`](Self::read) looks
+    /// at (3: the record's own, 4: those of objects that are its fields'
+    /// values, 5: one more level): the validating pass records them.
+    const DEPTH: usize;
+
+    /// Reads record number `index` (its fields indexed and checked),
+    /// finding the members of the record and of the objects it nests
+    /// through `fields`.
     ///
     /// # Errors
     /// [`Error::Field`], [`Error::Missing`], [`Error::DuplicateField`]
     /// for a record that is not what AWS sends.
-    fn read(record: Value<'a>, index: usize) -> Result<Self, Error>;
+    #[doc(hidden)]
+    fn read(
+        record: Value<'a>,
+        index: usize,
+        fields: &sealed::Fields<'_, 'a>,
+    ) -> Result<Self, Error>;
 }
 
 pub(crate) mod sealed {
     /// Keeps [`super::FromRecord`] to this crate's views.
     pub trait Sealed {}
+
+    /// The members the validating pass recorded for one record
+    /// ([`json::Fields`](crate::events::json::Fields)), out of the public
+    /// API.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Fields<'r, 'a>(pub(crate) crate::events::json::Fields<'r, 'a>);
 }
 
 /// Iterator over the records of a [`Batch`]: each record read as it
@@ -101,6 +144,8 @@ pub(crate) mod sealed {
 #[derive(Debug, Clone)]
 pub struct Records<'a, T> {
     elements: IndexedElements<'a>,
+    records: Value<'a>,
+    deep: DeepIndex,
     index: usize,
     record: PhantomData<fn() -> T>,
 }
@@ -112,7 +157,8 @@ impl<'a, T: FromRecord<'a>> Iterator for Records<'a, T> {
         let record = self.elements.next()?;
         let i = self.index;
         self.index += 1;
-        Some(T::read(record, i))
+        let fields = self.deep.fields(i, self.records, record);
+        Some(T::read(record, i, &sealed::Fields(fields)))
     }
 }
 
@@ -134,6 +180,7 @@ pub(crate) fn expected(kind: Kind) -> &'static str {
 /// `null` counts as absent; a repeated field or one of the wrong kind is
 /// an error; `object` must be an object.
 pub(crate) fn index<'a, const N: usize>(
+    fields: &sealed::Fields<'_, 'a>,
     object: Value<'a>,
     spec: &[(&'static str, Kind); N],
     record: Option<usize>,
@@ -152,15 +199,15 @@ pub(crate) fn index<'a, const N: usize>(
         });
     }
     let keys = spec.map(|(path, _)| last_segment(path));
-    let mut fields = [None; N];
+    let mut found = [None; N];
     let mut seen = 0u64;
-    for (key, value) in object.members() {
-        let Some(i) = keys.iter().position(|k| key == *k) else {
+    for (key, value) in fields.0.members(object) {
+        let Some(i) = position(&keys, key) else {
             continue;
         };
-        check(&mut fields, &mut seen, spec, i, value, record)?;
+        check(&mut found, &mut seen, spec, i, value, record)?;
     }
-    Ok(fields)
+    Ok(found)
 }
 
 /// Validates `event` and indexes the members of its root object named in
@@ -184,7 +231,7 @@ fn parse_indexed_with<'a, const N: usize>(
     event: &'a [u8],
     spec: &[(&'static str, Kind); N],
     kind: &'static str,
-    mut element: impl FnMut(Str<'a>, usize, usize),
+    mut element: impl FnMut(Element<'a>),
 ) -> Result<(Value<'a>, [Option<Value<'a>>; N]), Error> {
     let root = |each: &mut dyn FnMut(Str<'a>, Value<'a>)| {
         json::parse_with_elements(event, each, &mut element)
@@ -205,7 +252,7 @@ fn indexed<'a, const N: usize>(
     let mut bad = None;
     let keys = spec.map(|(path, _)| last_segment(path));
     let root = parse(&mut |key, value| {
-        let Some(i) = keys.iter().position(|k| key == *k) else {
+        let Some(i) = position(&keys, key) else {
             return;
         };
         if bad.is_none() {
@@ -251,7 +298,25 @@ fn check<'a, const N: usize>(
 }
 
 fn last_segment(path: &str) -> &str {
-    path.rsplit('.').next().unwrap_or(path)
+    // A byte scan: the paths are short, and this runs for every field of
+    // every record read.
+    match path.bytes().rposition(|c| c == b'.') {
+        Some(dot) => path.get(dot + 1..).unwrap_or(path),
+        None => path,
+    }
+}
+
+/// The position in `keys` of the first one that `key` is: keys of other
+/// lengths or first bytes are passed without a full comparison.
+fn position(keys: &[&str], key: Str<'_>) -> Option<usize> {
+    match key.borrowed() {
+        Some(raw) => {
+            let (len, first) = (raw.len(), raw.as_bytes().first());
+            keys.iter()
+                .position(|k| k.len() == len && k.as_bytes().first() == first && *k == raw)
+        }
+        None => keys.iter().position(|k| key == *k),
+    }
 }
 
 /// Field `i` of `fields` (indexed with `spec`), or [`Error::Missing`].

@@ -82,11 +82,16 @@ impl super::sealed::Sealed for Record<'_> {}
 
 impl<'a> FromRecord<'a> for Record<'a> {
     const KIND: &'static str = "a DynamoDB Streams event";
+    const DEPTH: usize = 4;
 
-    fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
+    fn read(
+        record: Value<'a>,
+        index: usize,
+        f: &super::sealed::Fields<'_, 'a>,
+    ) -> Result<Self, Error> {
         let at = Some(index);
-        let fields = super::index(record, &RECORD, at)?;
-        let change = super::index(required(&fields, &RECORD, DYNAMODB, at)?, &CHANGE, at)?;
+        let fields = super::index(f, record, &RECORD, at)?;
+        let change = super::index(f, required(&fields, &RECORD, DYNAMODB, at)?, &CHANGE, at)?;
         Ok(Record {
             record,
             index,

@@ -77,11 +77,21 @@ impl super::sealed::Sealed for Record<'_> {}
 
 impl<'a> FromRecord<'a> for Record<'a> {
     const KIND: &'static str = "a Kinesis event";
+    const DEPTH: usize = 4;
 
-    fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
+    fn read(
+        record: Value<'a>,
+        index: usize,
+        f: &super::sealed::Fields<'_, 'a>,
+    ) -> Result<Self, Error> {
         let at = Some(index);
-        let fields = super::index(record, &RECORD, at)?;
-        let kinesis = super::index(required(&fields, &RECORD, KINESIS, at)?, &DATA_FIELDS, at)?;
+        let fields = super::index(f, record, &RECORD, at)?;
+        let kinesis = super::index(
+            f,
+            required(&fields, &RECORD, KINESIS, at)?,
+            &DATA_FIELDS,
+            at,
+        )?;
         Ok(Record {
             record,
             index,

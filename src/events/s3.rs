@@ -100,13 +100,28 @@ impl super::sealed::Sealed for Record<'_> {}
 
 impl<'a> FromRecord<'a> for Record<'a> {
     const KIND: &'static str = "an S3 event";
+    const DEPTH: usize = 5;
 
-    fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
+    fn read(
+        record: Value<'a>,
+        index: usize,
+        f: &super::sealed::Fields<'_, 'a>,
+    ) -> Result<Self, Error> {
         let at = Some(index);
-        let fields = super::index(record, &RECORD, at)?;
-        let entity = super::index(required(&fields, &RECORD, S3, at)?, &ENTITY, at)?;
-        let bucket = super::index(required(&entity, &ENTITY, BUCKET, at)?, &BUCKET_FIELDS, at)?;
-        let object = super::index(required(&entity, &ENTITY, OBJECT, at)?, &OBJECT_FIELDS, at)?;
+        let fields = super::index(f, record, &RECORD, at)?;
+        let entity = super::index(f, required(&fields, &RECORD, S3, at)?, &ENTITY, at)?;
+        let bucket = super::index(
+            f,
+            required(&entity, &ENTITY, BUCKET, at)?,
+            &BUCKET_FIELDS,
+            at,
+        )?;
+        let object = super::index(
+            f,
+            required(&entity, &ENTITY, OBJECT, at)?,
+            &OBJECT_FIELDS,
+            at,
+        )?;
         Ok(Record {
             record,
             index,

@@ -81,12 +81,17 @@ impl super::sealed::Sealed for Notification<'_> {}
 
 impl<'a> FromRecord<'a> for Notification<'a> {
     const KIND: &'static str = "an SNS event";
+    const DEPTH: usize = 4;
 
-    fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
+    fn read(
+        record: Value<'a>,
+        index: usize,
+        f: &super::sealed::Fields<'_, 'a>,
+    ) -> Result<Self, Error> {
         let at = Some(index);
-        let outer = super::index(record, &RECORD, at)?;
+        let outer = super::index(f, record, &RECORD, at)?;
         let sns = required(&outer, &RECORD, SNS, at)?;
-        let fields = super::index(sns, &FIELDS, at)?;
+        let fields = super::index(f, sns, &FIELDS, at)?;
         Ok(Notification {
             record,
             index,

@@ -70,10 +70,15 @@ impl super::sealed::Sealed for Message<'_> {}
 
 impl<'a> FromRecord<'a> for Message<'a> {
     const KIND: &'static str = "an SQS event";
+    const DEPTH: usize = 3;
 
-    fn read(record: Value<'a>, index: usize) -> Result<Self, Error> {
+    fn read(
+        record: Value<'a>,
+        index: usize,
+        f: &super::sealed::Fields<'_, 'a>,
+    ) -> Result<Self, Error> {
         let at = Some(index);
-        let fields = super::index(record, &FIELDS, at)?;
+        let fields = super::index(f, record, &FIELDS, at)?;
         Ok(Message {
             record,
             index,
