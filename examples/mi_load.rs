@@ -48,8 +48,18 @@ fn summarize(doc: &[u8]) -> Result<Summary, Error> {
     })?;
     for item in items.elements() {
         s.items += 1;
-        s.active += u64::from(item.get("active").and_then(|v| v.as_bool()) == Some(true));
-        s.total += item.get("price").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        // One pass over the item's members (two `get`s would walk it twice);
+        // the first `active` and the first `price` count, as `get` finds them.
+        let (mut active, mut price) = (None, None);
+        for (key, value) in item.members() {
+            if active.is_none() && key == "active" {
+                active = Some(value.as_bool() == Some(true));
+            } else if price.is_none() && key == "price" {
+                price = Some(value.as_f64().unwrap_or(0.0));
+            }
+        }
+        s.active += u64::from(active == Some(true));
+        s.total += price.unwrap_or(0.0);
     }
     Ok(s)
 }
