@@ -769,6 +769,17 @@ fn skip_ws(b: &[u8], i: usize) -> usize {
     match b.get(i) {
         Some(&c) if c > b' ' => i,
         Some(b' ') if b.get(i + 1).is_some_and(|&c| c > b' ') => i + 1,
+        // A pretty-printed event's line break and indentation.
+        Some(b'\n') => match word(b, i + 1) {
+            Some(w) => {
+                let n = ((w ^ (ONES * u64::from(b' '))).trailing_zeros() / 8) as usize;
+                match b.get(i + 1 + n) {
+                    Some(&c) if c > b' ' => i + 1 + n,
+                    _ => skip_ws_run(b, i),
+                }
+            }
+            None => skip_ws_run(b, i),
+        },
         None => i,
         _ => skip_ws_run(b, i),
     }
@@ -2484,6 +2495,34 @@ mod tests {
                 assert_eq!(bytes, [b"old", want.as_bytes()].concat(), "{raw}");
                 let mut scratch = String::new();
                 assert_eq!(s.decode(&mut scratch), want, "{raw}");
+            }
+        }
+    }
+
+    #[test]
+    fn skips_line_breaks_and_indentation_of_every_length() {
+        // The inline `\n` + spaces path of `skip_ws`, and its fallback,
+        // wherever whitespace may stand, at every length around a word.
+        for spaces in 0..20 {
+            for tail in ["", " ", "\t", "\n", "\r\n ", "\n\n"] {
+                let ws = format!("\n{}{tail}", " ".repeat(spaces));
+                let doc = format!("{ws}{{{ws}\"a\"{ws}:{ws}[{ws}1{ws},{ws}\"b\"{ws}]{ws},{ws}\"c\":{{}}{ws}}}{ws}");
+                let want = serde_json::from_str::<serde_json::Value>(&doc).unwrap();
+                let v = parse(doc.as_bytes()).unwrap();
+                assert_eq!(v.get("a").unwrap().elements().count(), 2, "{doc:?}");
+                assert!(v.get("c").is_some(), "{doc:?}");
+                assert_eq!(want["a"][1], "b");
+                for cut in 0..doc.len() {
+                    let part = &doc.as_bytes()[..cut];
+                    assert_eq!(
+                        validate(part).is_ok(),
+                        serde_json::from_slice::<serde_json::Value>(part).is_ok(),
+                        "{:?}",
+                        &doc[..cut]
+                    );
+                }
+                let bad = doc.replacen(',', "\u{b}", 1);
+                assert!(validate(bad.as_bytes()).is_err());
             }
         }
     }
