@@ -769,6 +769,17 @@ fn skip_ws(b: &[u8], i: usize) -> usize {
     match b.get(i) {
         Some(&c) if c > b' ' => i,
         Some(b' ') if b.get(i + 1).is_some_and(|&c| c > b' ') => i + 1,
+        // A pretty-printed event's line break and indentation.
+        Some(b'\n') => match word(b, i + 1) {
+            Some(w) => {
+                let n = ((w ^ (ONES * u64::from(b' '))).trailing_zeros() / 8) as usize;
+                match b.get(i + 1 + n) {
+                    Some(&c) if c > b' ' => i + 1 + n,
+                    _ => skip_ws_run(b, i),
+                }
+            }
+            None => skip_ws_run(b, i),
+        },
         None => i,
         _ => skip_ws_run(b, i),
     }
@@ -1809,7 +1820,7 @@ impl<'a> Str<'a> {
 
     /// Appends the unescaped text to `out` as UTF-8 bytes.
     pub fn decode_into(&self, out: &mut Vec<u8>) {
-        let _ = unescape(self.raw, out);
+        unescape_bytes(self.raw, out);
     }
 
     /// The unescaped characters, decoded as they are read.
@@ -1977,6 +1988,87 @@ fn unescape(raw: &str, out: &mut impl Sink) -> fmt::Result {
         out.put_char(c)?;
         i = k + 2;
     }
+}
+
+/// [`unescape`] into bytes, for escape-dense text (a JSON body sent as a
+/// JSON string has an escape every few bytes): `out` grows once by the
+/// raw length and eight bytes of slack, runs are copied a word at a time
+/// (a whole word written, then the output advanced to the first special
+/// byte in it), escapes written in place, and `out` cut to what was
+/// written. Runs longer than [`SHORT_WORDS`] words go to [`find`] and one
+/// slice copy.
+fn unescape_bytes(raw: &str, out: &mut Vec<u8>) {
+    let b = raw.as_bytes();
+    let mut o = out.len();
+    out.resize(o + b.len() + 8, 0);
+    let mut i = 0;
+    loop {
+        // Copy the run at `i`, up to the next `"` or `\`.
+        let mut words = 0;
+        loop {
+            let (Some(w), Some(dst)) = (word(b, i), out.get_mut(o..o + 8)) else {
+                let k = find::<false>(b, i);
+                copy_run(b, i, k, out, &mut o);
+                i = k;
+                break;
+            };
+            dst.copy_from_slice(&w.to_le_bytes());
+            let m = specials::<false>(w);
+            if m != 0 {
+                let n = (m.trailing_zeros() / 8) as usize;
+                i += n;
+                o += n;
+                break;
+            }
+            i += 8;
+            o += 8;
+            words += 1;
+            if words == SHORT_WORDS {
+                let k = find::<false>(b, i);
+                copy_run(b, i, k, out, &mut o);
+                i = k;
+                break;
+            }
+        }
+        let c = match (b.get(i), b.get(i + 1)) {
+            (None, _) => break,
+            (Some(b'\\'), Some(b'n')) => b'\n',
+            (Some(b'\\'), Some(b't')) => b'\t',
+            (Some(b'\\'), Some(b'r')) => b'\r',
+            (Some(b'\\'), Some(b'b')) => 8,
+            (Some(b'\\'), Some(b'f')) => 12,
+            (Some(b'\\'), Some(&c @ (b'"' | b'\\' | b'/'))) => c,
+            _ => {
+                // As in `unescape`: `\uXXXX`, a bare `"` or a final `\`.
+                let Some((c, used)) = raw.get(i..).and_then(next_char) else {
+                    break;
+                };
+                let mut utf8 = [0; 4];
+                let bytes = c.encode_utf8(&mut utf8).as_bytes();
+                if let Some(dst) = out.get_mut(o..o + bytes.len()) {
+                    dst.copy_from_slice(bytes);
+                }
+                o += bytes.len();
+                i += used;
+                continue;
+            }
+        };
+        if let Some(dst) = out.get_mut(o) {
+            *dst = c;
+        }
+        o += 1;
+        i += 2;
+    }
+    out.truncate(o);
+}
+
+/// `b[i..k]` into `out` at `*o`, advancing `*o`.
+fn copy_run(b: &[u8], i: usize, k: usize, out: &mut [u8], o: &mut usize) {
+    let run = b.get(i..k).unwrap_or(&[]);
+    if let Some(dst) = out.get_mut(*o..*o + run.len()) {
+        dst.copy_from_slice(run);
+    }
+    *o += run.len();
 }
 
 #[cfg(test)]
@@ -2369,6 +2461,68 @@ mod tests {
                     assert_eq!(s.to_string(), want, "{raw}");
                     assert_eq!(s.chars().collect::<String>(), want, "{raw}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn unescapes_dense_escapes_across_word_boundaries() {
+        // Escapes every few bytes (a JSON body sent as a JSON string),
+        // adjacent ones, multi-byte characters and long runs, at every
+        // offset around the eight-byte words `unescape_bytes` copies.
+        let parts = [
+            r#"\""#,
+            "a",
+            r"\\",
+            "é",
+            r"\u00e9",
+            "xy",
+            r"\ud83d\ude00",
+            r"\n",
+            "0123456789abcdef0123456789abcdef0123",
+        ];
+        for start in 0..parts.len() {
+            for len in 0..40 {
+                let mut raw = String::new();
+                for k in 0..len {
+                    raw.push_str(parts[(start + k * 5 + k / 3) % parts.len()]);
+                }
+                let doc = format!("\"{raw}\"");
+                let want: String = serde_json::from_str(&doc).unwrap();
+                let s = parse(doc.as_bytes()).unwrap().as_str().unwrap();
+                let mut bytes = b"old".to_vec();
+                s.decode_into(&mut bytes);
+                assert_eq!(bytes, [b"old", want.as_bytes()].concat(), "{raw}");
+                let mut scratch = String::new();
+                assert_eq!(s.decode(&mut scratch), want, "{raw}");
+            }
+        }
+    }
+
+    #[test]
+    fn skips_line_breaks_and_indentation_of_every_length() {
+        // The inline `\n` + spaces path of `skip_ws`, and its fallback,
+        // wherever whitespace may stand, at every length around a word.
+        for spaces in 0..20 {
+            for tail in ["", " ", "\t", "\n", "\r\n ", "\n\n"] {
+                let ws = format!("\n{}{tail}", " ".repeat(spaces));
+                let doc = format!("{ws}{{{ws}\"a\"{ws}:{ws}[{ws}1{ws},{ws}\"b\"{ws}]{ws},{ws}\"c\":{{}}{ws}}}{ws}");
+                let want = serde_json::from_str::<serde_json::Value>(&doc).unwrap();
+                let v = parse(doc.as_bytes()).unwrap();
+                assert_eq!(v.get("a").unwrap().elements().count(), 2, "{doc:?}");
+                assert!(v.get("c").is_some(), "{doc:?}");
+                assert_eq!(want["a"][1], "b");
+                for cut in 0..doc.len() {
+                    let part = &doc.as_bytes()[..cut];
+                    assert_eq!(
+                        validate(part).is_ok(),
+                        serde_json::from_slice::<serde_json::Value>(part).is_ok(),
+                        "{:?}",
+                        &doc[..cut]
+                    );
+                }
+                let bad = doc.replacen(',', "\u{b}", 1);
+                assert!(validate(bad.as_bytes()).is_err());
             }
         }
     }
