@@ -605,8 +605,16 @@ fn lz_handle(event: &[u8], sample: Sample, s: &mut Scratch) -> usize {
             let (mut items, mut active, mut total) = (0usize, 0usize, 0f64);
             for item in doc.get("items").expect("items").elements() {
                 items += 1;
-                active += usize::from(item.get("active").and_then(|v| v.as_bool()) == Some(true));
-                total += item.get("price").and_then(|v| v.as_f64()).unwrap_or(0.0);
+                let (mut is_active, mut price) = (None, None);
+                for (key, value) in item.members() {
+                    if is_active.is_none() && key == "active" {
+                        is_active = Some(value.as_bool() == Some(true));
+                    } else if price.is_none() && key == "price" {
+                        price = Some(value.as_f64().unwrap_or(0.0));
+                    }
+                }
+                active += usize::from(is_active == Some(true));
+                total += price.unwrap_or(0.0);
             }
             HttpResponse::new(&mut out, req.shape(), 200)
                 .content_type("application/json")
