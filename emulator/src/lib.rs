@@ -1,4 +1,5 @@
-//! A fast, strict, std-only emulator of the AWS Lambda Runtime API (version `2018-06-01`).
+//! A fast, strict emulator of the AWS Lambda Runtime API (version `2018-06-01`): std, plus
+//! `mio` for the event loop that serves load runs.
 //!
 //! [`Emulator::start`] binds `127.0.0.1:0` and serves a [`Script`] of [`Reply`]s in background
 //! threads (one per TCP connection, keep-alive, `TCP_NODELAY`). Every `POST` a runtime sends back
