@@ -1873,13 +1873,10 @@ fn next_char(s: &str) -> Option<(char, usize)> {
         let c = s.chars().next()?;
         return Some((c, c.len_utf8()));
     }
-    let c = match b.get(1)? {
-        b'n' => '\n',
-        b't' => '\t',
-        b'r' => '\r',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'u' => {
+    let e = *b.get(1)?;
+    let c = match one_char_escape(e) {
+        Some(c) => char::from(c),
+        None if e == b'u' => {
             let unit = u32::from(hex4(b, 2)?);
             if (0xD800..0xDC00).contains(&unit) {
                 let low = u32::from(hex4(b, 8)?);
@@ -1888,9 +1885,26 @@ fn next_char(s: &str) -> Option<(char, usize)> {
             }
             return Some((char::from_u32(unit).unwrap_or('\u{FFFD}'), 6));
         }
-        &other => char::from(other), // `"`, `\`, `/`
+        // Not in validated content: copied as it is.
+        None => char::from(e),
     };
     Some((c, 2))
+}
+
+/// The byte the one-character escape `\e` stands for (`n`: a line feed,
+/// `"`: a quote, …); `None` for `u` (four hex digits follow) and for
+/// anything that is not an escape.
+#[inline(always)]
+fn one_char_escape(e: u8) -> Option<u8> {
+    Some(match e {
+        b'n' => b'\n',
+        b't' => b'\t',
+        b'r' => b'\r',
+        b'b' => 8,
+        b'f' => 12,
+        b'"' | b'\\' | b'/' => e,
+        _ => return None,
+    })
 }
 
 /// Where unescaped text goes.
@@ -1965,14 +1979,9 @@ fn unescape(raw: &str, out: &mut impl Sink) -> fmt::Result {
         if k > i {
             out.put(raw.get(i..k).unwrap_or(""))?;
         }
-        let c = match (b.get(k), b.get(k + 1)) {
+        let c = match (b.get(k), b.get(k + 1).copied().and_then(one_char_escape)) {
             (None, _) => return Ok(()),
-            (Some(b'\\'), Some(b'n')) => '\n',
-            (Some(b'\\'), Some(b't')) => '\t',
-            (Some(b'\\'), Some(b'r')) => '\r',
-            (Some(b'\\'), Some(b'b')) => '\u{8}',
-            (Some(b'\\'), Some(b'f')) => '\u{c}',
-            (Some(b'\\'), Some(&c @ (b'"' | b'\\' | b'/'))) => char::from(c),
+            (Some(b'\\'), Some(c)) => char::from(c),
             _ => {
                 // `\uXXXX` (or, in text that is not validated content, a
                 // bare `"`, or a `\` at the end: copied as one char).
@@ -2030,14 +2039,9 @@ fn unescape_bytes(raw: &str, out: &mut Vec<u8>) {
                 break;
             }
         }
-        let c = match (b.get(i), b.get(i + 1)) {
+        let c = match (b.get(i), b.get(i + 1).copied().and_then(one_char_escape)) {
             (None, _) => break,
-            (Some(b'\\'), Some(b'n')) => b'\n',
-            (Some(b'\\'), Some(b't')) => b'\t',
-            (Some(b'\\'), Some(b'r')) => b'\r',
-            (Some(b'\\'), Some(b'b')) => 8,
-            (Some(b'\\'), Some(b'f')) => 12,
-            (Some(b'\\'), Some(&c @ (b'"' | b'\\' | b'/'))) => c,
+            (Some(b'\\'), Some(c)) => c,
             _ => {
                 // As in `unescape`: `\uXXXX`, a bare `"` or a final `\`.
                 let Some((c, used)) = raw.get(i..).and_then(next_char) else {
