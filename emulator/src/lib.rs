@@ -833,7 +833,6 @@ impl Drop for Emulator {
                 let _ = s.shutdown(Shutdown::Both);
             }
         }
-        self.shared.work.notify_all();
         self.shared.wake_work(true);
         self.shared.recorded.notify_all();
         self.shared.arrived.notify_all();
