@@ -23,13 +23,13 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{required, required_str, Batch, Error, FromRecord};
+use super::{required, required_str, Batch, Error, FromRecord, Spec};
 use crate::events::json::{Kind, Str, Value};
 
 /// A DynamoDB Streams event: its `Records`, one [`Record`] each.
 pub type Event<'a> = Batch<'a, Record<'a>>;
 
-const RECORD: [(&str, Kind); 8] = [
+const RECORD: Spec<8> = Spec::new([
     ("eventID", Kind::String),
     ("eventName", Kind::String),
     ("eventVersion", Kind::String),
@@ -38,7 +38,7 @@ const RECORD: [(&str, Kind); 8] = [
     ("eventSourceARN", Kind::String),
     ("userIdentity", Kind::Object),
     ("dynamodb", Kind::Object),
-];
+]);
 const EVENT_ID: usize = 0;
 const EVENT_NAME: usize = 1;
 const EVENT_VERSION: usize = 2;
@@ -48,7 +48,7 @@ const EVENT_SOURCE_ARN: usize = 5;
 const USER_IDENTITY: usize = 6;
 const DYNAMODB: usize = 7;
 
-const CHANGE: [(&str, Kind); 7] = [
+const CHANGE: Spec<7> = Spec::new([
     ("dynamodb.ApproximateCreationDateTime", Kind::Number),
     ("dynamodb.Keys", Kind::Object),
     ("dynamodb.NewImage", Kind::Object),
@@ -56,7 +56,7 @@ const CHANGE: [(&str, Kind); 7] = [
     ("dynamodb.SequenceNumber", Kind::String),
     ("dynamodb.SizeBytes", Kind::Number),
     ("dynamodb.StreamViewType", Kind::String),
-];
+]);
 const CREATION_TIME: usize = 0;
 const KEYS: usize = 1;
 const NEW_IMAGE: usize = 2;

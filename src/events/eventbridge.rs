@@ -18,10 +18,10 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{parse_indexed, required_str, Error, Strings};
+use super::{parse_indexed, required_str, Error, Spec, Strings};
 use crate::events::json::{Kind, Str, Value};
 
-const FIELDS: [(&str, Kind); 9] = [
+const FIELDS: Spec<9> = Spec::new([
     ("version", Kind::String),
     ("id", Kind::String),
     ("detail-type", Kind::String),
@@ -31,7 +31,7 @@ const FIELDS: [(&str, Kind); 9] = [
     ("region", Kind::String),
     ("resources", Kind::Array),
     ("detail", Kind::Object),
-];
+]);
 const VERSION: usize = 0;
 const ID: usize = 1;
 const DETAIL_TYPE: usize = 2;

@@ -20,13 +20,13 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{decode_base64, required, required_str, Batch, Error, FromRecord};
+use super::{decode_base64, required, required_str, Batch, Error, FromRecord, Spec};
 use crate::events::json::{Kind, Str, Value};
 
 /// A Kinesis event: its `Records`, one [`Record`] each.
 pub type Event<'a> = Batch<'a, Record<'a>>;
 
-const RECORD: [(&str, Kind); 8] = [
+const RECORD: Spec<8> = Spec::new([
     ("kinesis", Kind::Object),
     ("eventSource", Kind::String),
     ("eventVersion", Kind::String),
@@ -35,7 +35,7 @@ const RECORD: [(&str, Kind); 8] = [
     ("invokeIdentityArn", Kind::String),
     ("awsRegion", Kind::String),
     ("eventSourceARN", Kind::String),
-];
+]);
 const KINESIS: usize = 0;
 const EVENT_SOURCE: usize = 1;
 const EVENT_VERSION: usize = 2;
@@ -45,14 +45,14 @@ const INVOKE_IDENTITY_ARN: usize = 5;
 const AWS_REGION: usize = 6;
 const EVENT_SOURCE_ARN: usize = 7;
 
-const DATA_FIELDS: [(&str, Kind); 6] = [
+const DATA_FIELDS: Spec<6> = Spec::new([
     ("kinesis.partitionKey", Kind::String),
     ("kinesis.sequenceNumber", Kind::String),
     ("kinesis.data", Kind::String),
     ("kinesis.approximateArrivalTimestamp", Kind::Number),
     ("kinesis.kinesisSchemaVersion", Kind::String),
     ("kinesis.encryptionType", Kind::String),
-];
+]);
 const PARTITION_KEY: usize = 0;
 const SEQUENCE_NUMBER: usize = 1;
 const DATA: usize = 2;

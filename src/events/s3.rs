@@ -22,13 +22,13 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{required, required_str, Batch, Error, FromRecord};
+use super::{required, required_str, Batch, Error, FromRecord, Spec};
 use crate::events::json::{Kind, Str, Value};
 
 /// An S3 event: its `Records`, one [`Record`] each.
 pub type Event<'a> = Batch<'a, Record<'a>>;
 
-const RECORD: [(&str, Kind); 9] = [
+const RECORD: Spec<9> = Spec::new([
     ("eventVersion", Kind::String),
     ("eventSource", Kind::String),
     ("awsRegion", Kind::String),
@@ -38,7 +38,7 @@ const RECORD: [(&str, Kind); 9] = [
     ("requestParameters", Kind::Object),
     ("responseElements", Kind::Object),
     ("s3", Kind::Object),
-];
+]);
 const EVENT_VERSION: usize = 0;
 const EVENT_SOURCE: usize = 1;
 const AWS_REGION: usize = 2;
@@ -49,30 +49,30 @@ const REQUEST_PARAMETERS: usize = 6;
 const RESPONSE_ELEMENTS: usize = 7;
 const S3: usize = 8;
 
-const ENTITY: [(&str, Kind); 4] = [
+const ENTITY: Spec<4> = Spec::new([
     ("s3.s3SchemaVersion", Kind::String),
     ("s3.configurationId", Kind::String),
     ("s3.bucket", Kind::Object),
     ("s3.object", Kind::Object),
-];
+]);
 const CONFIGURATION_ID: usize = 1;
 const BUCKET: usize = 2;
 const OBJECT: usize = 3;
 
-const BUCKET_FIELDS: [(&str, Kind); 2] = [
+const BUCKET_FIELDS: Spec<2> = Spec::new([
     ("s3.bucket.name", Kind::String),
     ("s3.bucket.arn", Kind::String),
-];
+]);
 const BUCKET_NAME: usize = 0;
 const BUCKET_ARN: usize = 1;
 
-const OBJECT_FIELDS: [(&str, Kind); 5] = [
+const OBJECT_FIELDS: Spec<5> = Spec::new([
     ("s3.object.key", Kind::String),
     ("s3.object.size", Kind::Number),
     ("s3.object.eTag", Kind::String),
     ("s3.object.versionId", Kind::String),
     ("s3.object.sequencer", Kind::String),
-];
+]);
 const KEY: usize = 0;
 const SIZE: usize = 1;
 const ETAG: usize = 2;

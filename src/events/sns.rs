@@ -17,24 +17,24 @@
 //! # Ok::<(), lambda_zero::events::Error>(())
 //! ```
 
-use super::{attribute, required, required_str, Attributes, Batch, Error, FromRecord};
+use super::{attribute, required, required_str, Attributes, Batch, Error, FromRecord, Spec};
 use crate::events::json::{Kind, Str, Value};
 
 /// An SNS event: its `Records`, one [`Notification`] each (SNS sends one).
 pub type Event<'a> = Batch<'a, Notification<'a>>;
 
-const RECORD: [(&str, Kind); 4] = [
+const RECORD: Spec<4> = Spec::new([
     ("EventVersion", Kind::String),
     ("EventSubscriptionArn", Kind::String),
     ("EventSource", Kind::String),
     ("Sns", Kind::Object),
-];
+]);
 const EVENT_VERSION: usize = 0;
 const SUBSCRIPTION_ARN: usize = 1;
 const EVENT_SOURCE: usize = 2;
 const SNS: usize = 3;
 
-const FIELDS: [(&str, Kind); 13] = [
+const FIELDS: Spec<13> = Spec::new([
     ("Sns.Type", Kind::String),
     ("Sns.MessageId", Kind::String),
     ("Sns.TopicArn", Kind::String),
@@ -48,7 +48,7 @@ const FIELDS: [(&str, Kind); 13] = [
     ("Sns.UnsubscribeUrl", Kind::String),
     ("Sns.UnsubscribeURL", Kind::String),
     ("Sns.MessageAttributes", Kind::Object),
-];
+]);
 const TYPE: usize = 0;
 const MESSAGE_ID: usize = 1;
 const TOPIC_ARN: usize = 2;

@@ -24,14 +24,14 @@
 //! ```
 
 use super::{
-    attribute, decode_base64, required_str, Attributes, Batch, Error, FromRecord, Strings,
+    attribute, decode_base64, required_str, Attributes, Batch, Error, FromRecord, Spec, Strings,
 };
 use crate::events::json::{Kind, Str, Value};
 
 /// An SQS event: its `Records`, one [`Message`] each.
 pub type Event<'a> = Batch<'a, Message<'a>>;
 
-const FIELDS: [(&str, Kind); 10] = [
+const FIELDS: Spec<10> = Spec::new([
     ("messageId", Kind::String),
     ("receiptHandle", Kind::String),
     ("body", Kind::String),
@@ -42,7 +42,7 @@ const FIELDS: [(&str, Kind); 10] = [
     ("eventSource", Kind::String),
     ("eventSourceARN", Kind::String),
     ("awsRegion", Kind::String),
-];
+]);
 const MESSAGE_ID: usize = 0;
 const RECEIPT_HANDLE: usize = 1;
 const BODY: usize = 2;
