@@ -42,9 +42,21 @@ pub(crate) fn parse_u64(v: &[u8]) -> Option<u64> {
 /// `\u00XX`). In pieces rather than into a buffer, so a writer can escape
 /// the result a second time on the fly (a JSON body inside a JSON string).
 pub(crate) fn escape_json_pieces(s: &str, mut piece: impl FnMut(&str)) {
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let short = match b {
+    let b = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        // Eight bytes at a time while none of them needs an escape, then
+        // straight to the first one that does.
+        if let Some(w) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            let m = escape_mask(u64::from_le_bytes(w));
+            if m == 0 {
+                i += 8;
+                continue;
+            }
+            i += (m.trailing_zeros() / 8) as usize;
+        }
+        let Some(&c) = b.get(i) else { break };
+        let short = match c {
             b'"' => "\\\"",
             b'\\' => "\\\\",
             b'\n' => "\\n",
@@ -53,26 +65,47 @@ pub(crate) fn escape_json_pieces(s: &str, mut piece: impl FnMut(&str)) {
             0x08 => "\\b",
             0x0c => "\\f",
             0x00..=0x1f | 0x7f => "",
-            _ => continue,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         // Escapes are ASCII: every cut is at a character boundary.
-        piece(&s[start..i]);
+        piece(s.get(start..i).unwrap_or(""));
         if short.is_empty() {
             let u = [
                 b'\\',
                 b'u',
                 b'0',
                 b'0',
-                HEX_LOWER[usize::from(b >> 4)],
-                HEX_LOWER[usize::from(b & 15)],
+                HEX_LOWER[usize::from(c >> 4)],
+                HEX_LOWER[usize::from(c & 15)],
             ];
             piece(std::str::from_utf8(&u).unwrap_or(""));
         } else {
             piece(short);
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
-    piece(&s[start..]);
+    piece(s.get(start..).unwrap_or(""));
+}
+
+/// A high bit in each byte of `w` (little-endian) that needs an escape
+/// (`"`, `\`, below 0x20, DEL), and maybe in bytes above the first such:
+/// the lowest set bit is exact, and the mask is zero exactly when no byte
+/// needs one. `(x - 0x01…) & !x & 0x80…` flags the zero bytes of `x` and
+/// `(w - 0x20…) & !w & 0x80…` the bytes below 0x20; a borrow only
+/// propagates upwards from a flagged byte.
+fn escape_mask(w: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = ONES << 7;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+    let del = zero(w ^ (ONES * 0x7f));
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    (quote | backslash | del | control) & HIGHS
 }
 
 /// Appends `s` to `out` as the inside of a JSON string.
@@ -128,6 +161,62 @@ mod tests {
             "\\u0000\\u001f\\u007f\\b\\f"
         );
         assert_eq!(escaped("é ☃ 😀"), "é ☃ 😀");
+    }
+
+    #[test]
+    fn the_word_mask_finds_exactly_the_first_byte_to_escape() {
+        let bytewise = |w: u64| {
+            w.to_le_bytes()
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c == 0x7f)
+        };
+        let first = |w: u64| {
+            let m = escape_mask(w);
+            (m != 0).then(|| (m.trailing_zeros() / 8) as usize)
+        };
+        // Every byte value at every position, among fillers that sit next
+        // to the thresholds (and that borrow or not when subtracted from).
+        for filler in [b'a', 0x20, 0x21, 0x23, 0x5d, 0x7e, 0x80, 0xff] {
+            for at in 0..8 {
+                for c in 0..=255u8 {
+                    let mut b = [filler; 8];
+                    b[at] = c;
+                    let w = u64::from_le_bytes(b);
+                    assert_eq!(first(w), bytewise(w), "{b:02x?}");
+                }
+            }
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            assert_eq!(first(x), bytewise(x), "{x:016x}");
+        }
+    }
+
+    #[test]
+    fn escapes_at_every_offset_as_byte_by_byte() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in ['"', '\\', '\n', '\u{1}', '\u{7f}', 'é', '☃'] {
+                    let mut s: String = "x".repeat(len);
+                    s.replace_range(at..at + 1, &c.to_string());
+                    let want: String = s
+                        .chars()
+                        .map(|c| match c {
+                            '"' => "\\\"".to_string(),
+                            '\\' => "\\\\".to_string(),
+                            '\n' => "\\n".to_string(),
+                            '\u{1}' => "\\u0001".to_string(),
+                            '\u{7f}' => "\\u007f".to_string(),
+                            c => c.to_string(),
+                        })
+                        .collect();
+                    assert_eq!(escaped(&s), want, "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]
