@@ -238,7 +238,11 @@ const fn last_segment(path: &'static str) -> &'static str {
     let mut i = b.len();
     while i > 0 {
         if b[i - 1] == b'.' {
-            return path.split_at(i).1;
+            // A cut after an ASCII byte is a character boundary.
+            return match std::str::from_utf8(b.split_at(i).1) {
+                Ok(key) => key,
+                Err(_) => path,
+            };
         }
         i -= 1;
     }
