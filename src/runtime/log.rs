@@ -22,7 +22,7 @@
 //! ```
 
 use crate::text::JsonEscaper;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
 use std::sync::OnceLock;
@@ -128,10 +128,48 @@ pub fn enabled(level: Level) -> bool {
 
 const MAX_ID: usize = crate::runtime::MAX_REQUEST_ID_LEN;
 
+/// A thread's record buffer and the request id it logs.
+struct State {
+    line: Vec<u8>,
+    id: [u8; MAX_ID],
+    id_len: usize,
+}
+
 thread_local! {
-    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static REQUEST_ID: RefCell<([u8; MAX_ID], usize)> = const { RefCell::new(([0; MAX_ID], 0)) };
+    /// On the heap, behind one pointer: in the thread's static TLS block
+    /// the buffer and the id (312 bytes) made that block too large for the
+    /// one a static musl binary carries, so that musl mapped one at start-up
+    /// (an `mmap` and a page fault before `main`).
+    static STATE: Cell<Option<Box<State>>> = const { Cell::new(None) };
     static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` on this thread's [`State`] (made on first use), `None` once the
+/// thread's locals are gone. Not reentrant: the state is out of its cell
+/// while `f` runs (a record written inside a record never gets here, see
+/// [`Inside`]); it goes back when `f` returns or unwinds, so that a panic
+/// in a log argument loses neither the request id nor the buffer.
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
+    struct Back<'c>(&'c Cell<Option<Box<State>>>, Option<Box<State>>);
+    impl Drop for Back<'_> {
+        fn drop(&mut self) {
+            self.0.set(self.1.take());
+        }
+    }
+    STATE
+        .try_with(|cell| {
+            let state = cell.take().unwrap_or_else(|| {
+                Box::new(State {
+                    line: Vec::new(),
+                    id: [0; MAX_ID],
+                    id_len: 0,
+                })
+            });
+            let mut back = Back(cell, Some(state));
+            back.1.as_deref_mut().map(f)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Room a thread's record buffer gets before its first invocation (see
@@ -142,22 +180,16 @@ pub(crate) const LINE_RESERVE: usize = 1024;
 /// a worker's first log line (a handler error, say) then allocates
 /// nothing, even when it comes long after warm-up.
 pub(crate) fn reserve_line() {
-    let _ = LINE.try_with(|line| {
-        if let Ok(mut line) = line.try_borrow_mut() {
-            line.reserve(LINE_RESERVE);
-        }
-    });
+    with_state(|state| state.line.reserve(LINE_RESERVE));
 }
 
 /// Sets (or, with `""`, clears) the request id logged by this thread; the
 /// runtime calls it around each invocation.
 pub(crate) fn set_request_id(id: &str) {
-    let _ = REQUEST_ID.try_with(|cell| {
-        if let Ok(mut cell) = cell.try_borrow_mut() {
-            let n = id.len().min(MAX_ID);
-            cell.0[..n].copy_from_slice(&id.as_bytes()[..n]);
-            cell.1 = n;
-        }
+    with_state(|state| {
+        let n = id.len().min(MAX_ID);
+        state.id[..n].copy_from_slice(&id.as_bytes()[..n]);
+        state.id_len = n;
     });
 }
 
@@ -181,23 +213,24 @@ fn emit(settings: Settings, level: Level, message: fmt::Arguments<'_>, out: impl
         eprintln!("{} {message}", level.as_str());
         return;
     };
-    LINE.with(|line| {
-        let mut line = line.borrow_mut();
-        line.clear();
-        REQUEST_ID.with(|id| {
-            let id = id.borrow();
-            let id = std::str::from_utf8(&id.0[..id.1]).unwrap_or("");
-            format_record(
-                &mut line,
-                settings.format,
-                SystemTime::now(),
-                level,
-                id,
-                message,
-            );
-        });
-        out(&line);
+    let written = with_state(|state| {
+        state.line.clear();
+        let id = std::str::from_utf8(&state.id[..state.id_len]).unwrap_or("");
+        format_record(
+            &mut state.line,
+            settings.format,
+            SystemTime::now(),
+            level,
+            id,
+            message,
+        );
+        out(&state.line);
     });
+    if written.is_none() {
+        // The thread's locals are gone (a record from a destructor at
+        // thread exit): a plain line on stderr.
+        eprintln!("{} {message}", level.as_str());
+    }
 }
 
 /// This thread is formatting a record. Dropping it, on return or on the
