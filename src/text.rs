@@ -1,8 +1,9 @@
 //! Bytes written or read the same way everywhere in the crate, written
 //! once: the JSON string escaper (one escape table, used by every writer:
 //! responses, error reports, logs, the streaming prelude), the
-//! percent-encoder (request ids in paths, query strings), the hex digits
-//! and the decimal parser. A leaf: it imports nothing of the crate.
+//! percent-encoder (request ids in paths, query strings), the hex digits,
+//! the decimal parser, and the eight-bytes-at-a-time tests the escaper and
+//! the JSON scanner share. A leaf: it imports nothing of the crate.
 
 use std::fmt;
 
@@ -47,8 +48,8 @@ pub(crate) fn escape_json_pieces(s: &str, mut piece: impl FnMut(&str)) {
     while i < b.len() {
         // Eight bytes at a time while none of them needs an escape, then
         // straight to the first one that does.
-        if let Some(w) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-            let m = escape_mask(u64::from_le_bytes(w));
+        if let Some(w) = word(b, i) {
+            let m = escape_mask(w);
             if m == 0 {
                 i += 8;
                 continue;
@@ -91,21 +92,44 @@ pub(crate) fn escape_json_pieces(s: &str, mut piece: impl FnMut(&str)) {
     piece(s.get(start..).unwrap_or(""));
 }
 
-/// A high bit in each byte of `w` (little-endian) that needs an escape
-/// (`"`, `\`, below 0x20, DEL), and maybe in bytes above the first such:
+/// A high bit in each byte of `w` that needs an escape in a JSON string
+/// (`"`, `\\`, below 0x20, DEL), and maybe in bytes above the first such:
 /// the lowest set bit is exact, and the mask is zero exactly when no byte
-/// needs one. `(x - 0x01…) & !x & 0x80…` flags the zero bytes of `x` and
-/// `(w - 0x20…) & !w & 0x80…` the bytes below 0x20; a borrow only
-/// propagates upwards from a flagged byte.
+/// needs one. [`specials`], plus DEL.
 fn escape_mask(w: u64) -> u64 {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGHS: u64 = ONES << 7;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
-    let quote = zero(w ^ (ONES * u64::from(b'"')));
-    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
-    let del = zero(w ^ (ONES * 0x7f));
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    (quote | backslash | del | control) & HIGHS
+    let del = w ^ (ONES * 0x7f);
+    specials::<true>(w) | (del.wrapping_sub(ONES) & !del & HIGHS)
+}
+
+// Words of eight bytes tested at once (SWAR), shared with the JSON
+// scanner of `events`.
+
+/// A one in every byte.
+pub(crate) const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// The high bit of every byte.
+pub(crate) const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The eight bytes at `b[i..i + 8]` as a little-endian word (byte `k` in
+/// bits `8k..8k + 8`).
+pub(crate) fn word(b: &[u8], i: usize) -> Option<u64> {
+    let bytes: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// A high bit in the byte of `w` that is `"`, `\\` or (`CONTROL`) below
+/// 0x20, and maybe in bytes after it: the lowest set bit is exact.
+/// `(x - 0x01…) & !x & 0x80…` flags the zero bytes of `x` and
+/// `(w - 0x20…) & !w & 0x80…` the bytes below 0x20; a borrow only
+/// propagates upwards from a flagged byte, so below the first one nothing
+/// is flagged wrongly.
+pub(crate) fn specials<const CONTROL: bool>(w: u64) -> u64 {
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let mut m = (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash);
+    if CONTROL {
+        m |= w.wrapping_sub(ONES * 0x20) & !w;
+    }
+    m & HIGHS
 }
 
 /// Appends `s` to `out` as the inside of a JSON string.

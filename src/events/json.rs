@@ -44,6 +44,7 @@
 //! # Ok::<(), json::Error>(())
 //! ```
 
+use crate::text::{specials, word, HIGHS, ONES};
 use std::fmt;
 
 /// Deepest nesting of arrays and objects accepted: 127, what `serde_json`
@@ -685,38 +686,13 @@ fn hex4(b: &[u8], i: usize) -> Option<u16> {
 // ---------------------------------------------------------------------------
 // Finding the end of a run of string content, shared by the validator
 // (`CONTROL`: control characters end a run too, to be refused) and the
-// navigation below (validated text holds none).
-
-const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+// navigation below (validated text holds none). The word tests (`word`,
+// `specials`) are `crate::text`'s, shared with the JSON string escaper.
 
 /// Words tested with SWAR before a run counts as long and goes to
 /// `memchr2`: most strings of an event (keys, header values, ids) end
 /// within them, and a `memchr2` call costs more than a word test.
 const SHORT_WORDS: usize = 4;
-
-/// The eight bytes at `b[i..i + 8]` as a little-endian word (byte `k` in
-/// bits `8k..8k + 8`).
-fn word(b: &[u8], i: usize) -> Option<u64> {
-    let bytes: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
-/// A high bit in the byte of `w` that is `"`, `\` or (`CONTROL`) below
-/// 0x20, and maybe in bytes after it: the lowest set bit is exact.
-/// `(x - 0x01…) & !x & 0x80…` flags the zero bytes of `x` and
-/// `(w - 0x20…) & !w & 0x80…` the bytes below 0x20; a borrow only
-/// propagates upwards from a flagged byte, so below the first one nothing
-/// is flagged wrongly.
-fn specials<const CONTROL: bool>(w: u64) -> u64 {
-    let quote = w ^ (ONES * u64::from(b'"'));
-    let backslash = w ^ (ONES * u64::from(b'\\'));
-    let mut m = (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash);
-    if CONTROL {
-        m |= w.wrapping_sub(ONES * 0x20) & !w;
-    }
-    m & HIGHS
-}
 
 fn is_special<const CONTROL: bool>(c: u8) -> bool {
     c == b'"' || c == b'\\' || (CONTROL && c < 0x20)
