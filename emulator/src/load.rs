@@ -141,10 +141,11 @@ impl Load {
             // a periodic stall that was most of a fast runtime's p99.
             let count = emu.wait_count(self.events - answered, CHECK_EVERY);
             let exited = child.try_wait().ok().flatten();
-            let stalled = progress_at.elapsed() >= self.stall;
-            if count != last_count {
-                (last_count, progress_at) = (count, Instant::now());
+            let nexts = emu.next_requests();
+            if count != last_count || nexts != last_next {
+                (last_count, last_next, progress_at) = (count, nexts, Instant::now());
             }
+            let stalled = progress_at.elapsed() >= self.stall;
             if count >= self.events - answered || exited.is_some() || stalled {
                 // Done when every id handed out has an answer: duplicates and answers to ids
                 // never handed out do not count (the audit reports them).
@@ -159,10 +160,6 @@ impl Load {
                 }
                 records.extend(new);
             }
-            let nexts = emu.next_requests();
-            if nexts != last_next {
-                (last_next, progress_at) = (nexts, Instant::now());
-            }
             if answered >= self.events {
                 break None;
             }
@@ -172,7 +169,7 @@ impl Load {
                     self.events
                 ));
             }
-            if progress_at.elapsed() >= self.stall {
+            if stalled {
                 break Some(format!(
                     "nothing arrived for {} s after {answered} of {} answers",
                     self.stall.as_secs(),
