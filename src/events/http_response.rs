@@ -613,7 +613,9 @@ impl Prebuilt {
     /// );
     /// ```
     pub fn new(shape: Shape, status: u16, build: impl FnOnce(HttpResponse<'_, '_>)) -> Self {
-        let mut bytes = Vec::new();
+        // Room for the usual small answer, so that building one does not
+        // grow the buffer six times over (8, 16, … 256 bytes) at start-up.
+        let mut bytes = Vec::with_capacity(256);
         let mut out = Output::new(&mut bytes);
         build(HttpResponse::new(&mut out, shape, status));
         Prebuilt { bytes }

@@ -138,23 +138,53 @@ pub(crate) struct Heads {
 
 impl Heads {
     pub(crate) fn new(endpoint: &Endpoint) -> Heads {
-        let host = format!("Host: {}:{}\r\n", endpoint.host, endpoint.port);
-        let base = format!("{}{API_VERSION}", endpoint.prefix);
+        // Joined from pieces, not `format!`ed: this runs before the first
+        // `GET /next`, where `core::fmt` would be code (and pages) that the
+        // start-up touches only for this.
+        let mut port = itoa::Buffer::new();
+        let port = port.format(endpoint.port);
+        let host: [&str; 5] = ["Host: ", &endpoint.host, ":", port, "\r\n"];
+        let prefix = endpoint.prefix.as_str();
         let json = "Content-Type: application/json\r\n";
         let error_type = "Lambda-Runtime-Function-Error-Type: ";
+        let response = "/response HTTP/1.1\r\n";
+        let join = |parts: &[&[&str]]| {
+            let mut len = 0;
+            for s in parts.iter().copied().flatten() {
+                len += s.len();
+            }
+            let mut out = Vec::with_capacity(len);
+            for s in parts.iter().copied().flatten() {
+                out.extend_from_slice(s.as_bytes());
+            }
+            out
+        };
+        let base = [prefix, API_VERSION];
         Heads {
-            next: format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n").into_bytes(),
-            post_prefix: format!("POST {base}/invocation/").into_bytes(),
-            response_suffix: format!("/response HTTP/1.1\r\n{host}{json}").into_bytes(),
-            error_suffix: format!("/error HTTP/1.1\r\n{host}{json}{error_type}").into_bytes(),
-            stream_suffix: format!(
-                "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: streaming\r\n\
-                 Transfer-Encoding: chunked\r\n\
-                 Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
-            )
-            .into_bytes(),
-            init_error_head: format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
-                .into_bytes(),
+            next: join(&[
+                &["GET "],
+                &base,
+                &["/invocation/next HTTP/1.1\r\n"],
+                &host,
+                &["\r\n"],
+            ]),
+            post_prefix: join(&[&["POST "], &base, &["/invocation/"]]),
+            response_suffix: join(&[&[response], &host, &[json]]),
+            error_suffix: join(&[&["/error HTTP/1.1\r\n"], &host, &[json, error_type]]),
+            stream_suffix: join(&[
+                &[response],
+                &host,
+                &["Lambda-Runtime-Function-Response-Mode: streaming\r\n\
+                   Transfer-Encoding: chunked\r\n\
+                   Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"],
+            ]),
+            init_error_head: join(&[
+                &["POST "],
+                &base,
+                &["/init/error HTTP/1.1\r\n"],
+                &host,
+                &[json, error_type],
+            ]),
         }
     }
 
@@ -1088,6 +1118,46 @@ mod tests {
         let mut v = Vec::new();
         push_path_segment(&mut v, id);
         String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn heads_are_the_requests_byte_for_byte() {
+        let text = |v: &[u8]| String::from_utf8(v.to_vec()).unwrap();
+        let h = Heads::new(&Endpoint::parse("http://[::1]:9001/.rt/").unwrap());
+        let host = "Host: [::1]:9001\r\n";
+        let base = "/.rt/2018-06-01/runtime";
+        let json = "Content-Type: application/json\r\n";
+        let error_type = "Lambda-Runtime-Function-Error-Type: ";
+        assert_eq!(
+            text(&h.next),
+            format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n")
+        );
+        assert_eq!(text(&h.post_prefix), format!("POST {base}/invocation/"));
+        assert_eq!(
+            text(&h.response_suffix),
+            format!("/response HTTP/1.1\r\n{host}{json}")
+        );
+        assert_eq!(
+            text(&h.error_suffix),
+            format!("/error HTTP/1.1\r\n{host}{json}{error_type}")
+        );
+        assert_eq!(
+            text(&h.stream_suffix),
+            format!(
+                "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: streaming\r\n\
+                 Transfer-Encoding: chunked\r\nTrailer: Lambda-Runtime-Function-Error-Type, \
+                 Lambda-Runtime-Function-Error-Body\r\n"
+            )
+        );
+        assert_eq!(
+            text(&h.init_error_head),
+            format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
+        );
+        let plain = Heads::new(&Endpoint::parse("127.0.0.1:65535").unwrap());
+        assert_eq!(
+            text(&plain.next),
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:65535\r\n\r\n"
+        );
     }
 
     #[test]
