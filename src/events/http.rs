@@ -229,12 +229,6 @@ impl<'a> Pass<'a> {
     }
 }
 
-/// A borrowed view of an HTTP event; `Copy`, built without allocating.
-///
-/// Strings come back as [`Str`]: compare them with `==`, print them, copy
-/// them into JSON output as they are ([`Str::raw`] is valid JSON string
-/// content), or get a `&str` with [`Str::borrowed`] (no escapes) or
-/// [`Str::decode`] (into a reused `String`).
 /// The members of `requestContext` that the shape and the accessors need,
 /// indexed in the same pass: the first of each name, as [`Value::get`]
 /// finds it.
