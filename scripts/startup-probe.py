@@ -3,7 +3,7 @@
 
 Python 3 standard library only; called by scripts/startup-profile.sh, not by hand:
 
-  startup-probe.py --runs N --out DIR [--strace PATH] NAME=BOOTSTRAP ...
+  startup-probe.py --runs N --out DIR [--instructions] NAME=BOOTSTRAP ...
 
 For every peer, in turns (run 1 of every peer, then run 2, ...):
   * page faults: a listener on 127.0.0.1:0 plays the Runtime API; the bootstrap is spawned
@@ -15,6 +15,10 @@ For every peer, in turns (run 1 of every peer, then run 2, ...):
   * system calls: one run under `strace -f`, the same way; counts the calls after execve
     and before the first connect() (and up to the first write of GET /next), and which.
   * sizes: stripped bytes and `zip -9` bytes of the file named `bootstrap`.
+  * with --instructions: one run under valgrind's callgrind, the same way, stopped with
+    SIGTERM once GET /next has arrived: the instructions executed from exec to there (user
+    space only). Unlike a time, the count does not drift with the machine's load, so it
+    tells small start-up changes apart on a noisy host.
 Writes DIR/startup.json and DIR/strace-NAME.txt; prints a table with the ratio of each
 peer to the first (the floor) and to `official` when present. Nothing is asserted.
 """
@@ -125,6 +129,24 @@ def strace_counts(name, path, out):
     return before, to_next, trace
 
 
+def instruction_count(name, path, out):
+    """Runs `path` once under callgrind up to its first GET /next; returns the instructions
+    it executed (callgrind's total, written when SIGTERM ends it)."""
+    data = out / f"callgrind-{name}.out"
+    data.unlink(missing_ok=True)
+
+    def stop(p):
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=GUARD)
+
+    first_request(["valgrind", "--tool=callgrind", "--quiet",
+                   f"--callgrind-out-file={data}", path], {}, stop)
+    for line in data.read_text().splitlines():
+        if line.startswith("totals:") or line.startswith("summary:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{name}: no totals in {data}")
+
+
 def zipped_size(path):
     tmp = Path(str(path) + ".startup-probe.zip")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -146,6 +168,7 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--out", required=True)
+    p.add_argument("--instructions", action="store_true")
     p.add_argument("peers", nargs="+", metavar="NAME=BOOTSTRAP")
     a = p.parse_args()
     out = Path(a.out)
@@ -186,6 +209,8 @@ def main():
             "zipped": zipped_size(path),
             "strace": str(trace),
         }
+        if a.instructions:
+            result[name]["instructions"] = instruction_count(name, path, out)
     (out / "startup.json").write_text(json.dumps({"runs": a.runs, "peers": result}, indent=2) + "\n")
 
     floor = peers[0][0]
@@ -197,6 +222,8 @@ def main():
             ("syscalls to 1st GET /next", "syscalls_to_first_next", "{}"),
             ("stripped bytes", "stripped", "{:,}"),
             ("zip -9 bytes", "zipped", "{:,}")]
+    if a.instructions:
+        cols.insert(5, ("instructions to 1st GET /next", "instructions", "{:,}"))
     header = ["metric"] + [n for n, _ in peers] + [f"{n}/{floor}" for n, _ in peers[1:]]
     if official:
         header += [f"{n}/official" for n, _ in peers if n != official]

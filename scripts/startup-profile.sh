@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Usage: scripts/startup-profile.sh [--runs N] [--cpus LIST] [--bin NAME=PATH ...]
+# Usage: scripts/startup-profile.sh [--runs N] [--cpus LIST] [--instructions]
+#                                   [--bin NAME=PATH ...]
 #
 # What each bootstrap does from exec to its first `GET /next`, per peer: the C
 # floor (benches/floor, static musl), lambda-zero deployed (scripts/build.sh),
@@ -22,26 +23,32 @@
 #   --bin NAME=PATH  measure PATH as NAME beside the floor instead of the
 #                 default peers (repeatable; nothing else is built): for
 #                 comparing build variants
+#   --instructions  also the instructions executed from exec to the first
+#                 GET /next (one run each under valgrind's callgrind, user
+#                 space): a count that does not drift with the machine's
+#                 load, for telling small start-up changes apart
 #
-# Installs strace (apt-get) if missing; builds what it measures. Writes
+# Installs strace (and, for --instructions, valgrind) with apt-get if missing; builds what it measures. Writes
 # target/startup/startup.json, startup.md and strace-NAME.txt. ~10 s once built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/perf-lib.sh
 
-runs=20 cpus=0 bins=()
+runs=20 cpus=0 bins=() probe_args=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h|--help) usage_of "$0"; exit 0 ;;
     --runs) runs=$2; shift ;;
     --cpus) cpus=$2; shift ;;
     --bin) bins+=("$2"); shift ;;
+    --instructions) probe_args+=(--instructions) ;;
     *) echo "startup-profile.sh: unknown argument $1" >&2; usage_of "$0" >&2; exit 2 ;;
   esac
   shift
 done
 
 ensure_tool strace
+[[ ${#probe_args[@]} -eq 0 ]] || ensure_tool valgrind
 peers=()
 if [[ ${#bins[@]} -gt 0 ]]; then
   scripts/build-floor.sh >&2
@@ -55,4 +62,5 @@ else
   [[ -x target/floor/bootstrap-glibc ]] && peers+=(floor-glibc=target/floor/bootstrap-glibc)
 fi
 use_cpus "$cpus"
-pinned python3 scripts/startup-probe.py --runs "$runs" --out target/startup "${peers[@]}"
+pinned python3 scripts/startup-probe.py --runs "$runs" --out target/startup \
+  ${probe_args[@]+"${probe_args[@]}"} "${peers[@]}"
