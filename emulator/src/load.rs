@@ -298,9 +298,13 @@ impl Sched {
 
 impl Load {
     /// Starts the emulator of a run: the script, blocking when drained, evented unless
-    /// [`Load::threaded`].
+    /// [`Load::threaded`], with [`Script::lean_records`].
     fn start(&self) -> Result<Emulator, String> {
-        let script = self.script.clone().drained(Drained::Block);
+        let script = self
+            .script
+            .clone()
+            .drained(Drained::Block)
+            .lean_records(true);
         let emu = Emulator::start(script.evented(!self.threaded))
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
         Ok(emu)

@@ -321,6 +321,73 @@ fn malformed_requests_are_invalid() {
 }
 
 #[test]
+fn lean_records_check_every_header_and_keep_those_of_errors() {
+    on_both_servers(|| {
+        const RESPONSE: &str = "/2018-06-01/runtime/invocation/r1/response";
+        // What the lean parse must still refuse, on the requests it keeps no headers of.
+        let refused: &[(String, u16, &str)] = &[
+            (format!("GET {NEXT} HTTP/1.1\r\n\r\n"), 400, "Host"),
+            (format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"), 400, "more than one Host"),
+            (format!("GET {NEXT} HTTP/1.1\r\nBad Name: x\r\nHost: x\r\n\r\n"), 400, "header name"),
+            (format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n"), 400, "folding"),
+            (format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n"), 400, "control"),
+            (format!("POST {RESPONSE} HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n"), 400, "Content-Length"),
+            (format!("POST {RESPONSE} HTTP/1.1\r\nHost: x\r\ncontent-length: 1\r\nContent-Length: 1\r\n\r\n"), 400, "more than one Content-Length"),
+            (format!("POST {RESPONSE} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTRANSFER-encoding: chunked\r\n\r\n"), 400, "both"),
+            (format!("POST {RESPONSE} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"), 400, "Transfer-Encoding"),
+            (format!("POST {RESPONSE} HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "without Content-Length"),
+        ];
+        let emu = start(Script::new().lean_records(true));
+        for (i, (raw, status, problem)) in refused.iter().enumerate() {
+            let mut c = Client::connect(&emu);
+            c.send(raw.as_bytes());
+            assert_eq!(c.answer().status, *status, "case {i}");
+            let r = &emu.wait_records(i + 1, WAIT)[i];
+            assert_eq!(
+                (r.kind, r.status_sent),
+                (Kind::Invalid, *status),
+                "case {i}"
+            );
+            let p = r.problem.as_deref().unwrap();
+            assert!(p.contains(problem), "case {i}: {p:?}");
+        }
+        let n = refused.len();
+        emu.push(Reply::Event(Event::new("r1", "{}")));
+        emu.push(Reply::Event(Event::new("r2", "{}")));
+        let mut c = Client::connect(&emu);
+        assert_eq!(c.get(NEXT).status, 200);
+        // Chunked, with `Connection: keep-alive, Close` in odd case: framing still read.
+        c.send(
+            format!(
+                "POST {RESPONSE} HTTP/1.1\r\nhost: x\r\nX-Extra: 1\r\n\
+                 transfer-ENCODING: Chunked\r\nConnection: keep-alive, Close\r\n\r\n\
+                 2\r\nok\r\n0\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let a = c.answer();
+        assert_eq!((a.status, a.header("Connection")), (202, Some("close")));
+        let r = &emu.wait_records(n + 1, WAIT)[n];
+        assert_eq!(
+            (r.kind, r.request_id.as_str(), r.body.as_slice()),
+            (Kind::Response, "r1", &b"ok"[..])
+        );
+        assert!(r.headers.is_empty(), "{:?}", r.headers);
+        let mut c = Client::connect(&emu);
+        assert_eq!(c.get(NEXT).status, 200);
+        let e = c.post("/2018-06-01/runtime/invocation/r2/error", "{}");
+        assert_eq!(e.status, 202);
+        let r = &emu.wait_records(n + 2, WAIT)[n + 1];
+        assert_eq!(
+            (r.kind, r.header("content-length")),
+            (Kind::Error, Some("2"))
+        );
+        assert_eq!(r.header("HOST"), Some("x"));
+        emu.shutdown();
+    });
+}
+
+#[test]
 fn unknown_paths_get_404_and_keep_the_connection() {
     on_both_servers(|| {
         let emu = start(Script::new().prefix("/.rt"));
