@@ -320,9 +320,10 @@ impl Script {
     /// checked as always (syntax, framing, one `Host`) but not copied into owned strings:
     /// the [`Record`] of a `/response` then has no [`Record::headers`]. Every other request
     /// (`/error`, `/init/error`, the Extensions API…) keeps its headers. [`Load`] runs use
-    /// it: there the server is the busiest thread of the machine, and two strings per
-    /// header line per request were a sixth of its own CPU time, which a faster runtime
-    /// paid for in queueing.
+    /// it: there the server is the busiest thread of the machine, and what it spends per
+    /// request a faster runtime pays for in queueing (with the other changes of the same
+    /// commit: 18.0k -> 12.7k instructions per invocation in the serving thread, callgrind,
+    /// N = 8).
     pub fn lean_records(mut self, yes: bool) -> Script {
         self.cfg.lean = yes;
         self
