@@ -13,7 +13,7 @@
 # hits them alike), after warm-up runs. lz-emulator also reports from inside
 # each run: invokes/s (first /next to last response), latency (event handed
 # out -> response received) median and p99, and the bootstrap's peak RSS
-# (VmHWM) and CPU time (utime+stime of all threads, clock ticks) read from
+# (VmHWM) and CPU time (its threads' run time from schedstat, ns) read from
 # /proc before it is stopped. Prints the medians over the runs and the ratios
 # lambda-zero/official; numbers are printed, never asserted.
 #
