@@ -115,7 +115,11 @@ const ARENA_BYTES: usize = 256 * 1024;
 /// are the heads and answers, written at once: they then share one or two
 /// pages instead of being strewn between untouched buffers (each page is a
 /// fault; 512 measured one fault fewer than 4096, scripts/build-levers.sh).
-const LARGE: usize = 512;
+/// 1024 since the request heads are one block of about 650 bytes, written
+/// at once: at 512 it went to the top and touched a page of its own
+/// (`scripts/startup-profile.sh`, 40 runs: 9 faults at 512, 8 at 1024, as
+/// before the heads were one block).
+const LARGE: usize = 1024;
 
 /// A bump allocator over a static arena, falling back to [`System`] once
 /// the arena is used up.
