@@ -972,23 +972,24 @@ fn serve(shared: Arc<Shared>, stream: TcpStream, id: usize) {
     c.linger_close();
 }
 
-enum Route {
+/// What a request asks for; a POST's id borrowed from its target, still percent-encoded.
+enum Route<'t> {
     Next,
-    Post(Kind, String),
+    Post(Kind, &'t str),
     Register,
     ExtNext,
     Subscribe,
     Unknown,
 }
 
-fn route(method: &str, target: &str, prefix: &str) -> Route {
+fn route<'t>(method: &str, target: &'t str, prefix: &str) -> Route<'t> {
     let under = target.strip_prefix(prefix);
     if let Some(rest) = under.and_then(|r| r.strip_prefix(EXTENSION_API)) {
         return match (method, rest) {
             ("POST", "/register") => Route::Register,
             ("GET", "/event/next") => Route::ExtNext,
-            ("POST", "/init/error") => Route::Post(Kind::ExtensionInitError, String::new()),
-            ("POST", "/exit/error") => Route::Post(Kind::ExtensionExitError, String::new()),
+            ("POST", "/init/error") => Route::Post(Kind::ExtensionInitError, ""),
+            ("POST", "/exit/error") => Route::Post(Kind::ExtensionExitError, ""),
             _ => Route::Unknown,
         };
     }
@@ -1003,7 +1004,7 @@ fn route(method: &str, target: &str, prefix: &str) -> Route {
     };
     match (method, rest) {
         ("GET", "/invocation/next") => Route::Next,
-        ("POST", "/init/error") => Route::Post(Kind::InitError, String::new()),
+        ("POST", "/init/error") => Route::Post(Kind::InitError, ""),
         ("POST", _) => {
             let Some(tail) = rest.strip_prefix("/invocation/") else {
                 return Route::Unknown;
@@ -1018,7 +1019,7 @@ fn route(method: &str, target: &str, prefix: &str) -> Route {
             if id.is_empty() || id.contains('/') {
                 return Route::Unknown;
             }
-            Route::Post(kind, id.to_string())
+            Route::Post(kind, id)
         }
         _ => Route::Unknown,
     }
@@ -1192,12 +1193,13 @@ impl Conn {
         let (s, e) = self.line(budget, HEAD)?;
         budget -= e + 2 - s;
         parse_request_line(&self.buf[s..e], req)?;
+        // The route `handle` will take, so that exactly the `GET /next` and
+        // `POST …/response` requests go without their headers.
         let keep = !self.shared.cfg.lean
-            || !match req.method.as_str() {
-                "GET" => req.target.ends_with("/invocation/next"),
-                "POST" => req.target.ends_with("/response"),
-                _ => false,
-            };
+            || !matches!(
+                route(&req.method, &req.target, &self.shared.cfg.prefix),
+                Route::Next | Route::Post(Kind::Response, _)
+            );
         let (mut hosts, mut length, mut chunked) = (0, None, false);
         loop {
             let (s, e) = self.line(budget, HEAD)?;
@@ -1386,9 +1388,9 @@ impl Conn {
             Route::ExtNext => return self.ext_next(&req, close),
             Route::Subscribe => return self.subscribe(req, received_at, close),
             Route::Post(kind, raw_id) => (kind, raw_id),
-            Route::Unknown => (Kind::Unknown, String::new()),
+            Route::Unknown => (Kind::Unknown, ""),
         };
-        let Some(request_id) = percent_decode(&raw_id) else {
+        let Some(request_id) = percent_decode(raw_id) else {
             let problem = format!("bad percent-encoding in request id {raw_id:?}");
             simple_answer(
                 &mut self.out,

@@ -383,6 +383,10 @@ fn lean_records_check_every_header_and_keep_those_of_errors() {
             (Kind::Error, Some("2"))
         );
         assert_eq!(r.header("HOST"), Some("x"));
+        // Not the Runtime API's `/response`, though it ends so: routed, and kept, as unknown.
+        assert_eq!(c.post("/elsewhere/r3/response", "{}").status, 404);
+        let r = &emu.wait_records(n + 3, WAIT)[n + 2];
+        assert_eq!((r.kind, r.header("host")), (Kind::Unknown, Some("x")));
         emu.shutdown();
     });
 }
