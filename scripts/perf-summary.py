@@ -92,6 +92,7 @@ def load_summary(directory, sizes, warmup):
             if not rows:
                 continue
             events = rows[-1]["events"]
+            sched = all(r.get("sched_cpu_per_invoke_us") is not None for r in rows)
             per[rt] = {
                 "runs": len(rows),
                 "events": events,
@@ -106,11 +107,8 @@ def load_summary(directory, sizes, warmup):
                 # tick over a 3,000-event run is 3.3 µs per invoke: coarser than
                 # lambda-zero's whole figure.
                 "cpu_per_invoke_us": median_of(rows, "sched_cpu_per_invoke_us")
-                if all(r.get("sched_cpu_per_invoke_us") is not None for r in rows)
-                else median_of(rows, "cpu_per_invoke_us"),
-                "cpu_resolution_us": 0.001
-                if all(r.get("sched_cpu_per_invoke_us") is not None for r in rows)
-                else 1e6 / CLK_TCK / events,
+                if sched else median_of(rows, "cpu_per_invoke_us"),
+                "cpu_resolution_us": 0.001 if sched else 1e6 / CLK_TCK / events,
             }
         out[str(size)] = per
     return out

@@ -28,8 +28,9 @@
 #                 space): a count that does not drift with the machine's
 #                 load, for telling small start-up changes apart
 #
-# Installs strace (and, for --instructions, valgrind) with apt-get if missing; builds what it measures. Writes
-# target/startup/startup.json, startup.md and strace-NAME.txt. ~10 s once built.
+# Installs strace (and, for --instructions, valgrind) with apt-get if missing;
+# builds what it measures. Writes target/startup/startup.json, startup.md,
+# strace-NAME.txt (and callgrind-NAME.out). ~10 s once built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/perf-lib.sh

@@ -1164,33 +1164,39 @@ mod tests {
         let base = "/.rt/2018-06-01/runtime";
         let json = "Content-Type: application/json\r\n";
         let error_type = "Lambda-Runtime-Function-Error-Type: ";
+        let want = [
+            (
+                Head::Next,
+                format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n"),
+            ),
+            (Head::PostPrefix, format!("POST {base}/invocation/")),
+            (
+                Head::ResponseSuffix,
+                format!("/response HTTP/1.1\r\n{host}{json}"),
+            ),
+            (
+                Head::ErrorSuffix,
+                format!("/error HTTP/1.1\r\n{host}{json}{error_type}"),
+            ),
+            (
+                Head::StreamSuffix,
+                format!(
+                    "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: \
+                     streaming\r\nTransfer-Encoding: chunked\r\nTrailer: \
+                     Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+                ),
+            ),
+            (
+                Head::InitError,
+                format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}"),
+            ),
+        ];
+        for (head, want) in want {
+            assert_eq!(text(h.get(head)), want, "head {}", head as usize);
+        }
         assert_eq!(
-            text(h.next()),
-            format!("GET {base}/invocation/next HTTP/1.1\r\n{host}\r\n")
-        );
-        assert_eq!(
-            text(h.get(Head::PostPrefix)),
-            format!("POST {base}/invocation/")
-        );
-        assert_eq!(
-            text(h.get(Head::ResponseSuffix)),
-            format!("/response HTTP/1.1\r\n{host}{json}")
-        );
-        assert_eq!(
-            text(h.get(Head::ErrorSuffix)),
-            format!("/error HTTP/1.1\r\n{host}{json}{error_type}")
-        );
-        assert_eq!(
-            text(h.get(Head::StreamSuffix)),
-            format!(
-                "/response HTTP/1.1\r\n{host}Lambda-Runtime-Function-Response-Mode: streaming\r\n\
-                 Transfer-Encoding: chunked\r\nTrailer: Lambda-Runtime-Function-Error-Type, \
-                 Lambda-Runtime-Function-Error-Body\r\n"
-            )
-        );
-        assert_eq!(
-            text(h.init_error()),
-            format!("POST {base}/init/error HTTP/1.1\r\n{host}{json}{error_type}")
+            (h.next(), h.init_error()),
+            (h.get(Head::Next), h.get(Head::InitError))
         );
         let plain = Heads::new(&Endpoint::parse("127.0.0.1:65535").unwrap());
         assert_eq!(
