@@ -718,6 +718,23 @@ mod typed {
         assert_eq!(err.error_type(), "Json.Deserialize");
     }
 
+    /// A bad body read with `serde_json::from_str(body)?` in a handler that
+    /// returns `Box<dyn Error>` is still the caller's 400, as it is unboxed
+    /// (a 502 from a failed invocation before).
+    #[test]
+    fn a_boxed_serde_json_error_is_still_the_callers_400() {
+        let event = br#"{"version":"2.0","rawPath":"/","requestContext":{"http":{"method":"POST"}},"body":"{"}"#;
+        let bad = || serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let boxed: Box<dyn std::error::Error + Send + Sync> = bad().into();
+        for e in [&bad() as &dyn HandlerError, &boxed] {
+            let mut buf = Vec::new();
+            assert!(e.respond(event, &mut Output::for_test(&mut buf)));
+            assert_eq!(e.error_type(), "Json.Deserialize");
+            let answer = String::from_utf8(buf).unwrap();
+            assert!(answer.contains(r#""statusCode":400"#), "{answer}");
+        }
+    }
+
     #[test]
     fn aws_lambda_events_types_agree_with_the_view() {
         use aws_lambda_events::alb::AlbTargetGroupRequest;

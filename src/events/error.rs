@@ -151,6 +151,20 @@ pub(crate) fn bad_request(event: &[u8], reason: &str, out: &mut Output<'_>) -> b
     true
 }
 
+/// A boxed `serde_json::Error` (feature `serde`): a body `?` turned into
+/// `Box<dyn Error>` keeps its `400`.
+#[cfg(feature = "serde")]
+fn serde_error<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e serde_json::Error> {
+    e.downcast_ref::<serde_json::Error>()
+}
+
+#[cfg(not(feature = "serde"))]
+fn serde_error<'e>(
+    _: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e std::convert::Infallible> {
+    None
+}
+
 /// Boxed errors (what `?` makes of any error in a handler returning
 /// `Box<dyn Error + …>`) keep the crate's errors' types and answers.
 macro_rules! boxed_handler_error {
@@ -161,6 +175,8 @@ macro_rules! boxed_handler_error {
                     e.error_type()
                 } else if let Some(e) = self.downcast_ref::<json::Error>() {
                     e.error_type()
+                } else if let Some(e) = serde_error(&**self) {
+                    e.error_type()
                 } else {
                     std::any::type_name::<Self>()
                 }
@@ -170,6 +186,8 @@ macro_rules! boxed_handler_error {
                 if let Some(e) = self.downcast_ref::<Error>() {
                     e.respond(event, out)
                 } else if let Some(e) = self.downcast_ref::<json::Error>() {
+                    e.respond(event, out)
+                } else if let Some(e) = serde_error(&**self) {
                     e.respond(event, out)
                 } else {
                     false
