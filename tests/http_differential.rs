@@ -1,4 +1,4 @@
-//! Differential checks of the HTTP event layer (review of `events::http`
+//! Differential checks of the HTTP event layer (`events::http`
 //! and `events::http_response`): random REST, HTTP API and ALB events
 //! (single- and multi-value), with random JSON escapes, whitespace and
 //! member order, read against a model built from the generator; random
