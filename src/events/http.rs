@@ -904,7 +904,12 @@ pub fn from_json<'a, T: serde::Deserialize<'a>>(event: &'a [u8]) -> Result<T, se
 
 #[cfg(feature = "serde")]
 /// A body that does not deserialize: the client's mistake on an HTTP
-/// event (`400`), an invocation failure on any other.
+/// event (`400`), an invocation failure on any other; boxed into a
+/// `Box<dyn Error>` by `?`, it answers the same.
+///
+/// `serde_json` does not say whether an error came from reading or from
+/// writing, so an answer that fails to *serialize* would be a `400` too:
+/// map such an error to one of your own before `?`.
 impl crate::HandlerError for serde_json::Error {
     fn error_type(&self) -> &str {
         "Json.Deserialize"
