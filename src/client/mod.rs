@@ -613,12 +613,21 @@ impl<C: Connect> Connection<C> {
 
     fn read_head(&mut self, wait: Wait) -> Result<(), Error> {
         let mut scanned = 0;
+        // Bytes of 1xx answers skipped. RFC 9112 sets no bound on how many
+        // may precede the final answer; a peer that sends nothing else
+        // would hold the client for ever, so they are held to the head cap.
+        let mut interim = 0;
         loop {
             if head_may_be_complete(&self.buf[self.start..self.filled], scanned) {
+                let before = self.filled;
                 match self.parse_head()? {
                     Head::Complete => return Ok(()),
                     Head::Partial => {}
                     Head::Interim => {
+                        interim += before - self.filled;
+                        if interim > MAX_HEAD_LEN {
+                            return Err(Error::HeadTooLarge);
+                        }
                         scanned = 0;
                         continue;
                     }
