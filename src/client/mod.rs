@@ -613,12 +613,21 @@ impl<C: Connect> Connection<C> {
 
     fn read_head(&mut self, wait: Wait) -> Result<(), Error> {
         let mut scanned = 0;
+        // Bytes of 1xx answers skipped. RFC 9112 sets no bound on how many
+        // may precede the final answer; a peer that sends nothing else
+        // would hold the client for ever, so they are held to the head cap.
+        let mut interim = 0;
         loop {
             if head_may_be_complete(&self.buf[self.start..self.filled], scanned) {
+                let before = self.filled;
                 match self.parse_head()? {
                     Head::Complete => return Ok(()),
                     Head::Partial => {}
                     Head::Interim => {
+                        interim += before - self.filled;
+                        if interim > MAX_HEAD_LEN {
+                            return Err(Error::HeadTooLarge);
+                        }
                         scanned = 0;
                         continue;
                     }
@@ -822,6 +831,9 @@ impl<C: Connect> Connection<C> {
                         return Err(Error::InvalidChunk);
                     }
                 }
+                // httparse refuses more than 16 hex digits, leading zeros
+                // included, where chunk-size = 1*HEXDIG has no bound: a
+                // departure the fault matrix pins; no Runtime API pads.
                 match httparse::parse_chunk_size(line) {
                     Ok(httparse::Status::Complete((used, _))) if used > MAX_CHUNK_LINE => {
                         return Err(Error::InvalidChunk)
@@ -1072,6 +1084,9 @@ fn parse_head_into<'b>(
     fields: &mut Vec<Field>,
 ) -> Result<Parsed, Error> {
     let mut resp = httparse::Response::new(headers);
+    // Departs from RFC 9112 §5.2, which has a user agent accept an
+    // obs-fold (read as SP): it is refused as malformed. No Runtime API
+    // folds (Go's net/http never does), and tests/faults.rs pins the refusal.
     let head_len = match resp.parse(received) {
         // The cap holds however the bytes arrived (a grown buffer can take
         // a whole oversized head in one read).
@@ -1227,6 +1242,11 @@ fn trim(v: &[u8]) -> &[u8] {
 }
 
 /// `Content-Length = 1*DIGIT` (no sign, no spaces inside), fitting in u64.
+///
+/// Departs from RFC 9112 §6.3, which processes a list of identical values
+/// (`2, 2`) as that value, and from `1*DIGIT` itself for more than 19
+/// digits with leading zeros: both are refused (tests/faults.rs and the
+/// fuzz oracle pin this). No Runtime API sends either.
 fn parse_content_length(v: &[u8]) -> Option<u64> {
     let v = trim(v);
     // At most 19 digits (what the fuzz oracle and RFC 9110's "a value
