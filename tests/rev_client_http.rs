@@ -103,3 +103,36 @@ fn an_endless_run_of_interim_answers_is_refused_not_read_forever() {
     let body = body_of(&few).unwrap_or_else(|e| panic!("{}: {e:?}", shown(&few)));
     assert_eq!(body, b"ok");
 }
+
+#[test]
+fn connection_close_wins_over_keep_alive_and_the_next_request_reconnects() {
+    // RFC 9112 §9.6: a client that receives "close" MUST stop sending
+    // requests on that connection. §6.1: an HTTP/1.0 message with
+    // Transfer-Encoding has faulty framing; close after it.
+    for first in [
+        &b"HTTP/1.1 200 OK\r\nConnection: close, keep-alive\r\nContent-Length: 1\r\n\r\na"[..],
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: Keep-Alive\r\nContent-Length: 1\r\n\r\na",
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+    ] {
+        let next: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
+        // A server that does what it said: one answer per connection.
+        let (addr, server) = serve(vec![vec![first.to_vec()], vec![next.to_vec()]]);
+        let mut c = client(addr);
+        get(&mut c).unwrap();
+        assert_eq!(c.message().body(), b"a");
+        assert!(!c.is_open(), "{}: kept open", shown(first));
+        get(&mut c).unwrap();
+        assert_eq!(c.message().body(), b"b");
+        assert!(!c.resent(), "{}: sent twice", shown(first));
+        drop(c);
+        server.join().unwrap();
+    }
+    // HTTP/1.0 keep-alive without Transfer-Encoding still persists.
+    let ka: &[u8] = b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\na";
+    let (addr, _server) = serve(vec![vec![ka.to_vec(), ka.to_vec()]]);
+    let mut c = client(addr);
+    get(&mut c).unwrap();
+    assert!(c.is_open());
+    get(&mut c).unwrap();
+    assert!(!c.resent());
+}

@@ -1103,6 +1103,9 @@ fn parse_head_into<'b>(
     let mut length: Option<u64> = None;
     let mut chunked = false;
     let mut keep_alive = resp.version == Some(1);
+    // RFC 9112 §9.6: once "close" is seen no request may follow, whatever
+    // other tokens (a later "keep-alive") say.
+    let mut close = false;
     fields.clear();
     for h in resp.headers.iter() {
         fields.push(Field {
@@ -1124,12 +1127,17 @@ fn parse_head_into<'b>(
             for token in h.value.split(|&b| b == b',') {
                 let token = trim(token);
                 if token.eq_ignore_ascii_case(b"close") {
-                    keep_alive = false;
+                    close = true;
                 } else if token.eq_ignore_ascii_case(b"keep-alive") {
                     keep_alive = true;
                 }
             }
         }
+    }
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means
+    // faulty framing; the connection is closed after the message.
+    if close || (chunked && resp.version == Some(0)) {
+        keep_alive = false;
     }
     let framing = match (length, chunked) {
         (Some(_), true) => return Err(Error::ConflictingFraming),
