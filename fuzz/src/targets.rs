@@ -482,6 +482,10 @@ pub mod reference {
             };
             if (100..200).contains(&h.status) && h.status != 101 {
                 off += h.len; // interim answer: dropped
+                              // Interim answers count against the head cap, all together.
+                if off > MAX_HEAD_LEN {
+                    return Err(Fail::HeadTooLarge);
+                }
                 continue;
             }
             break h;
@@ -490,6 +494,7 @@ pub mod reference {
         let mut length = None;
         let mut chunked = false;
         let mut keep_alive = head.version == 1;
+        let mut close = false;
         for (name, value) in &head.headers {
             let name = String::from_utf8_lossy(name).to_ascii_lowercase();
             match name.as_str() {
@@ -514,7 +519,7 @@ pub mod reference {
                     for token in value.split(|&b| b == b',') {
                         let token = trim_ascii_ws(token).to_ascii_lowercase();
                         if token == b"close" {
-                            keep_alive = false;
+                            close = true;
                         } else if token == b"keep-alive" {
                             keep_alive = true;
                         }
@@ -525,6 +530,11 @@ pub mod reference {
         }
         if length.is_some() && chunked {
             return Err(Fail::ConflictingFraming);
+        }
+        // `close` wins over any `keep-alive`; HTTP/1.0 with Transfer-Encoding
+        // closes after the message (RFC 9112 9.6, 6.1).
+        if close || (chunked && head.version == 0) {
+            keep_alive = false;
         }
         let rest = &data[start..];
         let (body, used) = if head.status == 204 || head.status == 304 {
