@@ -1119,6 +1119,9 @@ fn parse_head_into<'b>(
             }
             length = Some(n);
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            // Exactly `chunked`, once. Departs from RFC 9110 §5.6.1, which
+            // has a recipient ignore empty list elements (`chunked,`):
+            // refused, as is any coding but chunked. No Runtime API sends one.
             if chunked || !trim(h.value).eq_ignore_ascii_case(b"chunked") {
                 return Err(Error::UnsupportedTransferEncoding);
             }
