@@ -525,19 +525,31 @@ impl<C: Connect> Runtime<C> {
             }));
             let posted = match outcome {
                 Ok(Ok(())) => self.post_response(chosen),
-                // An error that is an answer (a 400 for a request the
-                // client got wrong): logged, then sent as the response.
-                Ok(Err(err)) if err.respond(invocation.event, &mut Output::new(&mut self.body)) => {
-                    log::write(
-                        Level::Warn,
-                        format_args!(
-                            "lambda-zero: {}: {err}; answered with an error response",
-                            err.error_type()
-                        ),
-                    );
-                    self.post_response(None)
+                Ok(Err(err)) => {
+                    // An error that is an answer (a 400 for a request the
+                    // client got wrong): logged, then sent as the response.
+                    // The error's own code runs here, outside the handler's
+                    // `catch_unwind`: a panic in it is reported as a panic.
+                    let body = &mut self.body;
+                    let responded = catch_unwind(AssertUnwindSafe(|| {
+                        let responded = err.respond(invocation.event, &mut Output::new(body));
+                        if responded {
+                            log::write(
+                                Level::Warn,
+                                format_args!(
+                                    "lambda-zero: {}: {err}; answered with an error response",
+                                    err.error_type()
+                                ),
+                            );
+                        }
+                        responded
+                    }));
+                    match responded {
+                        Ok(true) => self.post_response(None),
+                        Ok(false) => self.post_error(&err),
+                        Err(payload) => self.post_error(&panic_diagnostic(&payload)),
+                    }
                 }
-                Ok(Err(err)) => self.post_error(&err),
                 Err(payload) => self.post_error(&panic_diagnostic(&payload)),
             };
             if let Err(e) = posted {
@@ -611,7 +623,13 @@ impl<C: Connect> Runtime<C> {
                 _ if stream.is_broken() => stream.finish(&[]),
                 None => stream.finish(&[]),
                 Some(err) if stream.started() => {
-                    write_error_trailers(&mut self.trailers, &mut self.scratch, err);
+                    let (trailers, scratch) = (&mut self.trailers, &mut self.scratch);
+                    // The error's own code runs here (see `post_error`).
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
+                        write_error_trailers(trailers, scratch, err)
+                    })) {
+                        write_error_trailers(trailers, scratch, &panic_diagnostic(&payload));
+                    }
                     stream.finish(&self.trailers)
                 }
                 Some(err) => {
@@ -853,6 +871,22 @@ impl<C: Connect> Runtime<C> {
     }
 
     fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), RuntimeError> {
+        // The error's own code (its `Display`, its `error_type`) runs here,
+        // after the handler's `catch_unwind`: a panic in it is reported as
+        // the panic it is, never let out of the loop.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.error_report(err))) {
+            self.error_report(&panic_diagnostic(&payload));
+        }
+        finish_head(&mut self.head, self.body.len());
+        let next = self.pipeline.then_some(self.heads.next());
+        let status = exchange(&mut self.conn, &[&self.head, &self.body], next, ERROR)?;
+        self.next_sent = next.is_some();
+        self.note_unsolicited(ERROR);
+        self.check_post(ERROR, status)
+    }
+
+    /// Logs `err` and writes its `/error` body and head (up to the framing).
+    fn error_report(&mut self, err: &dyn HandlerError) {
         let error_type = err.error_type();
         // CloudWatch shows it, not only Lambda's record of the /error.
         log::write(
@@ -861,12 +895,6 @@ impl<C: Connect> Runtime<C> {
         );
         write_error_body(&mut self.body, error_type, err);
         self.invocation_head(Post::Error(error_type));
-        finish_head(&mut self.head, self.body.len());
-        let next = self.pipeline.then_some(self.heads.next());
-        let status = exchange(&mut self.conn, &[&self.head, &self.body], next, ERROR)?;
-        self.next_sent = next.is_some();
-        self.note_unsolicited(ERROR);
-        self.check_post(ERROR, status)
     }
 
     /// 2xx: done. 4xx: this invocation failed (413 too large, 400/403 bad

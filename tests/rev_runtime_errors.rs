@@ -1,0 +1,187 @@
+//! Handler errors whose own code panics while the runtime reports them
+//! (`Display`, `error_type`, `respond` run after the handler returned):
+//! the invocation is still answered once, on its own id, and the loop
+//! goes on.
+
+use lambda_zero::internals::{Endpoint, PANIC_ERROR_TYPE};
+use lambda_zero::{Config, HandlerError, Invocation, Output, Runtime, RuntimeError};
+use lambda_zero_emulator::{Emulator, Event, Kind, Record, Script};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Which of its methods panics.
+#[derive(Debug, Clone, Copy)]
+enum Faulty {
+    Display,
+    ErrorType,
+    Respond,
+}
+
+impl fmt::Display for Faulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Faulty::Display = self {
+            panic!("Display of the error panicked");
+        }
+        f.write_str("a faulty error")
+    }
+}
+
+impl HandlerError for Faulty {
+    fn error_type(&self) -> &str {
+        if let Faulty::ErrorType = self {
+            panic!("error_type panicked");
+        }
+        "Test.Faulty"
+    }
+
+    fn respond(&self, _event: &[u8], _out: &mut Output<'_>) -> bool {
+        if let Faulty::Respond = self {
+            panic!("respond panicked");
+        }
+        false
+    }
+}
+
+/// Serves `faulty` for the event `bad` between two good ones; `Err` when
+/// the panic escaped `run`.
+fn serve(faulty: Faulty) -> Result<(RuntimeError, Vec<Record>), String> {
+    let script = Script::new()
+        .event(Event::new("ok-1", "{}"))
+        .event(Event::new("bad", "{}"))
+        .event(Event::new("ok-2", "{}"));
+    let emu = Emulator::start(script).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let handler = |inv: &Invocation<'_>, out: &mut Output<'_>| {
+        if inv.context.request_id == "bad" {
+            return Err(faulty);
+        }
+        out.write_bytes(b"{\"ok\":true}");
+        Ok(())
+    };
+    let stop = catch_unwind(AssertUnwindSafe(|| rt.run(handler))).map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    });
+    match stop {
+        Ok(stop) => Ok((stop, emu.records())),
+        Err(why) => Err(format!(
+            "the panic escaped run ({why}); records: {:?}",
+            emu.records()
+                .iter()
+                .map(|r| (r.kind, r.request_id.clone()))
+                .collect::<Vec<_>>()
+        )),
+    }
+}
+
+#[test]
+fn an_error_whose_own_code_panics_is_reported_as_a_panic_and_the_loop_goes_on() {
+    for faulty in [Faulty::Display, Faulty::ErrorType, Faulty::Respond] {
+        let (stop, records) = serve(faulty).unwrap_or_else(|e| panic!("{faulty:?}: {e}"));
+        assert!(
+            matches!(
+                stop,
+                RuntimeError::Status {
+                    during: "GET /next",
+                    status: 500
+                }
+            ),
+            "{faulty:?}: {stop}"
+        );
+        let seen: Vec<_> = records
+            .iter()
+            .map(|r| (r.kind, r.request_id.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Kind::Response, "ok-1"),
+                (Kind::Error, "bad"),
+                (Kind::Response, "ok-2")
+            ],
+            "{faulty:?}"
+        );
+        let bad = &records[1];
+        assert_eq!(
+            bad.header("lambda-runtime-function-error-type"),
+            Some(PANIC_ERROR_TYPE),
+            "{faulty:?}"
+        );
+        let body = bad.body_str().unwrap();
+        assert!(
+            body.starts_with("{\"errorMessage\":\"handler panicked: ")
+                && body.ends_with(&format!(
+                    "\",\"errorType\":\"{PANIC_ERROR_TYPE}\",\"stackTrace\":[]}}"
+                )),
+            "{faulty:?}: {body}"
+        );
+    }
+}
+
+/// The streaming loop: `faulty` returned before any byte went out (a
+/// plain `/error`) and after (the error trailers).
+fn serve_streaming(faulty: Faulty) -> Result<Vec<Record>, String> {
+    let script = Script::new()
+        .event(Event::new("early", "{}"))
+        .event(Event::new("late", "{}"))
+        .event(Event::new("ok", "{}"));
+    let emu = Emulator::start(script).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let handler = |inv: &Invocation<'_>, stream: &mut lambda_zero::Stream<'_>| {
+        match inv.context.request_id {
+            "early" => return Err(faulty),
+            "late" => {
+                stream.write_bytes(b"some bytes").unwrap();
+                stream.flush().unwrap();
+                return Err(faulty);
+            }
+            _ => stream.write_bytes(b"fine").unwrap(),
+        }
+        Ok(())
+    };
+    match catch_unwind(AssertUnwindSafe(|| rt.run_streaming(handler))) {
+        Ok(_) => Ok(emu.records()),
+        Err(_) => Err(format!(
+            "the panic escaped run_streaming; records: {:?}",
+            emu.records()
+                .iter()
+                .map(|r| (r.kind, r.request_id.clone()))
+                .collect::<Vec<_>>()
+        )),
+    }
+}
+
+#[test]
+fn a_streamed_error_whose_own_code_panics_is_reported_as_a_panic() {
+    for faulty in [Faulty::Display, Faulty::ErrorType] {
+        let records = serve_streaming(faulty).unwrap_or_else(|e| panic!("{faulty:?}: {e}"));
+        let seen: Vec<_> = records
+            .iter()
+            .map(|r| (r.kind, r.request_id.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Kind::Error, "early"),
+                (Kind::Response, "late"),
+                (Kind::Response, "ok")
+            ],
+            "{faulty:?}"
+        );
+        assert_eq!(
+            records[0].header("lambda-runtime-function-error-type"),
+            Some(PANIC_ERROR_TYPE),
+            "{faulty:?}"
+        );
+        let trailer = records[1]
+            .trailers
+            .iter()
+            .find(|(n, _)| n == "lambda-runtime-function-error-type")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(trailer, Some(PANIC_ERROR_TYPE), "{faulty:?}");
+        assert_eq!(records[2].body_str(), Some("fine"), "{faulty:?}");
+    }
+}
