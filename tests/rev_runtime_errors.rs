@@ -185,3 +185,27 @@ fn a_streamed_error_whose_own_code_panics_is_reported_as_a_panic() {
         assert_eq!(records[2].body_str(), Some("fine"), "{faulty:?}");
     }
 }
+
+#[test]
+fn an_init_error_whose_display_panics_is_still_reported_to_init_error() {
+    let emu = Emulator::start(Script::new()).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let stop = catch_unwind(AssertUnwindSafe(|| rt.report_init_error(&Faulty::Display)))
+        .unwrap_or_else(|_| panic!("the panic escaped report_init_error"));
+    assert!(
+        matches!(&stop, RuntimeError::Init(m) if m.contains("Display of the error panicked")),
+        "{stop}"
+    );
+    let records = emu.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].kind, Kind::InitError);
+    assert_eq!(
+        records[0].header("lambda-runtime-function-error-type"),
+        Some(PANIC_ERROR_TYPE)
+    );
+    assert!(records[0]
+        .body_str()
+        .unwrap()
+        .contains("Display of the error panicked"));
+}

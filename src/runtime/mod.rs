@@ -477,20 +477,31 @@ impl<C: Connect> Runtime<C> {
     /// Reports an initialisation failure to `/init/error`; returns the
     /// error to exit with ([`RuntimeError::Init`] once reported).
     pub fn report_init_error(&mut self, err: &dyn HandlerError) -> RuntimeError {
-        write_error_body(&mut self.body, err.error_type(), err);
-        self.head.clear();
-        self.head.extend_from_slice(self.heads.init_error());
-        push_header_value(&mut self.head, err.error_type());
-        self.head.extend_from_slice(b"\r\n");
+        // The error's own code runs here: a panic in it is reported instead.
+        let message = match catch_unwind(AssertUnwindSafe(|| self.init_error_report(err))) {
+            Ok(message) => message,
+            Err(payload) => self.init_error_report(&panic_diagnostic(&payload)),
+        };
         finish_head(&mut self.head, self.body.len());
         match exchange(&mut self.conn, &[&self.head, &self.body], None, INIT_ERROR) {
-            Ok(status) if (200..300).contains(&status) => RuntimeError::Init(err.to_string()),
+            Ok(status) if (200..300).contains(&status) => RuntimeError::Init(message),
             Ok(status) => RuntimeError::Status {
                 during: INIT_ERROR,
                 status,
             },
             Err(e) => e,
         }
+    }
+
+    /// Writes the `/init/error` body and head (up to the framing) for
+    /// `err`; returns its message.
+    fn init_error_report(&mut self, err: &dyn HandlerError) -> String {
+        write_error_body(&mut self.body, err.error_type(), err);
+        self.head.clear();
+        self.head.extend_from_slice(self.heads.init_error());
+        push_header_value(&mut self.head, err.error_type());
+        self.head.extend_from_slice(b"\r\n");
+        err.to_string()
     }
 
     fn serve<'b, 'f, F, E>(
