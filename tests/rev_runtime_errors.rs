@@ -209,3 +209,39 @@ fn an_init_error_whose_display_panics_is_still_reported_to_init_error() {
         .unwrap()
         .contains("Display of the error panicked"));
 }
+
+#[test]
+fn a_prebuilt_chooser_that_panics_fails_that_invocation_only() {
+    let script = Script::new()
+        .event(Event::new("ok-1", "{}"))
+        .event(Event::new("bad", "{\"panic\":1}"))
+        .event(Event::new("ok-2", "{}"));
+    let emu = Emulator::start(script).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let choose = |event: &[u8]| -> &'static [u8] {
+        if event.starts_with(b"{\"panic\"") {
+            panic!("the chooser panicked");
+        }
+        b"{\"ok\":true}"
+    };
+    let stop = catch_unwind(AssertUnwindSafe(|| rt.run_prebuilt_per_event(&choose)))
+        .unwrap_or_else(|_| panic!("the panic escaped: {:?}", emu.records().len()));
+    assert!(
+        matches!(stop, RuntimeError::Status { status: 500, .. }),
+        "{stop}"
+    );
+    let seen: Vec<_> = emu
+        .records()
+        .iter()
+        .map(|r| (r.kind, r.request_id.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Kind::Response, "ok-1".to_string()),
+            (Kind::Error, "bad".into()),
+            (Kind::Response, "ok-2".into())
+        ]
+    );
+}

@@ -529,13 +529,15 @@ impl<C: Connect> Runtime<C> {
                 context,
                 event: msg.body(),
             };
-            let chosen = prebuilt.map(|choose| choose(invocation.event));
             let body = &mut self.body;
+            // The pre-built answer's chooser is the user's code too: a
+            // panic in it fails this invocation like a handler's.
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                handler(&invocation, &mut Output::new(body))
+                let chosen = prebuilt.map(|choose| choose(invocation.event));
+                handler(&invocation, &mut Output::new(body)).map(|()| chosen)
             }));
             let posted = match outcome {
-                Ok(Ok(())) => self.post_response(chosen),
+                Ok(Ok(chosen)) => self.post_response(chosen),
                 Ok(Err(err)) => {
                     // An error that is an answer (a 400 for a request the
                     // client got wrong): logged, then sent as the response.
