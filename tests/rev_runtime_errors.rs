@@ -245,3 +245,34 @@ fn a_prebuilt_chooser_that_panics_fails_that_invocation_only() {
         ]
     );
 }
+
+#[test]
+fn error_bodies_are_valid_json_for_any_message() {
+    let mut nasty: String = (0u8..0x20).map(char::from).collect();
+    nasty.push_str("\u{7f} \"quoted\" \\back\\slash\\ é ✓ \u{2028} 🦀 ");
+    nasty.push_str(&"long ".repeat(50_000));
+    let script = Script::new().events((0..3).map(|i| Event::new(format!("e{i}"), "{}")));
+    let emu = Emulator::start(script).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    rt.run(|_: &Invocation<'_>, _: &mut Output<'_>| {
+        Err(lambda_zero::Diagnostic {
+            error_type: "Odd\"Type\r\nX-Injected: 1",
+            error_message: nasty.as_str(),
+        })
+    });
+    let records = emu.records();
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        assert_eq!(r.kind, Kind::Error);
+        let v: serde_json::Value = serde_json::from_slice(&r.body).expect("valid JSON");
+        assert_eq!(v["errorMessage"].as_str(), Some(nasty.as_str()));
+        assert_eq!(v["errorType"].as_str(), Some("Odd\"Type\r\nX-Injected: 1"));
+        assert_eq!(v["stackTrace"], serde_json::json!([]));
+        assert_eq!(
+            r.header("lambda-runtime-function-error-type"),
+            Some("Odd\"Type__X-Injected: 1")
+        );
+        assert!(r.header("x-injected").is_none());
+    }
+}
