@@ -42,6 +42,30 @@ impl HandlerError for Faulty {
     }
 }
 
+/// The emulator serving `script`, and a runtime for it.
+fn start(script: Script) -> (Emulator, Runtime) {
+    let emu = Emulator::start(script).unwrap();
+    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
+    let rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    (emu, rt)
+}
+
+/// Says that a panic escaped `from`, and what had been posted by then.
+fn escaped(from: &str, emu: &Emulator) -> String {
+    format!(
+        "the panic escaped {from}; posted: {:?}",
+        posted(&emu.records())
+    )
+}
+
+/// What was posted, and about which request id.
+fn posted(records: &[Record]) -> Vec<(Kind, &str)> {
+    records
+        .iter()
+        .map(|r| (r.kind, r.request_id.as_str()))
+        .collect()
+}
+
 /// Serves `faulty` for the event `bad` between two good ones; `Err` when
 /// the panic escaped `run`.
 fn serve(faulty: Faulty) -> Result<(RuntimeError, Vec<Record>), String> {
@@ -49,9 +73,7 @@ fn serve(faulty: Faulty) -> Result<(RuntimeError, Vec<Record>), String> {
         .event(Event::new("ok-1", "{}"))
         .event(Event::new("bad", "{}"))
         .event(Event::new("ok-2", "{}"));
-    let emu = Emulator::start(script).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let (emu, mut rt) = start(script);
     let handler = |inv: &Invocation<'_>, out: &mut Output<'_>| {
         if inv.context.request_id == "bad" {
             return Err(faulty);
@@ -66,13 +88,7 @@ fn serve(faulty: Faulty) -> Result<(RuntimeError, Vec<Record>), String> {
     });
     match stop {
         Ok(stop) => Ok((stop, emu.records())),
-        Err(why) => Err(format!(
-            "the panic escaped run ({why}); records: {:?}",
-            emu.records()
-                .iter()
-                .map(|r| (r.kind, r.request_id.clone()))
-                .collect::<Vec<_>>()
-        )),
+        Err(why) => Err(escaped(&format!("run ({why})"), &emu)),
     }
 }
 
@@ -90,12 +106,8 @@ fn an_error_whose_own_code_panics_is_reported_as_a_panic_and_the_loop_goes_on() 
             ),
             "{faulty:?}: {stop}"
         );
-        let seen: Vec<_> = records
-            .iter()
-            .map(|r| (r.kind, r.request_id.as_str()))
-            .collect();
         assert_eq!(
-            seen,
+            posted(&records),
             [
                 (Kind::Response, "ok-1"),
                 (Kind::Error, "bad"),
@@ -127,9 +139,7 @@ fn serve_streaming(faulty: Faulty) -> Result<Vec<Record>, String> {
         .event(Event::new("early", "{}"))
         .event(Event::new("late", "{}"))
         .event(Event::new("ok", "{}"));
-    let emu = Emulator::start(script).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let (emu, mut rt) = start(script);
     let handler = |inv: &Invocation<'_>, stream: &mut lambda_zero::Stream<'_>| {
         match inv.context.request_id {
             "early" => return Err(faulty),
@@ -144,13 +154,7 @@ fn serve_streaming(faulty: Faulty) -> Result<Vec<Record>, String> {
     };
     match catch_unwind(AssertUnwindSafe(|| rt.run_streaming(handler))) {
         Ok(_) => Ok(emu.records()),
-        Err(_) => Err(format!(
-            "the panic escaped run_streaming; records: {:?}",
-            emu.records()
-                .iter()
-                .map(|r| (r.kind, r.request_id.clone()))
-                .collect::<Vec<_>>()
-        )),
+        Err(_) => Err(escaped("run_streaming", &emu)),
     }
 }
 
@@ -158,12 +162,8 @@ fn serve_streaming(faulty: Faulty) -> Result<Vec<Record>, String> {
 fn a_streamed_error_whose_own_code_panics_is_reported_as_a_panic() {
     for faulty in [Faulty::Display, Faulty::ErrorType] {
         let records = serve_streaming(faulty).unwrap_or_else(|e| panic!("{faulty:?}: {e}"));
-        let seen: Vec<_> = records
-            .iter()
-            .map(|r| (r.kind, r.request_id.as_str()))
-            .collect();
         assert_eq!(
-            seen,
+            posted(&records),
             [
                 (Kind::Error, "early"),
                 (Kind::Response, "late"),
@@ -188,9 +188,7 @@ fn a_streamed_error_whose_own_code_panics_is_reported_as_a_panic() {
 
 #[test]
 fn an_init_error_whose_display_panics_is_still_reported_to_init_error() {
-    let emu = Emulator::start(Script::new()).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let (emu, mut rt) = start(Script::new());
     let stop = catch_unwind(AssertUnwindSafe(|| rt.report_init_error(&Faulty::Display)))
         .unwrap_or_else(|_| panic!("the panic escaped report_init_error"));
     assert!(
@@ -216,9 +214,7 @@ fn a_prebuilt_chooser_that_panics_fails_that_invocation_only() {
         .event(Event::new("ok-1", "{}"))
         .event(Event::new("bad", "{\"panic\":1}"))
         .event(Event::new("ok-2", "{}"));
-    let emu = Emulator::start(script).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let (emu, mut rt) = start(script);
     let choose = |event: &[u8]| -> &'static [u8] {
         if event.starts_with(b"{\"panic\"") {
             panic!("the chooser panicked");
@@ -226,22 +222,17 @@ fn a_prebuilt_chooser_that_panics_fails_that_invocation_only() {
         b"{\"ok\":true}"
     };
     let stop = catch_unwind(AssertUnwindSafe(|| rt.run_prebuilt_per_event(&choose)))
-        .unwrap_or_else(|_| panic!("the panic escaped: {:?}", emu.records().len()));
+        .unwrap_or_else(|_| panic!("{}", escaped("run_prebuilt_per_event", &emu)));
     assert!(
         matches!(stop, RuntimeError::Status { status: 500, .. }),
         "{stop}"
     );
-    let seen: Vec<_> = emu
-        .records()
-        .iter()
-        .map(|r| (r.kind, r.request_id.clone()))
-        .collect();
     assert_eq!(
-        seen,
+        posted(&emu.records()),
         [
-            (Kind::Response, "ok-1".to_string()),
-            (Kind::Error, "bad".into()),
-            (Kind::Response, "ok-2".into())
+            (Kind::Response, "ok-1"),
+            (Kind::Error, "bad"),
+            (Kind::Response, "ok-2")
         ]
     );
 }
@@ -252,9 +243,7 @@ fn error_bodies_are_valid_json_for_any_message() {
     nasty.push_str("\u{7f} \"quoted\" \\back\\slash\\ é ✓ \u{2028} 🦀 ");
     nasty.push_str(&"long ".repeat(50_000));
     let script = Script::new().events((0..3).map(|i| Event::new(format!("e{i}"), "{}")));
-    let emu = Emulator::start(script).unwrap();
-    let endpoint = Endpoint::parse(&emu.runtime_api()).unwrap();
-    let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+    let (emu, mut rt) = start(script);
     rt.run(|_: &Invocation<'_>, _: &mut Output<'_>| {
         Err(lambda_zero::Diagnostic {
             error_type: "Odd\"Type\r\nX-Injected: 1",
