@@ -4,6 +4,9 @@
 //! process ends. Lambda then shows `Runtime.Panic` with the message instead
 //! of a bare `Runtime.ExitError`, and restarts the sandbox.
 //!
+//! A panic in `run_with_init`'s `init` is reported the same way, to
+//! `/init/error`.
+//!
 //! With `panic = "unwind"` none of this runs (the loop catches the panic
 //! and reports it itself, the sandbox lives on) and it costs nothing: the
 //! strategy is known at compile time (`cfg(panic)`).
@@ -11,7 +14,7 @@
 use crate::client::{Connect, TcpConnector};
 use crate::runtime::error::Diagnostic;
 use crate::runtime::{finish_head, panic_text, write_error_body, Heads, Post, PANIC_ERROR_TYPE};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -41,6 +44,8 @@ static TARGET: OnceLock<Target> = OnceLock::new();
 thread_local! {
     /// The invocation this thread serves: encoded request id, invocation id.
     static IN_FLIGHT: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// This thread runs `run_with_init`'s `init`.
+    static IN_INIT: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Installs the hook (once, when the build aborts on panic) and says at
@@ -79,6 +84,14 @@ pub(crate) fn begin(id_path: &[u8], invocation_id: &[u8]) {
     }
 }
 
+/// Marks (`true`) or unmarks `run_with_init`'s `init` running on this
+/// thread: a panic meanwhile goes to `/init/error`.
+pub(crate) fn set_in_init(on: bool) {
+    if ABORTS {
+        let _ = IN_INIT.try_with(|i| i.set(on));
+    }
+}
+
 /// The invocation is answered.
 pub(crate) fn end() {
     if ABORTS {
@@ -92,11 +105,23 @@ pub(crate) fn end() {
 
 fn report(info: &PanicHookInfo<'_>) {
     let Some(target) = TARGET.get() else { return };
+    if IN_INIT.try_with(Cell::get).unwrap_or(false) {
+        let mut head = target.heads.init_error().to_vec();
+        head.extend_from_slice(PANIC_ERROR_TYPE.as_bytes());
+        head.extend_from_slice(b"\r\n");
+        if let Err(e) = post(target, head, &PanicText("init", info)) {
+            eprintln!("lambda-zero: could not report the panic to /init/error: {e}");
+        }
+        return;
+    }
     let _ = IN_FLIGHT.try_with(|f| {
         if let Ok(f) = f.try_borrow() {
             if !f.0.is_empty() {
-                let message = PanicText(info);
-                if let Err(e) = post(target, &f.0, &f.1, &message) {
+                let mut head = Vec::new();
+                target
+                    .heads
+                    .invocation_head(&mut head, &f.0, &f.1, Post::Error(PANIC_ERROR_TYPE));
+                if let Err(e) = post(target, head, &PanicText("handler", info)) {
                     eprintln!("lambda-zero: could not report the panic to /error: {e}");
                 }
             }
@@ -106,26 +131,15 @@ fn report(info: &PanicHookInfo<'_>) {
 
 /// Posts the panic on a connection of its own (the loop's is in use up
 /// the stack) and waits for the answer, so the report is delivered before
-/// the process aborts. Allocates: the process is ending.
-fn post(
-    target: &Target,
-    id_path: &[u8],
-    invocation_id: &[u8],
-    message: &dyn fmt::Display,
-) -> std::io::Result<()> {
+/// the process aborts; `head` is the request's up to its framing.
+/// Allocates: the process is ending.
+fn post(target: &Target, mut head: Vec<u8>, message: &dyn fmt::Display) -> std::io::Result<()> {
     let diagnostic = Diagnostic {
         error_type: PANIC_ERROR_TYPE,
         error_message: message,
     };
     let mut body = Vec::new();
     write_error_body(&mut body, PANIC_ERROR_TYPE, &diagnostic);
-    let mut head = Vec::new();
-    target.heads.invocation_head(
-        &mut head,
-        id_path,
-        invocation_id,
-        Post::Error(PANIC_ERROR_TYPE),
-    );
     // Ask the server to close, so the answer ends with the connection.
     head.extend_from_slice(b"Connection: close\r\n");
     finish_head(&mut head, body.len());
@@ -139,13 +153,13 @@ fn post(
     Ok(())
 }
 
-/// `handler panicked: <message> at <file:line>`.
-struct PanicText<'a, 'b>(&'a PanicHookInfo<'b>);
+/// `handler panicked: <message> at <file:line>` (or `init panicked: …`).
+struct PanicText<'a, 'b>(&'static str, &'a PanicHookInfo<'b>);
 
 impl fmt::Display for PanicText<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "handler panicked: {}", panic_text(self.0.payload()))?;
-        if let Some(at) = self.0.location() {
+        write!(f, "{} panicked: {}", self.0, panic_text(self.1.payload()))?;
+        if let Some(at) = self.1.location() {
             write!(f, " at {}:{}", at.file(), at.line())?;
         }
         Ok(())

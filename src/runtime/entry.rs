@@ -127,7 +127,11 @@ where
 {
     let (mut runtime, _) = start();
     let config = runtime.config().clone();
-    let handler = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&config))) {
+    // Under `panic = "abort"` the panic hook reports an `init` panic.
+    runtime::abort::set_in_init(true);
+    let initialised = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&config)));
+    runtime::abort::set_in_init(false);
+    let handler = match initialised {
         Ok(Ok(handler)) => handler,
         Ok(Err(err)) => exit(runtime.report_init_error(&err)),
         Err(_) => exit(runtime.report_init_error(&Diagnostic {

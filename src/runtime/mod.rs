@@ -477,20 +477,31 @@ impl<C: Connect> Runtime<C> {
     /// Reports an initialisation failure to `/init/error`; returns the
     /// error to exit with ([`RuntimeError::Init`] once reported).
     pub fn report_init_error(&mut self, err: &dyn HandlerError) -> RuntimeError {
-        write_error_body(&mut self.body, err.error_type(), err);
-        self.head.clear();
-        self.head.extend_from_slice(self.heads.init_error());
-        push_header_value(&mut self.head, err.error_type());
-        self.head.extend_from_slice(b"\r\n");
+        // The error's own code runs here: a panic in it is reported instead.
+        let message = match catch_unwind(AssertUnwindSafe(|| self.init_error_report(err))) {
+            Ok(message) => message,
+            Err(payload) => self.init_error_report(&panic_diagnostic(&payload)),
+        };
         finish_head(&mut self.head, self.body.len());
         match exchange(&mut self.conn, &[&self.head, &self.body], None, INIT_ERROR) {
-            Ok(status) if (200..300).contains(&status) => RuntimeError::Init(err.to_string()),
+            Ok(status) if (200..300).contains(&status) => RuntimeError::Init(message),
             Ok(status) => RuntimeError::Status {
                 during: INIT_ERROR,
                 status,
             },
             Err(e) => e,
         }
+    }
+
+    /// Writes the `/init/error` body and head (up to the framing) for
+    /// `err`; returns its message.
+    fn init_error_report(&mut self, err: &dyn HandlerError) -> String {
+        write_error_body(&mut self.body, err.error_type(), err);
+        self.head.clear();
+        self.head.extend_from_slice(self.heads.init_error());
+        push_header_value(&mut self.head, err.error_type());
+        self.head.extend_from_slice(b"\r\n");
+        err.to_string()
     }
 
     fn serve<'b, 'f, F, E>(
@@ -518,26 +529,40 @@ impl<C: Connect> Runtime<C> {
                 context,
                 event: msg.body(),
             };
-            let chosen = prebuilt.map(|choose| choose(invocation.event));
             let body = &mut self.body;
+            // The pre-built answer's chooser is the user's code too: a
+            // panic in it fails this invocation like a handler's.
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                handler(&invocation, &mut Output::new(body))
+                let chosen = prebuilt.map(|choose| choose(invocation.event));
+                handler(&invocation, &mut Output::new(body)).map(|()| chosen)
             }));
             let posted = match outcome {
-                Ok(Ok(())) => self.post_response(chosen),
-                // An error that is an answer (a 400 for a request the
-                // client got wrong): logged, then sent as the response.
-                Ok(Err(err)) if err.respond(invocation.event, &mut Output::new(&mut self.body)) => {
-                    log::write(
-                        Level::Warn,
-                        format_args!(
-                            "lambda-zero: {}: {err}; answered with an error response",
-                            err.error_type()
-                        ),
-                    );
-                    self.post_response(None)
+                Ok(Ok(chosen)) => self.post_response(chosen),
+                Ok(Err(err)) => {
+                    // An error that is an answer (a 400 for a request the
+                    // client got wrong): logged, then sent as the response.
+                    // The error's own code runs here, outside the handler's
+                    // `catch_unwind`: a panic in it is reported as a panic.
+                    let body = &mut self.body;
+                    let responded = catch_unwind(AssertUnwindSafe(|| {
+                        let responded = err.respond(invocation.event, &mut Output::new(body));
+                        if responded {
+                            log::write(
+                                Level::Warn,
+                                format_args!(
+                                    "lambda-zero: {}: {err}; answered with an error response",
+                                    err.error_type()
+                                ),
+                            );
+                        }
+                        responded
+                    }));
+                    match responded {
+                        Ok(true) => self.post_response(None),
+                        Ok(false) => self.post_error(&err),
+                        Err(payload) => self.post_error(&panic_diagnostic(&payload)),
+                    }
                 }
-                Ok(Err(err)) => self.post_error(&err),
                 Err(payload) => self.post_error(&panic_diagnostic(&payload)),
             };
             if let Err(e) = posted {
@@ -611,7 +636,13 @@ impl<C: Connect> Runtime<C> {
                 _ if stream.is_broken() => stream.finish(&[]),
                 None => stream.finish(&[]),
                 Some(err) if stream.started() => {
-                    write_error_trailers(&mut self.trailers, &mut self.scratch, err);
+                    let (trailers, scratch) = (&mut self.trailers, &mut self.scratch);
+                    // The error's own code runs here (see `post_error`).
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
+                        write_error_trailers(trailers, scratch, err)
+                    })) {
+                        write_error_trailers(trailers, scratch, &panic_diagnostic(&payload));
+                    }
                     stream.finish(&self.trailers)
                 }
                 Some(err) => {
@@ -853,6 +884,22 @@ impl<C: Connect> Runtime<C> {
     }
 
     fn post_error(&mut self, err: &dyn HandlerError) -> Result<(), RuntimeError> {
+        // The error's own code (its `Display`, its `error_type`) runs here,
+        // after the handler's `catch_unwind`: a panic in it is reported as
+        // the panic it is, never let out of the loop.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.error_report(err))) {
+            self.error_report(&panic_diagnostic(&payload));
+        }
+        finish_head(&mut self.head, self.body.len());
+        let next = self.pipeline.then_some(self.heads.next());
+        let status = exchange(&mut self.conn, &[&self.head, &self.body], next, ERROR)?;
+        self.next_sent = next.is_some();
+        self.note_unsolicited(ERROR);
+        self.check_post(ERROR, status)
+    }
+
+    /// Logs `err` and writes its `/error` body and head (up to the framing).
+    fn error_report(&mut self, err: &dyn HandlerError) {
         let error_type = err.error_type();
         // CloudWatch shows it, not only Lambda's record of the /error.
         log::write(
@@ -861,12 +908,6 @@ impl<C: Connect> Runtime<C> {
         );
         write_error_body(&mut self.body, error_type, err);
         self.invocation_head(Post::Error(error_type));
-        finish_head(&mut self.head, self.body.len());
-        let next = self.pipeline.then_some(self.heads.next());
-        let status = exchange(&mut self.conn, &[&self.head, &self.body], next, ERROR)?;
-        self.next_sent = next.is_some();
-        self.note_unsolicited(ERROR);
-        self.check_post(ERROR, status)
     }
 
     /// 2xx: done. 4xx: this invocation failed (413 too large, 400/403 bad

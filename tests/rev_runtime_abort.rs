@@ -1,0 +1,94 @@
+//! `run_with_init` under `panic = "abort"`: a panic in `init` cannot be
+//! caught, so the panic hook must report it to `/init/error` before the
+//! process ends (as it reports a handler panic to `/error`).
+//!
+//! A test binary cannot choose its panic strategy, so this one builds a
+//! small function crate (in the dev profile, offline, under `target/`)
+//! with `panic = "abort"` and runs it against the emulator.
+
+use lambda_zero_emulator::{Emulator, Event, Kind, Script};
+use std::path::PathBuf;
+use std::process::Command;
+
+const MAIN: &str = r#"
+fn main() {
+    lambda_zero::run_with_init(|_config| {
+        if std::env::var_os("PANIC_IN_INIT").is_some() {
+            panic!("init exploded");
+        }
+        Ok::<_, std::convert::Infallible>(
+            |_: &lambda_zero::Invocation<'_>, out: &mut lambda_zero::Output<'_>| {
+                out.write_bytes(b"{}");
+                Ok::<(), std::convert::Infallible>(())
+            },
+        )
+    })
+}
+"#;
+
+/// Builds the function with `panic = "abort"`; returns its executable.
+fn build_function() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/rev-runtime-abort");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"init-panics\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nlambda-zero = {{ path = {:?} }}\n\n\
+         [profile.dev]\npanic = \"abort\"\n\n[workspace]\n",
+        root.display().to_string()
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(dir.join("src/main.rs"), MAIN).unwrap();
+    // The repository's lock file: the same dependency versions, offline.
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(dir.join("target"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "the panic = \"abort\" function builds");
+    dir.join("target/debug/init-panics")
+}
+
+#[test]
+fn an_init_panic_under_panic_abort_is_reported_to_init_error() {
+    let function = build_function();
+    let emu = Emulator::start(Script::new().event(Event::new("never", "{}"))).unwrap();
+    let out = Command::new(&function)
+        .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
+        .env("PANIC_IN_INIT", "1")
+        .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the process ends: {stderr}");
+    let records = emu.records();
+    let seen: Vec<_> = records.iter().map(|r| r.kind).collect();
+    assert_eq!(seen, [Kind::InitError], "stderr: {stderr}");
+    assert_eq!(
+        records[0].header("lambda-runtime-function-error-type"),
+        Some("Runtime.Panic")
+    );
+    let body = records[0].body_str().unwrap();
+    assert!(
+        body.starts_with("{\"errorMessage\":\"init panicked: init exploded at src/main.rs:")
+            && body.ends_with("\",\"errorType\":\"Runtime.Panic\",\"stackTrace\":[]}"),
+        "{body}"
+    );
+    assert_eq!(emu.next_requests(), 0, "no invocation after a failed init");
+
+    // Without the panic, the same build serves.
+    let emu = Emulator::start(Script::new().event(Event::new("served", "{}"))).unwrap();
+    let out = Command::new(&function)
+        .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
+        .env_remove("PANIC_IN_INIT")
+        .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "ends on the emulator's drained 500");
+    let kinds: Vec<_> = emu.records().iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [Kind::Response]);
+}
