@@ -134,10 +134,8 @@ where
     let handler = match initialised {
         Ok(Ok(handler)) => handler,
         Ok(Err(err)) => exit(runtime.report_init_error(&err)),
-        Err(_) => exit(runtime.report_init_error(&Diagnostic {
-            error_type: runtime::PANIC_ERROR_TYPE,
-            error_message: "init panicked",
-        })),
+        // With its message, as the panic hook reports it under `panic = "abort"`.
+        Err(payload) => exit(runtime.report_init_error(&runtime::panic_report("init", &payload))),
     };
     exit(runtime.run(handler))
 }

@@ -1135,9 +1135,18 @@ const INVALID_REQUEST_ID: Diagnostic = Diagnostic {
 
 /// The report of a handler panic, with its message when it has one.
 fn panic_diagnostic(payload: &Box<dyn Any + Send>) -> Diagnostic<PanicMessage<'_>> {
+    panic_report("handler", payload)
+}
+
+/// The report of a panic in `during` (`handler`, `init`), with its message
+/// when it has one.
+pub(crate) fn panic_report<'p>(
+    during: &'static str,
+    payload: &'p Box<dyn Any + Send>,
+) -> Diagnostic<PanicMessage<'p>> {
     Diagnostic {
         error_type: PANIC_ERROR_TYPE,
-        error_message: PanicMessage(panic_text(&**payload)),
+        error_message: PanicMessage(during, panic_text(&**payload)),
     }
 }
 
@@ -1150,11 +1159,12 @@ pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("(no message)")
 }
 
-struct PanicMessage<'a>(&'a str);
+/// `<during> panicked: <message>`.
+pub(crate) struct PanicMessage<'a>(&'static str, &'a str);
 
 impl fmt::Display for PanicMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "handler panicked: {}", self.0)
+        write!(f, "{} panicked: {}", self.0, self.1)
     }
 }
 

@@ -1,10 +1,13 @@
-//! `run_with_init` under `panic = "abort"`: a panic in `init` cannot be
-//! caught, so the panic hook must report it to `/init/error` before the
-//! process ends (as it reports a handler panic to `/error`).
+//! A panic in `run_with_init`'s `init` is reported to `/init/error` with
+//! its message, whatever the panic strategy: under `panic = "abort"` it
+//! cannot be caught, so the panic hook must report it before the process
+//! ends (as it reports a handler panic to `/error`); under `"unwind"` the
+//! runtime catches it.
 //!
 //! A test binary cannot choose its panic strategy, so this one builds a
-//! small function crate (in the dev profile, offline, under `target/`)
-//! with `panic = "abort"` and runs it against the emulator.
+//! small function crate (offline, under `target/`) in two profiles,
+//! `dev` with `panic = "abort"` and `unwind` (`dev` with `"unwind"`), and
+//! runs each against the emulator.
 
 use lambda_zero_emulator::{Emulator, Event, Kind, Script};
 use std::path::PathBuf;
@@ -26,15 +29,18 @@ fn main() {
 }
 "#;
 
-/// Builds the function with `panic = "abort"`; returns its executable.
-fn build_function() -> PathBuf {
+/// Builds the function with cargo profile `profile` (`dev`: `panic =
+/// "abort"`, `unwind`: `"unwind"`); returns its executable.
+fn build_function(profile: &str) -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/rev-runtime-abort");
+    // A directory per profile: the two tests run at once.
+    let dir = root.join("target").join(format!("abort-init-{profile}"));
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let manifest = format!(
         "[package]\nname = \"init-panics\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
          [dependencies]\nlambda-zero = {{ path = {:?} }}\n\n\
-         [profile.dev]\npanic = \"abort\"\n\n[workspace]\n",
+         [profile.dev]\npanic = \"abort\"\n\n\
+         [profile.unwind]\ninherits = \"dev\"\npanic = \"unwind\"\n\n[workspace]\n",
         root.display().to_string()
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
@@ -43,21 +49,33 @@ fn build_function() -> PathBuf {
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .args(["build", "--quiet", "--offline", "--profile", profile])
+        .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(dir.join("target"))
         .status()
         .unwrap();
-    assert!(status.success(), "the panic = \"abort\" function builds");
-    dir.join("target/debug/init-panics")
+    assert!(status.success(), "the {profile} function builds");
+    let out = if profile == "dev" { "debug" } else { profile };
+    dir.join("target").join(out).join("init-panics")
 }
 
 #[test]
 fn an_init_panic_under_panic_abort_is_reported_to_init_error() {
-    let function = build_function();
+    init_panic_is_reported(&build_function("dev"), true);
+}
+
+#[test]
+fn an_init_panic_under_panic_unwind_is_reported_with_its_message() {
+    init_panic_is_reported(&build_function("unwind"), false);
+}
+
+/// `function` reports its init panic, message and all (and where, `located`),
+/// then ends; without the panic it serves.
+fn init_panic_is_reported(function: &std::path::Path, located: bool) {
     let emu = Emulator::start(Script::new().event(Event::new("never", "{}"))).unwrap();
-    let out = Command::new(&function)
+    let out = Command::new(function)
         .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
         .env("PANIC_IN_INIT", "1")
         .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
@@ -74,7 +92,9 @@ fn an_init_panic_under_panic_abort_is_reported_to_init_error() {
     );
     let body = records[0].body_str().unwrap();
     assert!(
-        body.starts_with("{\"errorMessage\":\"init panicked: init exploded at src/main.rs:")
+        // The panic hook adds where; catch_unwind cannot.
+        body.starts_with("{\"errorMessage\":\"init panicked: init exploded")
+            && body.contains("init exploded at src/main.rs:") == located
             && body.ends_with("\",\"errorType\":\"Runtime.Panic\",\"stackTrace\":[]}"),
         "{body}"
     );
@@ -82,7 +102,7 @@ fn an_init_panic_under_panic_abort_is_reported_to_init_error() {
 
     // Without the panic, the same build serves.
     let emu = Emulator::start(Script::new().event(Event::new("served", "{}"))).unwrap();
-    let out = Command::new(&function)
+    let out = Command::new(function)
         .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
         .env_remove("PANIC_IN_INIT")
         .env_remove("AWS_LAMBDA_MAX_CONCURRENCY")
