@@ -2,7 +2,11 @@
 //! unusual places (rev-ext review).
 #![cfg(feature = "extension")]
 
-use lambda_zero::extension::{Error, Events, Extension, PANIC_ERROR_TYPE};
+#[path = "support/counting.rs"]
+mod counting;
+
+use counting::{allocations, counted};
+use lambda_zero::extension::{Error, Event, Events, Extension, PANIC_ERROR_TYPE};
 use lambda_zero::internals::Endpoint;
 use lambda_zero::{Config, HandlerError, Runtime};
 use lambda_zero_emulator::{Drained, Emulator, Event as Invocation, Kind, Script};
@@ -84,4 +88,41 @@ fn an_error_whose_own_code_panics_is_reported_to_exit_error_as_a_panic() {
             "{faulty:?}"
         );
     }
+}
+
+#[test]
+fn warm_events_through_run_allocate_nothing() {
+    const WARM_UP: usize = 10;
+    const MEASURED: usize = 500;
+    let events = (0..WARM_UP + MEASURED).map(|i| Invocation::new(format!("req-{i}"), "{}"));
+    let emu = Emulator::start(
+        Script::new()
+            .events(events)
+            .drained(Drained::Block)
+            .expect_extensions(1),
+    )
+    .unwrap();
+    serve_function(&emu);
+    let endpoint = endpoint(&emu);
+    let samples = counted(move || {
+        let mut ext = Extension::register_at(&endpoint, "counted-run", Events::ALL).unwrap();
+        let mut samples = Vec::with_capacity(WARM_UP + MEASURED);
+        let err = ext.run(|event| {
+            samples.push(allocations());
+            match event {
+                Event::Invoke(_) if samples.len() < WARM_UP + MEASURED => Ok(()),
+                _ => Err(lambda_zero::Diagnostic {
+                    error_type: "Test.Done",
+                    error_message: "measured enough",
+                }),
+            }
+        });
+        assert!(matches!(err, Err(Error::Handler { .. })), "{err:?}");
+        samples
+    });
+    let warm = samples[samples.len() - 1] - samples[WARM_UP];
+    assert_eq!(
+        warm, 0,
+        "{MEASURED} warm events through run allocated {warm} times"
+    );
 }
