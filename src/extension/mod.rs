@@ -210,9 +210,15 @@ impl Extension {
         loop {
             let event = self.next_event()?;
             let shutdown = matches!(event, Event::Shutdown(_));
-            let failed = match catch_unwind(AssertUnwindSafe(|| handler(&event))) {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some((e.error_type().to_owned(), e.to_string())),
+            // The error's own `error_type` and `Display` are the user's code
+            // too: run them under the same `catch_unwind`, so a panic in them
+            // is reported as a panic instead of escaping `run`.
+            let failed = match catch_unwind(AssertUnwindSafe(|| {
+                handler(&event)
+                    .err()
+                    .map(|e| (e.error_type().to_owned(), e.to_string()))
+            })) {
+                Ok(failed) => failed,
                 Err(_) => Some((PANIC_ERROR_TYPE.to_owned(), "the handler panicked".into())),
             };
             if let Some((error_type, message)) = failed {
