@@ -47,6 +47,9 @@ pub struct Registration {
 /// no allocation.
 pub struct Extension {
     conn: Connection<TcpConnector>,
+    /// The Extensions API's addresses, for a panic report under
+    /// `panic = "abort"` (on a connection of its own).
+    addrs: Vec<std::net::SocketAddr>,
     id: String,
     registration: Registration,
     /// The whole `GET /event/next` request.
@@ -88,7 +91,8 @@ impl Extension {
                 reason: "an extension name is printable ASCII without spaces",
             }));
         }
-        let connector = TcpConnector::new(endpoint.resolve()?, IO_TIMEOUT);
+        let addrs = endpoint.resolve()?;
+        let connector = TcpConnector::new(addrs.clone(), IO_TIMEOUT);
         let mut conn = Connection::new(connector, MAX_BODY_LEN);
         let host = format!("Host: {}:{}\r\n", endpoint.host, endpoint.port);
         let body = events.json();
@@ -121,6 +125,7 @@ impl Extension {
         );
         Ok(Extension {
             conn,
+            addrs,
             id,
             registration,
             next: next.into_bytes(),
@@ -128,6 +133,18 @@ impl Extension {
             prefix: endpoint.prefix.clone(),
             bad_in_a_row: 0,
         })
+    }
+
+    /// Where a panic of the handler on this thread is reported when the
+    /// build aborts on panic: the addresses and the `/extension/exit/error`
+    /// head up to its framing.
+    pub(crate) fn panic_report(&self, error_type: &str) -> (Vec<std::net::SocketAddr>, Vec<u8>) {
+        let head = format!(
+            "POST {}{API}/exit/error HTTP/1.1\r\n{}Lambda-Extension-Function-Error-Type: \
+             {error_type}\r\nContent-Type: application/json\r\n",
+            self.prefix, self.common
+        );
+        (self.addrs.clone(), head.into_bytes())
     }
 
     /// The `Lambda-Extension-Identifier` Lambda gave this extension.

@@ -32,7 +32,9 @@
 //! flush). When the API refuses the registration, answers `event/next`
 //! with an error status or drops the connection, it prints one line,
 //! `lambda-zero: fatal: …`, to stderr and exits 1, like the runtime. A
-//! handler error or panic is reported to `/extension/exit/error` first.
+//! handler error or panic is reported to `/extension/exit/error` first,
+//! whatever the panic strategy: under `panic = "abort"` (the deployed
+//! layer's build) the panic hook posts it before the process ends.
 //!
 //! # Internal extensions
 //!
@@ -89,7 +91,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread::JoinHandle;
 
 /// `errorType` reported to `/extension/exit/error` when the handler panics.
-pub const PANIC_ERROR_TYPE: &str = "Extension.Panic";
+pub const PANIC_ERROR_TYPE: &str = crate::runtime::abort::EXTENSION_PANIC;
 
 /// Which events to register for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +205,21 @@ impl Extension {
     /// reported to `/extension/exit/error` and returned as
     /// [`Error::Handler`].
     pub fn run<F, E>(&mut self, mut handler: F) -> Result<(), Error>
+    where
+        F: FnMut(&Event<'_>) -> Result<(), E>,
+        E: HandlerError,
+    {
+        // Under `panic = "abort"` a handler panic cannot be caught: the
+        // panic hook reports it for this thread (a no-op when it unwinds).
+        if crate::runtime::abort::ABORTS {
+            crate::runtime::abort::extension(Some(self.panic_report(PANIC_ERROR_TYPE)));
+        }
+        let outcome = self.serve(&mut handler);
+        crate::runtime::abort::extension(None);
+        outcome
+    }
+
+    fn serve<F, E>(&mut self, handler: &mut F) -> Result<(), Error>
     where
         F: FnMut(&Event<'_>) -> Result<(), E>,
         E: HandlerError,

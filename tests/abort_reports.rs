@@ -1,15 +1,20 @@
+//! Panics that the process cannot catch are still reported.
+//!
 //! A panic in `run_with_init`'s `init` is reported to `/init/error` with
 //! its message, whatever the panic strategy: under `panic = "abort"` it
 //! cannot be caught, so the panic hook must report it before the process
 //! ends (as it reports a handler panic to `/error`); under `"unwind"` the
-//! runtime catches it.
+//! runtime catches it. A panic in an extension's handler under
+//! `panic = "abort"` (how the deployed extension layer is built) is
+//! reported by the same hook to `/extension/exit/error`.
 //!
-//! A test binary cannot choose its panic strategy, so this one builds a
-//! small function crate (offline, under `target/`) in two profiles,
-//! `dev` with `panic = "abort"` and `unwind` (`dev` with `"unwind"`), and
-//! runs each against the emulator.
+//! A test binary cannot choose its panic strategy, so these build small
+//! function crates (offline, under `target/`) in two profiles, `dev` with
+//! `panic = "abort"` and `unwind` (`dev` with `"unwind"`), and run each
+//! against the emulator.
 
-use lambda_zero_emulator::{Emulator, Event, Kind, Script};
+use lambda_zero::{Config, Runtime};
+use lambda_zero_emulator::{Drained, Emulator, Event, Kind, Script};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -29,22 +34,40 @@ fn main() {
 }
 "#;
 
+/// An external extension whose handler panics on `INVOKE`.
+const EXTENSION_MAIN: &str = r#"
+fn main() {
+    lambda_zero::extension::run("ext-panics", |event| {
+        if let lambda_zero::extension::Event::Invoke(_) = event {
+            panic!("the extension exploded");
+        }
+        Ok::<(), std::convert::Infallible>(())
+    })
+}
+"#;
+
 /// Builds the function with cargo profile `profile` (`dev`: `panic =
 /// "abort"`, `unwind`: `"unwind"`); returns its executable.
 fn build_function(profile: &str) -> PathBuf {
+    build("init-panics", MAIN, "", profile)
+}
+
+/// Builds crate `name` of `main`, lambda-zero with `features`, in cargo
+/// profile `profile`; returns its executable.
+fn build(name: &str, main: &str, features: &str, profile: &str) -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    // A directory per profile: the two tests run at once.
-    let dir = root.join("target").join(format!("abort-init-{profile}"));
+    // A directory per crate and profile: the tests run at once.
+    let dir = root.join("target").join(format!("abort-{name}-{profile}"));
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let manifest = format!(
-        "[package]\nname = \"init-panics\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nlambda-zero = {{ path = {:?} }}\n\n\
+        "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nlambda-zero = {{ path = {:?}, features = [{features}] }}\n\n\
          [profile.dev]\npanic = \"abort\"\n\n\
          [profile.unwind]\ninherits = \"dev\"\npanic = \"unwind\"\n\n[workspace]\n",
         root.display().to_string()
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
-    std::fs::write(dir.join("src/main.rs"), MAIN).unwrap();
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
     // The repository's lock file: the same dependency versions, offline.
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -58,7 +81,7 @@ fn build_function(profile: &str) -> PathBuf {
         .unwrap();
     assert!(status.success(), "the {profile} function builds");
     let out = if profile == "dev" { "debug" } else { profile };
-    dir.join("target").join(out).join("init-panics")
+    dir.join("target").join(out).join(name)
 }
 
 #[test]
@@ -111,4 +134,50 @@ fn init_panic_is_reported(function: &std::path::Path, located: bool) {
     assert!(!out.status.success(), "ends on the emulator's drained 500");
     let kinds: Vec<_> = emu.records().iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [Kind::Response]);
+}
+
+#[test]
+fn an_extension_panic_under_panic_abort_is_reported_to_exit_error() {
+    let extension = build("ext-panics", EXTENSION_MAIN, "\"extension\"", "dev");
+    let emu = Emulator::start(
+        Script::new()
+            .event(Event::new("req-0", "{}"))
+            .drained(Drained::Block)
+            .expect_extensions(1),
+    )
+    .unwrap();
+    let child = Command::new(&extension)
+        .env("AWS_LAMBDA_RUNTIME_API", emu.runtime_api())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The function, so that the invocation (and with it `INVOKE`) happens.
+    let endpoint = lambda_zero::internals::Endpoint::parse(&emu.runtime_api()).unwrap();
+    std::thread::spawn(move || {
+        let mut rt = Runtime::new(&endpoint, Config::default()).unwrap();
+        rt.run(|_, out| {
+            out.write_bytes(b"{}");
+            Ok::<(), std::convert::Infallible>(())
+        })
+    });
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the extension aborts: {stderr}");
+    let records = emu.records();
+    let report = records
+        .iter()
+        .find(|r| r.kind == Kind::ExtensionExitError)
+        .unwrap_or_else(|| panic!("nothing posted to /extension/exit/error; stderr: {stderr}"));
+    assert_eq!(
+        report.header("lambda-extension-function-error-type"),
+        Some("Extension.Panic")
+    );
+    let body = report.body_str().unwrap();
+    assert!(
+        body.contains(
+            "\"errorMessage\":\"extension panicked: the extension exploded at src/main.rs:"
+        ),
+        "{body}"
+    );
 }
