@@ -1098,6 +1098,22 @@ fn mutate(rng: &mut Rng, j: &J, rate: usize) -> J {
     }
 }
 
+/// The record, counted in `ok`; a record missing a field the view
+/// requires (one the oracle may go without) is counted but not read.
+fn counted_record<T>(record: Result<T, events::Error>, ok: &mut usize) -> Option<T> {
+    match record {
+        Ok(record) => {
+            *ok += 1;
+            Some(record)
+        }
+        Err(events::Error::Missing { .. }) => {
+            *ok += 1;
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 /// Reads `doc` through every view and every accessor; the records read.
 fn touch_all(doc: &[u8]) -> [Option<usize>; 6] {
     let (mut text_buf, mut bin) = (String::new(), Vec::new());
@@ -1105,16 +1121,9 @@ fn touch_all(doc: &[u8]) -> [Option<usize>; 6] {
     if let Ok(e) = events::sqs::Event::parse(doc) {
         let mut ok = 0;
         for m in e.records() {
-            let m = match m {
-                Ok(m) => m,
-                // A field the view requires that the oracle may go without.
-                Err(events::Error::Missing { .. }) => {
-                    ok += 1;
-                    continue;
-                }
-                Err(_) => continue,
+            let Some(m) = counted_record(m, &mut ok) else {
+                continue;
             };
-            ok += 1;
             let _ = (
                 m.body_text(&mut text_buf).len(),
                 m.md5_of_body(),
@@ -1156,16 +1165,9 @@ fn touch_all(doc: &[u8]) -> [Option<usize>; 6] {
     if let Ok(e) = events::sns::Event::parse(doc) {
         let mut ok = 0;
         for n in e.records() {
-            let n = match n {
-                Ok(n) => n,
-                // A field the view requires that the oracle may go without.
-                Err(events::Error::Missing { .. }) => {
-                    ok += 1;
-                    continue;
-                }
-                Err(_) => continue,
+            let Some(n) = counted_record(n, &mut ok) else {
+                continue;
             };
-            ok += 1;
             let _ = (
                 n.event_version(),
                 n.event_subscription_arn(),
@@ -1191,16 +1193,9 @@ fn touch_all(doc: &[u8]) -> [Option<usize>; 6] {
     if let Ok(e) = events::s3::Event::parse(doc) {
         let mut ok = 0;
         for r in e.records() {
-            let r = match r {
-                Ok(r) => r,
-                // A field the view requires that the oracle may go without.
-                Err(events::Error::Missing { .. }) => {
-                    ok += 1;
-                    continue;
-                }
-                Err(_) => continue,
+            let Some(r) = counted_record(r, &mut ok) else {
+                continue;
             };
-            ok += 1;
             let _ = (
                 r.event_version(),
                 r.event_source(),
@@ -1226,16 +1221,9 @@ fn touch_all(doc: &[u8]) -> [Option<usize>; 6] {
     if let Ok(e) = events::kinesis::Event::parse(doc) {
         let mut ok = 0;
         for r in e.records() {
-            let r = match r {
-                Ok(r) => r,
-                // A field the view requires that the oracle may go without.
-                Err(events::Error::Missing { .. }) => {
-                    ok += 1;
-                    continue;
-                }
-                Err(_) => continue,
+            let Some(r) = counted_record(r, &mut ok) else {
+                continue;
             };
-            ok += 1;
             let _ = (
                 r.data(&mut bin).map(<[u8]>::len),
                 r.approximate_arrival_timestamp(),
@@ -1259,16 +1247,9 @@ fn touch_all(doc: &[u8]) -> [Option<usize>; 6] {
     if let Ok(e) = events::dynamodb::Event::parse(doc) {
         let mut ok = 0;
         for r in e.records() {
-            let r = match r {
-                Ok(r) => r,
-                // A field the view requires that the oracle may go without.
-                Err(events::Error::Missing { .. }) => {
-                    ok += 1;
-                    continue;
-                }
-                Err(_) => continue,
+            let Some(r) = counted_record(r, &mut ok) else {
+                continue;
             };
-            ok += 1;
             let _ = (
                 r.event_id(),
                 r.event_version(),
