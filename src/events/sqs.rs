@@ -171,7 +171,21 @@ impl<'a> Message<'a> {
     }
 
     fn number(&self, name: &str) -> Option<u64> {
-        self.attribute(name)?.raw().parse().ok()
+        let text = self.attribute(name)?;
+        if let Some(plain) = text.borrowed() {
+            return plain.parse().ok();
+        }
+        // Digits spelled with JSON escapes (`\u0031`): what `str::parse`
+        // makes of the unescaped text, without unescaping it anywhere.
+        let mut value = None::<u64>;
+        for (k, c) in text.chars().enumerate() {
+            if k == 0 && c == '+' {
+                continue;
+            }
+            let digit = u64::from(c.to_digit(10)?);
+            value = Some(value.unwrap_or(0).checked_mul(10)?.checked_add(digit)?);
+        }
+        value
     }
 
     /// `ApproximateReceiveCount`: how many times the message has been
