@@ -1,5 +1,5 @@
-//! The record views' review: each bug found, as the smallest event that
-//! shows it, read as `serde_json` + `aws_lambda_events` read it.
+//! Record fields spelled with JSON escapes, read as `serde_json` +
+//! `aws_lambda_events` read them: the smallest events that showed a bug.
 
 use aws_lambda_events::sqs;
 use lambda_zero::events;
