@@ -81,7 +81,7 @@ new-function.sh: made $DIR (package $NAME, $ARCH), lambda-zero from $ROOT
 Next, in $DIR:
   cargo lambda watch          # run locally; then, in another shell:
   cargo lambda invoke $NAME --data-file event.json   # an API Gateway v2 POST
-  curl http://localhost:9000/lambda-url/$NAME/hello?name=Ann
+  curl 'http://localhost:9000/lambda-url/$NAME/hello?name=Ann'
   make                        # the static musl bootstrap: target/lambda/$NAME/bootstrap
   sam build && sam deploy --guided
 
