@@ -64,6 +64,8 @@ fi
 cp -R "$TEMPLATE/." "$DIR/"
 sed -i "s/^name = \"my-function\"$/name = \"$NAME\"/" "$DIR/Cargo.toml"
 grep -qx "name = \"$NAME\"" "$DIR/Cargo.toml" || die "could not set the package name in $DIR/Cargo.toml"
+# The project's README quotes the name in its commands and URLs.
+sed -i "s/my-function/$NAME/g" "$DIR/README.md"
 sed -i "s/^\( *Architectures: *\)\[arm64\]/\1[$ARCH]/" "$DIR/template.yaml"
 grep -q "^ *Architectures: \[$ARCH\]" "$DIR/template.yaml" || die "could not set the architecture in $DIR/template.yaml"
 cat >>"$DIR/Cargo.toml" <<EOF
