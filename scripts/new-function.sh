@@ -64,6 +64,8 @@ fi
 cp -R "$TEMPLATE/." "$DIR/"
 sed -i "s/^name = \"my-function\"$/name = \"$NAME\"/" "$DIR/Cargo.toml"
 grep -qx "name = \"$NAME\"" "$DIR/Cargo.toml" || die "could not set the package name in $DIR/Cargo.toml"
+# The project's README quotes the name in its commands and URLs.
+sed -i "s/my-function/$NAME/g" "$DIR/README.md"
 sed -i "s/^\( *Architectures: *\)\[arm64\]/\1[$ARCH]/" "$DIR/template.yaml"
 grep -q "^ *Architectures: \[$ARCH\]" "$DIR/template.yaml" || die "could not set the architecture in $DIR/template.yaml"
 cat >>"$DIR/Cargo.toml" <<EOF
@@ -80,8 +82,8 @@ new-function.sh: made $DIR (package $NAME, $ARCH), lambda-zero from $ROOT
 
 Next, in $DIR:
   cargo lambda watch          # run locally; then, in another shell:
-  cargo lambda invoke $NAME --data-file $ROOT/tests/data/apigw-http-v2.json
-  curl http://localhost:9000/lambda-url/$NAME/hello?name=Ann
+  cargo lambda invoke $NAME --data-file event.json   # an API Gateway v2 POST
+  curl 'http://localhost:9000/lambda-url/$NAME/hello?name=Ann'
   make                        # the static musl bootstrap: target/lambda/$NAME/bootstrap
   sam build && sam deploy --guided
 
