@@ -298,6 +298,41 @@ fn reports_handler_errors_as_json_with_the_error_type_header() {
         records[0].header("lambda-runtime-function-error-type"),
         Some("Validation.Failed")
     );
+
+    // Boxed by `?` in a handler returning `Box<dyn Error>`, a Diagnostic
+    // keeps the type it chose, with a `&'static str` or a `String` message.
+    let mut n = 0;
+    let (_, records, _) = serve(Script::new().events(events(3)), |_, _| {
+        n += 1;
+        let boxed: Box<dyn std::error::Error + Send + Sync> = if n == 1 {
+            Box::new(Diagnostic {
+                error_type: "Validation.Failed",
+                error_message: "name is required",
+            })
+        } else {
+            Box::new(Diagnostic {
+                error_type: "Order.Unknown",
+                error_message: format!("no order {n}"),
+            })
+        };
+        Err(boxed)
+    });
+    let types: Vec<_> = records
+        .iter()
+        .map(|r| r.header("lambda-runtime-function-error-type"))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            Some("Validation.Failed"),
+            Some("Order.Unknown"),
+            Some("Order.Unknown")
+        ]
+    );
+    assert!(records[1]
+        .body_str()
+        .unwrap()
+        .contains(r#""errorMessage":"no order 2""#));
     assert_eq!(
         records[0].body_str().unwrap(),
         r#"{"errorMessage":"name is required","errorType":"Validation.Failed","stackTrace":[]}"#

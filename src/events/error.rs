@@ -166,7 +166,9 @@ fn serde_error<'e>(
 }
 
 /// Boxed errors (what `?` makes of any error in a handler returning
-/// `Box<dyn Error + …>`) keep the crate's errors' types and answers.
+/// `Box<dyn Error + …>`) keep the crate's errors' types and answers, and a
+/// boxed [`Diagnostic`](crate::Diagnostic) (with a `&'static str` or a
+/// `String` message) keeps the `errorType` it chose.
 macro_rules! boxed_handler_error {
     ($($ty:ty),*) => {$(
         impl HandlerError for $ty {
@@ -176,6 +178,10 @@ macro_rules! boxed_handler_error {
                 } else if let Some(e) = self.downcast_ref::<json::Error>() {
                     e.error_type()
                 } else if let Some(e) = serde_error(&**self) {
+                    e.error_type()
+                } else if let Some(e) = self.downcast_ref::<crate::Diagnostic>() {
+                    e.error_type()
+                } else if let Some(e) = self.downcast_ref::<crate::Diagnostic<String>>() {
                     e.error_type()
                 } else {
                     std::any::type_name::<Self>()
