@@ -14,7 +14,9 @@
 
 use crate::client::{Connect, TcpConnector};
 use crate::runtime::error::Diagnostic;
-use crate::runtime::{finish_head, panic_text, write_error_body, Heads, Post, PANIC_ERROR_TYPE};
+use crate::runtime::{
+    finish_head, panic_text, write_error_body, Heads, PanicMessage, Post, PANIC_ERROR_TYPE,
+};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::{Read, Write};
@@ -209,7 +211,7 @@ struct PanicText<'a, 'b>(&'static str, &'a PanicHookInfo<'b>);
 
 impl fmt::Display for PanicText<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} panicked: {}", self.0, panic_text(self.1.payload()))?;
+        write!(f, "{}", PanicMessage(self.0, panic_text(self.1.payload())))?;
         if let Some(at) = self.1.location() {
             write!(f, " at {}:{}", at.file(), at.line())?;
         }
