@@ -25,10 +25,14 @@ pub(crate) fn hex_value(d: u8) -> Option<u8> {
 /// `1*DIGIT` into a u64: `None` for anything else (a sign, a space, an
 /// empty value) or on overflow.
 pub(crate) fn parse_u64(v: &[u8]) -> Option<u64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.iter().try_fold(0u64, |n, &b| {
+    digits_u64(v.iter().copied())
+}
+
+/// [`parse_u64`] of bytes as they come (the unescaped characters of a
+/// JSON string, say).
+pub(crate) fn digits_u64(mut bytes: impl Iterator<Item = u8>) -> Option<u64> {
+    let first = bytes.next()?;
+    std::iter::once(first).chain(bytes).try_fold(0u64, |n, b| {
         if b.is_ascii_digit() {
             n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
         } else {

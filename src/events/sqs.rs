@@ -176,16 +176,11 @@ impl<'a> Message<'a> {
             return plain.parse().ok();
         }
         // Digits spelled with JSON escapes (`\u0031`): what `str::parse`
-        // makes of the unescaped text, without unescaping it anywhere.
-        let mut value = None::<u64>;
-        for (k, c) in text.chars().enumerate() {
-            if k == 0 && c == '+' {
-                continue;
-            }
-            let digit = u64::from(c.to_digit(10)?);
-            value = Some(value.unwrap_or(0).checked_mul(10)?.checked_add(digit)?);
-        }
-        value
+        // makes of the unescaped text (a `+`, then digits), without
+        // unescaping it anywhere. A character past ASCII is no digit (0).
+        let mut chars = text.chars().peekable();
+        chars.next_if_eq(&'+');
+        crate::text::digits_u64(chars.map(|c| u8::try_from(c).unwrap_or(0)))
     }
 
     /// `ApproximateReceiveCount`: how many times the message has been
