@@ -4,43 +4,14 @@
 //! goes on.
 
 use lambda_zero::internals::{Endpoint, PANIC_ERROR_TYPE};
-use lambda_zero::{Config, HandlerError, Invocation, Output, Runtime, RuntimeError};
+use lambda_zero::{Config, Invocation, Output, Runtime, RuntimeError};
 use lambda_zero_emulator::{Emulator, Event, Kind, Record, Script};
-use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Which of its methods panics.
-#[derive(Debug, Clone, Copy)]
-enum Faulty {
-    Display,
-    ErrorType,
-    Respond,
-}
+#[path = "support/faulty.rs"]
+mod faulty;
 
-impl fmt::Display for Faulty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Faulty::Display = self {
-            panic!("Display of the error panicked");
-        }
-        f.write_str("a faulty error")
-    }
-}
-
-impl HandlerError for Faulty {
-    fn error_type(&self) -> &str {
-        if let Faulty::ErrorType = self {
-            panic!("error_type panicked");
-        }
-        "Test.Faulty"
-    }
-
-    fn respond(&self, _event: &[u8], _out: &mut Output<'_>) -> bool {
-        if let Faulty::Respond = self {
-            panic!("respond panicked");
-        }
-        false
-    }
-}
+use faulty::Faulty;
 
 /// The emulator serving `script`, and a runtime for it.
 fn start(script: Script) -> (Emulator, Runtime) {

@@ -7,6 +7,9 @@
 
 #[path = "support/counting.rs"]
 mod counting;
+#[path = "support/faulty.rs"]
+#[allow(dead_code)] // `Faulty::Respond`: an extension's error has no answer
+mod faulty;
 #[path = "../examples/extension_logger.rs"]
 #[allow(dead_code)]
 mod logger;
@@ -15,12 +18,12 @@ mod logger;
 mod telemetry_example;
 
 use counting::{allocations, count_this_thread, counted};
+use faulty::Faulty;
 use lambda_zero::extension::telemetry::{Category, Listener, Subscription};
 use lambda_zero::extension::{Error, Event, Events, Extension, PANIC_ERROR_TYPE};
 use lambda_zero::internals::Endpoint;
-use lambda_zero::{Config, HandlerError, Runtime};
+use lambda_zero::{Config, Runtime};
 use lambda_zero_emulator::{Drained, Emulator, Event as Invocation, Kind, Reply, Script};
-use std::fmt;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -816,31 +819,6 @@ fn warm_telemetry_batches_allocate_nothing() {
         platform.load(Ordering::Relaxed),
         (WARM_UP + MEASURED) as u64
     );
-}
-
-/// An error whose own code panics.
-#[derive(Debug, Clone, Copy)]
-enum Faulty {
-    Display,
-    ErrorType,
-}
-
-impl fmt::Display for Faulty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Faulty::Display = self {
-            panic!("Display of the error panicked");
-        }
-        f.write_str("a faulty error")
-    }
-}
-
-impl HandlerError for Faulty {
-    fn error_type(&self) -> &str {
-        if let Faulty::ErrorType = self {
-            panic!("error_type panicked");
-        }
-        "Test.Faulty"
-    }
 }
 
 #[test]
