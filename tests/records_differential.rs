@@ -271,6 +271,27 @@ fn failures_read_back(ids: &[Str<'_>]) -> Vec<String> {
 
 const CASES: usize = 400;
 
+/// `cases` events made by `generate` (seeded with `seed`), each handed to
+/// `check` with its number, its text and the oracle's reading of it
+/// (`serde_json` + `aws_lambda_events`), once the event sniffer has said
+/// it is no HTTP event.
+fn each_case<O: serde::de::DeserializeOwned>(
+    seed: u64,
+    cases: usize,
+    generate: fn(&mut Rng) -> J,
+    mut check: impl FnMut(usize, &[u8], &str, O),
+) {
+    let mut rng = Rng(seed);
+    for case in 0..cases {
+        let doc = to_bytes(&generate(&mut rng), &mut rng);
+        let shown = String::from_utf8_lossy(&doc);
+        let oracle =
+            serde_json::from_slice(&doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+        assert_eq!(Shape::sniff(&doc), None, "{shown}");
+        check(case, &doc, &shown, oracle);
+    }
+}
+
 fn sqs_event(rng: &mut Rng) -> J {
     records(rng, &mut |rng, i| {
         let mut m = vec![
@@ -363,113 +384,113 @@ fn sqs_event(rng: &mut Rng) -> J {
 
 #[test]
 fn sqs_events_read_as_aws_lambda_events_reads_them() {
-    let mut rng = Rng(0x5153_0001);
     let (mut text_buf, mut bin) = (String::new(), Vec::new());
-    for case in 0..CASES {
-        let doc = to_bytes(&sqs_event(&mut rng), &mut rng);
-        let shown = String::from_utf8_lossy(&doc);
-        let oracle: sqs::SqsEvent = serde_json::from_slice(&doc).unwrap();
-        let event =
-            events::sqs::Event::parse(&doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-        assert_eq!(Shape::sniff(&doc), None, "{shown}");
-        assert_eq!(event.len(), oracle.records.len(), "{shown}");
-        let mut ids = Vec::new();
-        let mut n = 0;
-        for (m, want) in event.records().zip(&oracle.records) {
-            n += 1;
-            let m = m.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-            let at = format!("case {case} record {}: {shown}", m.index());
-            ids.push(m.message_id());
-            assert_eq!(Some(st(m.message_id())), want.message_id, "{at}");
-            assert_eq!(Some(st(m.receipt_handle())), want.receipt_handle, "{at}");
-            assert_eq!(
-                Some(m.body_text(&mut text_buf)),
-                want.body.as_deref(),
-                "{at}"
-            );
-            assert_eq!(os(m.md5_of_body()), want.md5_of_body, "{at}");
-            assert_eq!(
-                os(m.md5_of_message_attributes()),
-                want.md5_of_message_attributes,
-                "{at}"
-            );
-            assert_eq!(os(m.event_source()), want.event_source, "{at}");
-            assert_eq!(os(m.event_source_arn()), want.event_source_arn, "{at}");
-            assert_eq!(os(m.aws_region()), want.aws_region, "{at}");
-            let count = m.attributes().map_or(0, |a| a.members().count());
-            assert_eq!(count, want.attributes.len(), "{at}");
-            for (k, v) in &want.attributes {
-                assert_eq!(os(m.attribute(k)).as_ref(), Some(v), "{at} {k}");
-            }
-            let number = |k: &str| want.attributes.get(k).and_then(|v| v.parse::<u64>().ok());
-            assert_eq!(
-                m.approximate_receive_count(),
-                number("ApproximateReceiveCount"),
-                "{at}"
-            );
-            assert_eq!(m.sent_timestamp(), number("SentTimestamp"), "{at}");
-            assert_eq!(
-                m.approximate_first_receive_timestamp(),
-                number("ApproximateFirstReceiveTimestamp"),
-                "{at}"
-            );
-            let text_attr = |k: &str| want.attributes.get(k).cloned();
-            assert_eq!(os(m.sender_id()), text_attr("SenderId"), "{at}");
-            assert_eq!(
-                os(m.message_group_id()),
-                text_attr("MessageGroupId"),
-                "{at}"
-            );
-            assert_eq!(
-                os(m.message_deduplication_id()),
-                text_attr("MessageDeduplicationId"),
-                "{at}"
-            );
-            assert_eq!(os(m.sequence_number()), text_attr("SequenceNumber"), "{at}");
-            assert_eq!(
-                os(m.aws_trace_header()),
-                text_attr("AWSTraceHeader"),
-                "{at}"
-            );
-            assert_eq!(
-                m.message_attributes().count(),
-                want.message_attributes.len(),
-                "{at}"
-            );
-            for (name, a) in m.message_attributes() {
-                assert!(want.message_attributes.contains_key(&st(name)), "{at}");
+    each_case(
+        0x5153_0001,
+        CASES,
+        sqs_event,
+        |case, doc, shown, oracle: sqs::SqsEvent| {
+            let event =
+                events::sqs::Event::parse(doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+            assert_eq!(event.len(), oracle.records.len(), "{shown}");
+            let mut ids = Vec::new();
+            let mut n = 0;
+            for (m, want) in event.records().zip(&oracle.records) {
+                n += 1;
+                let m = m.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+                let at = format!("case {case} record {}: {shown}", m.index());
+                ids.push(m.message_id());
+                assert_eq!(Some(st(m.message_id())), want.message_id, "{at}");
+                assert_eq!(Some(st(m.receipt_handle())), want.receipt_handle, "{at}");
                 assert_eq!(
-                    m.message_attribute(&st(name)).unwrap().json(),
-                    a.json(),
+                    Some(m.body_text(&mut text_buf)),
+                    want.body.as_deref(),
                     "{at}"
                 );
-            }
-            for (k, w) in &want.message_attributes {
-                let a = m.message_attribute(k).unwrap_or_else(|| panic!("{at} {k}"));
-                assert_eq!(os(a.data_type()), w.data_type, "{at} {k}");
-                assert_eq!(os(a.string_value()), w.string_value, "{at} {k}");
-                let got = a.binary_value(&mut bin).unwrap().map(<[u8]>::to_vec);
+                assert_eq!(os(m.md5_of_body()), want.md5_of_body, "{at}");
                 assert_eq!(
-                    got,
-                    w.binary_value.as_ref().map(|b| b.0.clone()),
-                    "{at} {k}"
+                    os(m.md5_of_message_attributes()),
+                    want.md5_of_message_attributes,
+                    "{at}"
                 );
-                let strings: Vec<_> = a.string_list_values().map(st).collect();
-                assert_eq!(strings, w.string_list_values, "{at} {k}");
-                let blobs: Vec<_> = a.binary_list_values().map(st).collect();
-                let want_blobs: Vec<_> =
-                    w.binary_list_values.iter().map(|b| base64(&b.0)).collect();
-                assert_eq!(blobs, want_blobs, "{at} {k}");
+                assert_eq!(os(m.event_source()), want.event_source, "{at}");
+                assert_eq!(os(m.event_source_arn()), want.event_source_arn, "{at}");
+                assert_eq!(os(m.aws_region()), want.aws_region, "{at}");
+                let count = m.attributes().map_or(0, |a| a.members().count());
+                assert_eq!(count, want.attributes.len(), "{at}");
+                for (k, v) in &want.attributes {
+                    assert_eq!(os(m.attribute(k)).as_ref(), Some(v), "{at} {k}");
+                }
+                let number = |k: &str| want.attributes.get(k).and_then(|v| v.parse::<u64>().ok());
+                assert_eq!(
+                    m.approximate_receive_count(),
+                    number("ApproximateReceiveCount"),
+                    "{at}"
+                );
+                assert_eq!(m.sent_timestamp(), number("SentTimestamp"), "{at}");
+                assert_eq!(
+                    m.approximate_first_receive_timestamp(),
+                    number("ApproximateFirstReceiveTimestamp"),
+                    "{at}"
+                );
+                let text_attr = |k: &str| want.attributes.get(k).cloned();
+                assert_eq!(os(m.sender_id()), text_attr("SenderId"), "{at}");
+                assert_eq!(
+                    os(m.message_group_id()),
+                    text_attr("MessageGroupId"),
+                    "{at}"
+                );
+                assert_eq!(
+                    os(m.message_deduplication_id()),
+                    text_attr("MessageDeduplicationId"),
+                    "{at}"
+                );
+                assert_eq!(os(m.sequence_number()), text_attr("SequenceNumber"), "{at}");
+                assert_eq!(
+                    os(m.aws_trace_header()),
+                    text_attr("AWSTraceHeader"),
+                    "{at}"
+                );
+                assert_eq!(
+                    m.message_attributes().count(),
+                    want.message_attributes.len(),
+                    "{at}"
+                );
+                for (name, a) in m.message_attributes() {
+                    assert!(want.message_attributes.contains_key(&st(name)), "{at}");
+                    assert_eq!(
+                        m.message_attribute(&st(name)).unwrap().json(),
+                        a.json(),
+                        "{at}"
+                    );
+                }
+                for (k, w) in &want.message_attributes {
+                    let a = m.message_attribute(k).unwrap_or_else(|| panic!("{at} {k}"));
+                    assert_eq!(os(a.data_type()), w.data_type, "{at} {k}");
+                    assert_eq!(os(a.string_value()), w.string_value, "{at} {k}");
+                    let got = a.binary_value(&mut bin).unwrap().map(<[u8]>::to_vec);
+                    assert_eq!(
+                        got,
+                        w.binary_value.as_ref().map(|b| b.0.clone()),
+                        "{at} {k}"
+                    );
+                    let strings: Vec<_> = a.string_list_values().map(st).collect();
+                    assert_eq!(strings, w.string_list_values, "{at} {k}");
+                    let blobs: Vec<_> = a.binary_list_values().map(st).collect();
+                    let want_blobs: Vec<_> =
+                        w.binary_list_values.iter().map(|b| base64(&b.0)).collect();
+                    assert_eq!(blobs, want_blobs, "{at} {k}");
+                }
             }
-        }
-        assert_eq!(n, oracle.records.len(), "{shown}");
-        let want_ids: Vec<_> = oracle
-            .records
-            .iter()
-            .map(|r| r.message_id.clone().unwrap())
-            .collect();
-        assert_eq!(failures_read_back(&ids), want_ids, "{shown}");
-    }
+            assert_eq!(n, oracle.records.len(), "{shown}");
+            let want_ids: Vec<_> = oracle
+                .records
+                .iter()
+                .map(|r| r.message_id.clone().unwrap())
+                .collect();
+            assert_eq!(failures_read_back(&ids), want_ids, "{shown}");
+        },
+    );
 }
 
 fn sns_event(rng: &mut Rng) -> J {
@@ -529,81 +550,81 @@ fn sns_event(rng: &mut Rng) -> J {
 
 #[test]
 fn sns_events_read_as_aws_lambda_events_reads_them() {
-    let mut rng = Rng(0x5355_0002);
     let mut text_buf = String::new();
-    for case in 0..CASES {
-        let doc = to_bytes(&sns_event(&mut rng), &mut rng);
-        let shown = String::from_utf8_lossy(&doc);
-        let oracle: sns::SnsEvent = serde_json::from_slice(&doc).unwrap();
-        let event =
-            events::sns::Event::parse(&doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-        assert_eq!(Shape::sniff(&doc), None, "{shown}");
-        assert_eq!(event.len(), oracle.records.len(), "{shown}");
-        let mut n = 0;
-        for (r, want) in event.records().zip(&oracle.records) {
-            n += 1;
-            let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-            let at = format!("case {case} record {}: {shown}", r.index());
-            let m = &want.sns;
-            assert_eq!(
-                os(r.event_source()).as_ref(),
-                Some(&want.event_source),
-                "{at}"
-            );
-            assert_eq!(
-                os(r.event_version()).as_ref(),
-                Some(&want.event_version),
-                "{at}"
-            );
-            assert_eq!(
-                os(r.event_subscription_arn()).as_ref(),
-                Some(&want.event_subscription_arn),
-                "{at}"
-            );
-            assert_eq!(
-                os(r.message_type()).as_ref(),
-                Some(&m.sns_message_type),
-                "{at}"
-            );
-            assert_eq!(st(r.message_id()), m.message_id, "{at}");
-            assert_eq!(st(r.topic_arn()), m.topic_arn, "{at}");
-            assert_eq!(os(r.subject()), m.subject, "{at}");
-            assert_eq!(r.message_text(&mut text_buf), m.message, "{at}");
-            assert_eq!(st(r.timestamp()), "2019-01-02T12:45:07.000Z", "{at}");
-            assert_eq!(
-                os(r.signature_version()).as_ref(),
-                Some(&m.signature_version),
-                "{at}"
-            );
-            assert_eq!(os(r.signature()).as_ref(), Some(&m.signature), "{at}");
-            assert_eq!(
-                os(r.signing_cert_url()).as_ref(),
-                Some(&m.signing_cert_url),
-                "{at}"
-            );
-            assert_eq!(
-                os(r.unsubscribe_url()).as_ref(),
-                Some(&m.unsubscribe_url),
-                "{at}"
-            );
-            assert_eq!(
-                r.message_attributes().count(),
-                m.message_attributes.len(),
-                "{at}"
-            );
-            for (name, a) in r.message_attributes() {
-                let w = &m.message_attributes[&st(name)];
-                assert_eq!(os(a.data_type()).as_ref(), Some(&w.data_type), "{at}");
-                assert_eq!(os(a.value()).as_ref(), Some(&w.value), "{at}");
+    each_case(
+        0x5355_0002,
+        CASES,
+        sns_event,
+        |case, doc, shown, oracle: sns::SnsEvent| {
+            let event =
+                events::sns::Event::parse(doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+            assert_eq!(event.len(), oracle.records.len(), "{shown}");
+            let mut n = 0;
+            for (r, want) in event.records().zip(&oracle.records) {
+                n += 1;
+                let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+                let at = format!("case {case} record {}: {shown}", r.index());
+                let m = &want.sns;
+                assert_eq!(
+                    os(r.event_source()).as_ref(),
+                    Some(&want.event_source),
+                    "{at}"
+                );
+                assert_eq!(
+                    os(r.event_version()).as_ref(),
+                    Some(&want.event_version),
+                    "{at}"
+                );
+                assert_eq!(
+                    os(r.event_subscription_arn()).as_ref(),
+                    Some(&want.event_subscription_arn),
+                    "{at}"
+                );
+                assert_eq!(
+                    os(r.message_type()).as_ref(),
+                    Some(&m.sns_message_type),
+                    "{at}"
+                );
+                assert_eq!(st(r.message_id()), m.message_id, "{at}");
+                assert_eq!(st(r.topic_arn()), m.topic_arn, "{at}");
+                assert_eq!(os(r.subject()), m.subject, "{at}");
+                assert_eq!(r.message_text(&mut text_buf), m.message, "{at}");
+                assert_eq!(st(r.timestamp()), "2019-01-02T12:45:07.000Z", "{at}");
+                assert_eq!(
+                    os(r.signature_version()).as_ref(),
+                    Some(&m.signature_version),
+                    "{at}"
+                );
+                assert_eq!(os(r.signature()).as_ref(), Some(&m.signature), "{at}");
+                assert_eq!(
+                    os(r.signing_cert_url()).as_ref(),
+                    Some(&m.signing_cert_url),
+                    "{at}"
+                );
+                assert_eq!(
+                    os(r.unsubscribe_url()).as_ref(),
+                    Some(&m.unsubscribe_url),
+                    "{at}"
+                );
+                assert_eq!(
+                    r.message_attributes().count(),
+                    m.message_attributes.len(),
+                    "{at}"
+                );
+                for (name, a) in r.message_attributes() {
+                    let w = &m.message_attributes[&st(name)];
+                    assert_eq!(os(a.data_type()).as_ref(), Some(&w.data_type), "{at}");
+                    assert_eq!(os(a.value()).as_ref(), Some(&w.value), "{at}");
+                }
+                for (k, w) in &m.message_attributes {
+                    let a = r.message_attribute(k).unwrap_or_else(|| panic!("{at} {k}"));
+                    assert_eq!(os(a.data_type()).as_ref(), Some(&w.data_type), "{at} {k}");
+                    assert_eq!(os(a.value()).as_ref(), Some(&w.value), "{at} {k}");
+                }
             }
-            for (k, w) in &m.message_attributes {
-                let a = r.message_attribute(k).unwrap_or_else(|| panic!("{at} {k}"));
-                assert_eq!(os(a.data_type()).as_ref(), Some(&w.data_type), "{at} {k}");
-                assert_eq!(os(a.value()).as_ref(), Some(&w.value), "{at} {k}");
-            }
-        }
-        assert_eq!(n, oracle.records.len(), "{shown}");
-    }
+            assert_eq!(n, oracle.records.len(), "{shown}");
+        },
+    );
 }
 
 /// The reference form decoder (`+` a space, `%XX` a byte, UTF-8).
@@ -704,48 +725,48 @@ fn s3_event(rng: &mut Rng) -> J {
 
 #[test]
 fn s3_events_read_as_aws_lambda_events_reads_them() {
-    let mut rng = Rng(0x5330_0003);
     let mut key = String::new();
-    for case in 0..CASES {
-        let doc = to_bytes(&s3_event(&mut rng), &mut rng);
-        let shown = String::from_utf8_lossy(&doc);
-        let oracle: s3::S3Event = serde_json::from_slice(&doc).unwrap();
-        let event =
-            events::s3::Event::parse(&doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-        assert_eq!(Shape::sniff(&doc), None, "{shown}");
-        assert_eq!(event.len(), oracle.records.len(), "{shown}");
-        let mut n = 0;
-        for (r, want) in event.records().zip(&oracle.records) {
-            n += 1;
-            let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-            let at = format!("case {case} record {}: {shown}", r.index());
-            let o = &want.s3.object;
-            assert_eq!(Some(st(r.event_name())), want.event_name, "{at}");
-            assert_eq!(st(r.event_time()), "2019-09-03T19:37:27.192Z", "{at}");
-            assert_eq!(os(r.event_source()), want.event_source, "{at}");
-            assert_eq!(os(r.event_version()), want.event_version, "{at}");
-            assert_eq!(os(r.aws_region()), want.aws_region, "{at}");
-            assert_eq!(os(r.principal_id()), want.principal_id.principal_id, "{at}");
-            assert_eq!(
-                os(r.source_ip_address()),
-                want.request_parameters.source_ip_address,
-                "{at}"
-            );
-            assert_eq!(os(r.configuration_id()), want.s3.configuration_id, "{at}");
-            assert_eq!(Some(st(r.bucket_name())), want.s3.bucket.name, "{at}");
-            assert_eq!(os(r.bucket_arn()), want.s3.bucket.arn, "{at}");
-            assert_eq!(Some(st(r.raw_key())), o.key, "{at}");
-            let decoded = form_decode(o.key.as_deref().unwrap());
-            assert_eq!(r.key(&mut key).ok().map(str::to_string), decoded, "{at}");
-            assert_eq!(r.size().map(|n| n as i64), o.size, "{at}");
-            assert_eq!(os(r.etag()), o.e_tag, "{at}");
-            assert_eq!(os(r.version_id()), o.version_id, "{at}");
-            assert_eq!(os(r.sequencer()), o.sequencer, "{at}");
-            let elements = r.response_elements().map_or(0, |e| e.members().count());
-            assert_eq!(elements, want.response_elements.len(), "{at}");
-        }
-        assert_eq!(n, oracle.records.len(), "{shown}");
-    }
+    each_case(
+        0x5330_0003,
+        CASES,
+        s3_event,
+        |case, doc, shown, oracle: s3::S3Event| {
+            let event =
+                events::s3::Event::parse(doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+            assert_eq!(event.len(), oracle.records.len(), "{shown}");
+            let mut n = 0;
+            for (r, want) in event.records().zip(&oracle.records) {
+                n += 1;
+                let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+                let at = format!("case {case} record {}: {shown}", r.index());
+                let o = &want.s3.object;
+                assert_eq!(Some(st(r.event_name())), want.event_name, "{at}");
+                assert_eq!(st(r.event_time()), "2019-09-03T19:37:27.192Z", "{at}");
+                assert_eq!(os(r.event_source()), want.event_source, "{at}");
+                assert_eq!(os(r.event_version()), want.event_version, "{at}");
+                assert_eq!(os(r.aws_region()), want.aws_region, "{at}");
+                assert_eq!(os(r.principal_id()), want.principal_id.principal_id, "{at}");
+                assert_eq!(
+                    os(r.source_ip_address()),
+                    want.request_parameters.source_ip_address,
+                    "{at}"
+                );
+                assert_eq!(os(r.configuration_id()), want.s3.configuration_id, "{at}");
+                assert_eq!(Some(st(r.bucket_name())), want.s3.bucket.name, "{at}");
+                assert_eq!(os(r.bucket_arn()), want.s3.bucket.arn, "{at}");
+                assert_eq!(Some(st(r.raw_key())), o.key, "{at}");
+                let decoded = form_decode(o.key.as_deref().unwrap());
+                assert_eq!(r.key(&mut key).ok().map(str::to_string), decoded, "{at}");
+                assert_eq!(r.size().map(|n| n as i64), o.size, "{at}");
+                assert_eq!(os(r.etag()), o.e_tag, "{at}");
+                assert_eq!(os(r.version_id()), o.version_id, "{at}");
+                assert_eq!(os(r.sequencer()), o.sequencer, "{at}");
+                let elements = r.response_elements().map_or(0, |e| e.members().count());
+                assert_eq!(elements, want.response_elements.len(), "{at}");
+            }
+            assert_eq!(n, oracle.records.len(), "{shown}");
+        },
+    );
 }
 
 fn kinesis_event(rng: &mut Rng) -> J {
@@ -794,61 +815,61 @@ fn kinesis_event(rng: &mut Rng) -> J {
 
 #[test]
 fn kinesis_events_read_as_aws_lambda_events_reads_them() {
-    let mut rng = Rng(0x4b49_0004);
     let mut data = Vec::new();
-    for case in 0..CASES {
-        let doc = to_bytes(&kinesis_event(&mut rng), &mut rng);
-        let shown = String::from_utf8_lossy(&doc);
-        let oracle: kinesis::KinesisEvent = serde_json::from_slice(&doc).unwrap();
-        let raw: Value = serde_json::from_slice(&doc).unwrap();
-        let event =
-            events::kinesis::Event::parse(&doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-        assert_eq!(Shape::sniff(&doc), None, "{shown}");
-        assert_eq!(event.len(), oracle.records.len(), "{shown}");
-        let mut ids = Vec::new();
-        let mut n = 0;
-        for (i, (r, want)) in event.records().zip(&oracle.records).enumerate() {
-            n += 1;
-            let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-            let at = format!("case {case} record {}: {shown}", r.index());
-            let k = &want.kinesis;
-            ids.push(r.sequence_number());
-            assert_eq!(st(r.partition_key()), k.partition_key, "{at}");
-            assert_eq!(st(r.sequence_number()), k.sequence_number, "{at}");
-            assert_eq!(r.data(&mut data).unwrap(), &k.data.0[..], "{at}");
-            assert_eq!(
-                os(r.kinesis_schema_version()),
-                k.kinesis_schema_version,
-                "{at}"
-            );
-            let encryption = raw["Records"][i]["kinesis"]["encryptionType"].as_str();
-            assert_eq!(os(r.encryption_type()).as_deref(), encryption, "{at}");
-            let stamp = raw["Records"][i]["kinesis"]["approximateArrivalTimestamp"].to_string();
-            assert_eq!(
-                r.approximate_arrival_timestamp(),
-                stamp.parse::<f64>().ok(),
-                "{at}"
-            );
-            assert_eq!(os(r.event_source()), want.event_source, "{at}");
-            assert_eq!(os(r.event_id()), want.event_id, "{at}");
-            assert_eq!(os(r.event_name()), want.event_name, "{at}");
-            assert_eq!(os(r.event_version()), want.event_version, "{at}");
-            assert_eq!(
-                os(r.invoke_identity_arn()),
-                want.invoke_identity_arn,
-                "{at}"
-            );
-            assert_eq!(os(r.aws_region()), want.aws_region, "{at}");
-            assert_eq!(os(r.event_source_arn()), want.event_source_arn, "{at}");
-        }
-        assert_eq!(n, oracle.records.len(), "{shown}");
-        let want_ids: Vec<_> = oracle
-            .records
-            .iter()
-            .map(|r| r.kinesis.sequence_number.clone())
-            .collect();
-        assert_eq!(failures_read_back(&ids), want_ids, "{shown}");
-    }
+    each_case(
+        0x4b49_0004,
+        CASES,
+        kinesis_event,
+        |case, doc, shown, oracle: kinesis::KinesisEvent| {
+            let raw: Value = serde_json::from_slice(doc).unwrap();
+            let event = events::kinesis::Event::parse(doc)
+                .unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+            assert_eq!(event.len(), oracle.records.len(), "{shown}");
+            let mut ids = Vec::new();
+            let mut n = 0;
+            for (i, (r, want)) in event.records().zip(&oracle.records).enumerate() {
+                n += 1;
+                let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+                let at = format!("case {case} record {}: {shown}", r.index());
+                let k = &want.kinesis;
+                ids.push(r.sequence_number());
+                assert_eq!(st(r.partition_key()), k.partition_key, "{at}");
+                assert_eq!(st(r.sequence_number()), k.sequence_number, "{at}");
+                assert_eq!(r.data(&mut data).unwrap(), &k.data.0[..], "{at}");
+                assert_eq!(
+                    os(r.kinesis_schema_version()),
+                    k.kinesis_schema_version,
+                    "{at}"
+                );
+                let encryption = raw["Records"][i]["kinesis"]["encryptionType"].as_str();
+                assert_eq!(os(r.encryption_type()).as_deref(), encryption, "{at}");
+                let stamp = raw["Records"][i]["kinesis"]["approximateArrivalTimestamp"].to_string();
+                assert_eq!(
+                    r.approximate_arrival_timestamp(),
+                    stamp.parse::<f64>().ok(),
+                    "{at}"
+                );
+                assert_eq!(os(r.event_source()), want.event_source, "{at}");
+                assert_eq!(os(r.event_id()), want.event_id, "{at}");
+                assert_eq!(os(r.event_name()), want.event_name, "{at}");
+                assert_eq!(os(r.event_version()), want.event_version, "{at}");
+                assert_eq!(
+                    os(r.invoke_identity_arn()),
+                    want.invoke_identity_arn,
+                    "{at}"
+                );
+                assert_eq!(os(r.aws_region()), want.aws_region, "{at}");
+                assert_eq!(os(r.event_source_arn()), want.event_source_arn, "{at}");
+            }
+            assert_eq!(n, oracle.records.len(), "{shown}");
+            let want_ids: Vec<_> = oracle
+                .records
+                .iter()
+                .map(|r| r.kinesis.sequence_number.clone())
+                .collect();
+            assert_eq!(failures_read_back(&ids), want_ids, "{shown}");
+        },
+    );
 }
 
 /// A DynamoDB attribute value, nested up to `depth`.
@@ -957,73 +978,72 @@ fn dynamodb_event(rng: &mut Rng) -> J {
 
 #[test]
 fn dynamodb_events_read_as_aws_lambda_events_reads_them() {
-    let mut rng = Rng(0x4444_0005);
-    for case in 0..CASES {
-        let doc = to_bytes(&dynamodb_event(&mut rng), &mut rng);
-        let shown = String::from_utf8_lossy(&doc);
-        let oracle: dynamodb::Event =
-            serde_json::from_slice(&doc).unwrap_or_else(|e| panic!("{e}: {shown}"));
-        let raw: Value = serde_json::from_slice(&doc).unwrap();
-        let event =
-            events::dynamodb::Event::parse(&doc).unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-        assert_eq!(Shape::sniff(&doc), None, "{shown}");
-        assert_eq!(event.len(), oracle.records.len(), "{shown}");
-        let mut ids = Vec::new();
-        let mut n = 0;
-        for (i, (r, want)) in event.records().zip(&oracle.records).enumerate() {
-            n += 1;
-            let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-            let at = format!("case {case} record {}: {shown}", r.index());
-            let c = &want.change;
-            let raw_change = &raw["Records"][i]["dynamodb"];
-            ids.push(r.sequence_number());
-            assert_eq!(st(r.event_name()), want.event_name, "{at}");
-            assert_eq!(os(r.event_id()).as_ref(), Some(&want.event_id), "{at}");
-            assert_eq!(os(r.event_version()), want.event_version, "{at}");
-            assert_eq!(os(r.event_source()), want.event_source, "{at}");
-            assert_eq!(os(r.aws_region()).as_ref(), Some(&want.aws_region), "{at}");
-            assert_eq!(os(r.event_source_arn()), want.event_source_arn, "{at}");
-            assert_eq!(Some(st(r.sequence_number())), c.sequence_number, "{at}");
-            assert_eq!(r.size_bytes().map(|n| n as i64), Some(c.size_bytes), "{at}");
-            assert_eq!(
-                os(r.stream_view_type()).as_deref(),
-                raw_change["StreamViewType"].as_str(),
-                "{at}"
-            );
-            let stamp = raw_change
-                .get("ApproximateCreationDateTime")
-                .filter(|v| !v.is_null());
-            assert_eq!(
-                r.approximate_creation_date_time(),
-                stamp.map(|v| v.to_string().parse::<f64>().unwrap()),
-                "{at}"
-            );
-            for (got, want_item, key) in [
-                (r.keys(), &c.keys, "Keys"),
-                (r.new_image(), &c.new_image, "NewImage"),
-                (r.old_image(), &c.old_image, "OldImage"),
-            ] {
-                let count = got.map_or(0, |v| v.members().count());
-                assert_eq!(count, want_item.len(), "{at} {key}");
-                let got: Value =
-                    got.map_or(Value::Null, |v| serde_json::from_str(v.raw()).unwrap());
-                let want_raw = raw_change.get(key).cloned().unwrap_or(Value::Null);
-                assert_eq!(got, want_raw, "{at} {key}");
+    each_case(
+        0x4444_0005,
+        CASES,
+        dynamodb_event,
+        |case, doc, shown, oracle: dynamodb::Event| {
+            let raw: Value = serde_json::from_slice(doc).unwrap();
+            let event = events::dynamodb::Event::parse(doc)
+                .unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+            assert_eq!(event.len(), oracle.records.len(), "{shown}");
+            let mut ids = Vec::new();
+            let mut n = 0;
+            for (i, (r, want)) in event.records().zip(&oracle.records).enumerate() {
+                n += 1;
+                let r = r.unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+                let at = format!("case {case} record {}: {shown}", r.index());
+                let c = &want.change;
+                let raw_change = &raw["Records"][i]["dynamodb"];
+                ids.push(r.sequence_number());
+                assert_eq!(st(r.event_name()), want.event_name, "{at}");
+                assert_eq!(os(r.event_id()).as_ref(), Some(&want.event_id), "{at}");
+                assert_eq!(os(r.event_version()), want.event_version, "{at}");
+                assert_eq!(os(r.event_source()), want.event_source, "{at}");
+                assert_eq!(os(r.aws_region()).as_ref(), Some(&want.aws_region), "{at}");
+                assert_eq!(os(r.event_source_arn()), want.event_source_arn, "{at}");
+                assert_eq!(Some(st(r.sequence_number())), c.sequence_number, "{at}");
+                assert_eq!(r.size_bytes().map(|n| n as i64), Some(c.size_bytes), "{at}");
+                assert_eq!(
+                    os(r.stream_view_type()).as_deref(),
+                    raw_change["StreamViewType"].as_str(),
+                    "{at}"
+                );
+                let stamp = raw_change
+                    .get("ApproximateCreationDateTime")
+                    .filter(|v| !v.is_null());
+                assert_eq!(
+                    r.approximate_creation_date_time(),
+                    stamp.map(|v| v.to_string().parse::<f64>().unwrap()),
+                    "{at}"
+                );
+                for (got, want_item, key) in [
+                    (r.keys(), &c.keys, "Keys"),
+                    (r.new_image(), &c.new_image, "NewImage"),
+                    (r.old_image(), &c.old_image, "OldImage"),
+                ] {
+                    let count = got.map_or(0, |v| v.members().count());
+                    assert_eq!(count, want_item.len(), "{at} {key}");
+                    let got: Value =
+                        got.map_or(Value::Null, |v| serde_json::from_str(v.raw()).unwrap());
+                    let want_raw = raw_change.get(key).cloned().unwrap_or(Value::Null);
+                    assert_eq!(got, want_raw, "{at} {key}");
+                }
+                assert_eq!(
+                    r.user_identity().is_some(),
+                    want.user_identity.is_some(),
+                    "{at}"
+                );
             }
-            assert_eq!(
-                r.user_identity().is_some(),
-                want.user_identity.is_some(),
-                "{at}"
-            );
-        }
-        assert_eq!(n, oracle.records.len(), "{shown}");
-        let want_ids: Vec<_> = oracle
-            .records
-            .iter()
-            .map(|r| r.change.sequence_number.clone().unwrap())
-            .collect();
-        assert_eq!(failures_read_back(&ids), want_ids, "{shown}");
-    }
+            assert_eq!(n, oracle.records.len(), "{shown}");
+            let want_ids: Vec<_> = oracle
+                .records
+                .iter()
+                .map(|r| r.change.sequence_number.clone().unwrap())
+                .collect();
+            assert_eq!(failures_read_back(&ids), want_ids, "{shown}");
+        },
+    );
 }
 
 fn eventbridge_event(rng: &mut Rng) -> J {
@@ -1048,36 +1068,36 @@ fn eventbridge_event(rng: &mut Rng) -> J {
 
 #[test]
 fn eventbridge_events_read_as_aws_lambda_events_reads_them() {
-    let mut rng = Rng(0x4542_0006);
-    for case in 0..CASES * 4 {
-        let doc = to_bytes(&eventbridge_event(&mut rng), &mut rng);
-        let shown = String::from_utf8_lossy(&doc);
-        let oracle: eventbridge::EventBridgeEvent = serde_json::from_slice(&doc).unwrap();
-        let e = events::eventbridge::Event::parse(&doc)
-            .unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
-        assert_eq!(Shape::sniff(&doc), None, "{shown}");
-        let at = format!("case {case}: {shown}");
-        assert_eq!(st(e.detail_type()), oracle.detail_type, "{at}");
-        assert_eq!(st(e.source()), oracle.source, "{at}");
-        assert_eq!(
-            e.is_scheduled(),
-            oracle.detail_type == "Scheduled Event",
-            "{at}"
-        );
-        assert_eq!(os(e.id()), oracle.id, "{at}");
-        assert_eq!(os(e.version()), oracle.version, "{at}");
-        assert_eq!(os(e.account()), oracle.account, "{at}");
-        assert_eq!(os(e.region()), oracle.region, "{at}");
-        assert_eq!(e.time().is_some(), oracle.time.is_some(), "{at}");
-        let resources: Vec<_> = e.resources().map(st).collect();
-        assert_eq!(
-            resources,
-            oracle.resources.clone().unwrap_or_default(),
-            "{at}"
-        );
-        let detail: Value = serde_json::from_str(e.detail().unwrap().raw()).unwrap();
-        assert_eq!(detail, oracle.detail, "{at}");
-    }
+    each_case(
+        0x4542_0006,
+        CASES * 4,
+        eventbridge_event,
+        |case, doc, shown, oracle: eventbridge::EventBridgeEvent| {
+            let e = events::eventbridge::Event::parse(doc)
+                .unwrap_or_else(|e| panic!("{case}: {e}\n{shown}"));
+            let at = format!("case {case}: {shown}");
+            assert_eq!(st(e.detail_type()), oracle.detail_type, "{at}");
+            assert_eq!(st(e.source()), oracle.source, "{at}");
+            assert_eq!(
+                e.is_scheduled(),
+                oracle.detail_type == "Scheduled Event",
+                "{at}"
+            );
+            assert_eq!(os(e.id()), oracle.id, "{at}");
+            assert_eq!(os(e.version()), oracle.version, "{at}");
+            assert_eq!(os(e.account()), oracle.account, "{at}");
+            assert_eq!(os(e.region()), oracle.region, "{at}");
+            assert_eq!(e.time().is_some(), oracle.time.is_some(), "{at}");
+            let resources: Vec<_> = e.resources().map(st).collect();
+            assert_eq!(
+                resources,
+                oracle.resources.clone().unwrap_or_default(),
+                "{at}"
+            );
+            let detail: Value = serde_json::from_str(e.detail().unwrap().raw()).unwrap();
+            assert_eq!(detail, oracle.detail, "{at}");
+        },
+    );
 }
 
 /// `j` with now and then a value swapped for one of another kind, at any
