@@ -53,6 +53,22 @@ fn serve_function(emu: &Emulator) {
     });
 }
 
+/// An emulator holding `n` invocations (see [`invocations`]) until one
+/// extension registers, with a function serving them; where the extension
+/// registers.
+fn serving_for_one_extension(n: usize) -> (Emulator, Endpoint) {
+    let emu = Emulator::start(
+        Script::new()
+            .events(invocations(n))
+            .drained(Drained::Block)
+            .expect_extensions(1),
+    )
+    .unwrap();
+    serve_function(&emu);
+    let endpoint = endpoint(&emu);
+    (emu, endpoint)
+}
+
 fn invocations(n: usize) -> impl Iterator<Item = Invocation> {
     (0..n).map(|i| {
         Invocation::new(format!("req-{i}"), "{}")
@@ -760,15 +776,7 @@ fn a_subscription_says_what_it_wants() {
 fn warm_extension_events_allocate_nothing() {
     const WARM_UP: usize = 10;
     const MEASURED: usize = 1000;
-    let emu = Emulator::start(
-        Script::new()
-            .events(invocations(WARM_UP + MEASURED))
-            .drained(Drained::Block)
-            .expect_extensions(1),
-    )
-    .unwrap();
-    serve_function(&emu);
-    let endpoint = endpoint(&emu);
+    let (_emu, endpoint) = serving_for_one_extension(WARM_UP + MEASURED);
     let samples = counted(move || {
         let mut ext = Extension::register_at(&endpoint, "counted", Events::ALL).unwrap();
         let mut samples = Vec::with_capacity(WARM_UP + MEASURED);
@@ -857,16 +865,7 @@ fn an_error_whose_own_code_panics_is_reported_to_exit_error_as_a_panic() {
 fn warm_events_through_run_allocate_nothing() {
     const WARM_UP: usize = 10;
     const MEASURED: usize = 500;
-    let events = (0..WARM_UP + MEASURED).map(|i| Invocation::new(format!("req-{i}"), "{}"));
-    let emu = Emulator::start(
-        Script::new()
-            .events(events)
-            .drained(Drained::Block)
-            .expect_extensions(1),
-    )
-    .unwrap();
-    serve_function(&emu);
-    let endpoint = endpoint(&emu);
+    let (_emu, endpoint) = serving_for_one_extension(WARM_UP + MEASURED);
     let samples = counted(move || {
         let mut ext = Extension::register_at(&endpoint, "counted-run", Events::ALL).unwrap();
         let mut samples = Vec::with_capacity(WARM_UP + MEASURED);
