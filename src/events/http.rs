@@ -47,9 +47,8 @@
 //! skipped by the accessors.
 
 use crate::base64;
-use crate::events::json::{self, Elements, Kind, MemberIndex, Members, Str, Value};
+use crate::events::json::{self, Elements, Key, Kind, MemberIndex, Members, Str, Value};
 use crate::Invocation;
-use std::cell::Cell;
 
 use crate::events::sniff;
 use crate::Error;
@@ -182,29 +181,55 @@ struct Pass<'a> {
     index: [MemberIndex; INDEXED_FIELDS.len()],
     /// The fields seen so far, one bit each.
     seen: u32,
+    /// The multi-value maps (bit `m` for `MULTI_OF[m]`) whose members
+    /// were indexed.
+    multis: u8,
     /// The first field error; it counts only if the JSON is well-formed.
     bad: Option<Error>,
 }
 
-impl<'a> Pass<'a> {
+impl<'a> json::TwoLevels<'a> for Pass<'a> {
+    type Class = Inside;
+
+    /// Which depth-1 members' members to hand over, and why. A
+    /// multi-value map only when its single-value one has not come before
+    /// it: REST and ALB events send each header in both, and a lookup
+    /// tries the single-value one first (and walks the other).
+    fn classify(&mut self, text: &'a str, key: Key) -> Option<Inside> {
+        let i = field_index(text, key)?;
+        if i == REQUEST_CONTEXT {
+            return Some(Inside::Context);
+        }
+        let k = INDEXED_FIELDS.iter().position(|&f| f == i)?;
+        if let Some(m) = MULTI_OF.iter().position(|&(multi, _)| multi == i) {
+            if self.seen & (1 << MULTI_OF[m].1) != 0 {
+                return None;
+            }
+            self.multis |= 1 << m;
+        }
+        Some(Inside::Indexed(k))
+    }
+
     /// One member handed over by the scanner. Not inlined into the
     /// scanner's loop, which runs faster without it.
     #[inline(never)]
-    fn member(&mut self, event: &[u8], up: Option<Inside>, key: Str<'a>, value: Value<'a>) {
+    fn member(&mut self, text: &'a str, up: Option<Inside>, key: Key, at: usize, end: usize) {
         match up {
-            Some(Inside::Context) => {
-                if let Some(i) = context_index(key) {
-                    self.context[i].get_or_insert(value);
-                }
+            Some(Inside::Indexed(k)) => {
+                self.index[k].push(text.as_bytes(), key);
                 return;
             }
-            Some(Inside::Indexed(k)) => {
-                self.index[k].push(event, key);
+            Some(Inside::Context) => {
+                if let Some(i) = context_index(text, key) {
+                    if self.context[i].is_none() {
+                        self.context[i] = json::slice(text, at, end);
+                    }
+                }
                 return;
             }
             None => {}
         }
-        let Some(i) = field_index(key) else {
+        let Some(i) = field_index(text, key) else {
             return;
         };
         let (name, kind) = FIELDS[i];
@@ -214,6 +239,9 @@ impl<'a> Pass<'a> {
             return;
         }
         self.seen |= 1 << i;
+        let Some(value) = json::slice(text, at, end) else {
+            return;
+        };
         if value.is_null() {
             return;
         }
@@ -249,41 +277,43 @@ const CTX_STAGE: usize = 5;
 
 /// The index in [`FIELDS`] of a top-level key: a `match` on the text as
 /// sent, and a comparison after unescaping for a key with escapes.
-fn field_index(key: Str<'_>) -> Option<usize> {
-    if key.has_escapes() {
+fn field_index(text: &str, key: Key) -> Option<usize> {
+    if key.escaped {
+        let key = key.str(text)?;
         return FIELDS.iter().position(|(name, _)| key == *name);
     }
-    Some(match key.raw() {
-        "version" => VERSION,
-        "httpMethod" => HTTP_METHOD,
-        "path" => PATH,
-        "rawPath" => RAW_PATH,
-        "rawQueryString" => RAW_QUERY,
-        "headers" => HEADERS,
-        "multiValueHeaders" => MULTI_HEADERS,
-        "queryStringParameters" => QUERY,
-        "multiValueQueryStringParameters" => MULTI_QUERY,
-        "cookies" => COOKIES,
-        "pathParameters" => PATH_PARAMETERS,
-        "requestContext" => REQUEST_CONTEXT,
-        "body" => BODY,
-        "isBase64Encoded" => IS_BASE64,
+    Some(match text.as_bytes().get(key.start..key.end)? {
+        b"version" => VERSION,
+        b"httpMethod" => HTTP_METHOD,
+        b"path" => PATH,
+        b"rawPath" => RAW_PATH,
+        b"rawQueryString" => RAW_QUERY,
+        b"headers" => HEADERS,
+        b"multiValueHeaders" => MULTI_HEADERS,
+        b"queryStringParameters" => QUERY,
+        b"multiValueQueryStringParameters" => MULTI_QUERY,
+        b"cookies" => COOKIES,
+        b"pathParameters" => PATH_PARAMETERS,
+        b"requestContext" => REQUEST_CONTEXT,
+        b"body" => BODY,
+        b"isBase64Encoded" => IS_BASE64,
         _ => return None,
     })
 }
 
 /// The index in [`CONTEXT`] of a key of `requestContext`.
-fn context_index(key: Str<'_>) -> Option<usize> {
-    if key.has_escapes() {
+fn context_index(text: &str, key: Key) -> Option<usize> {
+    if key.escaped {
+        let key = key.str(text)?;
         return CONTEXT.iter().position(|name| key == *name);
     }
-    Some(match key.raw() {
-        "domainName" => CTX_DOMAIN,
-        "elb" => CTX_ELB,
-        "http" => CTX_HTTP,
-        "identity" => CTX_IDENTITY,
-        "requestId" => CTX_REQUEST_ID,
-        "stage" => CTX_STAGE,
+    Some(match text.as_bytes().get(key.start..key.end)? {
+        b"domainName" => CTX_DOMAIN,
+        b"elb" => CTX_ELB,
+        b"http" => CTX_HTTP,
+        b"identity" => CTX_IDENTITY,
+        b"requestId" => CTX_REQUEST_ID,
+        b"stage" => CTX_STAGE,
         _ => return None,
     })
 }
@@ -339,38 +369,15 @@ impl<'a> HttpRequest<'a> {
             context: [None; CONTEXT.len()],
             index: [MemberIndex::EMPTY; INDEXED_FIELDS.len()],
             seen: 0,
+            multis: 0,
             bad: None,
         };
-        // Which depth-1 members' members to hand over, and why.
-        // A multi-value map only when its single-value one has not come
-        // before it: REST and ALB events send each header in both, and a
-        // lookup tries the single-value one first (and walks the other).
-        let singles = Cell::new(0u8);
-        let multis = Cell::new(0u8);
-        let classify = |up: Str<'_>| match field_index(up)? {
-            REQUEST_CONTEXT => Some(Inside::Context),
-            i => {
-                let k = INDEXED_FIELDS.iter().position(|&f| f == i)?;
-                if let Some(m) = MULTI_OF.iter().position(|&(multi, _)| multi == i) {
-                    if singles.get() & (1 << m) != 0 {
-                        return None;
-                    }
-                    multis.set(multis.get() | (1 << m));
-                }
-                Some(Inside::Indexed(k))
-            }
-        };
-        let root = json::parse_two_levels(event, classify, |up, key, value| {
-            pass.member(event, up, key, value);
-            if up.is_none() {
-                let seen = |f: usize| u8::from(pass.seen & (1 << f) != 0);
-                singles.set(seen(MULTI_OF[0].1) | (seen(MULTI_OF[1].1) << 1));
-            }
-        })?;
+        let root = json::parse_two_levels(event, &mut pass)?;
         let Pass {
             fields,
             context,
             mut index,
+            multis,
             bad,
             ..
         } = pass;
@@ -385,7 +392,7 @@ impl<'a> HttpRequest<'a> {
             match MULTI_OF.iter().position(|&(multi, _)| multi == f) {
                 // Not indexed: looked up only for what the single-value
                 // map lacks, by walking it.
-                Some(m) if multis.get() & (1 << m) == 0 => index[k] = MemberIndex::WALK,
+                Some(m) if multis & (1 << m) == 0 => index[k] = MemberIndex::WALK,
                 _ => index[k].rebase(event, object),
             }
         }

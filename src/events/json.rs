@@ -112,7 +112,7 @@ pub fn validate(doc: &[u8]) -> Result<(), Error> {
 /// assert_eq!(root.raw(), "[1, 2]");
 /// ```
 pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
-    scan::<0, false, ()>(doc, |_| None, |_, _, _| {}, |_| {})
+    scan::<0, false, _>(doc, &mut Nothing)
 }
 
 /// [`parse`], handing each member of the root object (when the root is an
@@ -122,9 +122,9 @@ pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
 /// them.
 pub(crate) fn parse_with_members<'a>(
     doc: &'a [u8],
-    mut each: impl FnMut(Str<'a>, Value<'a>),
+    each: impl FnMut(Str<'a>, Value<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<1, false, ()>(doc, |_| None, |_, key, value| each(key, value), |_| {})
+    scan::<1, false, _>(doc, &mut Closures(each, |_| {}))
 }
 
 /// [`parse_with_members`], also handing `element` each element of the
@@ -136,10 +136,10 @@ pub(crate) fn parse_with_members<'a>(
 /// array again.
 pub(crate) fn parse_with_elements<'a>(
     doc: &'a [u8],
-    mut each: impl FnMut(Str<'a>, Value<'a>),
+    each: impl FnMut(Str<'a>, Value<'a>),
     element: impl FnMut(Element<'a>),
 ) -> Result<Value<'a>, Error> {
-    scan::<1, true, ()>(doc, |_| None, |_, key, value| each(key, value), element)
+    scan::<1, true, _>(doc, &mut Closures(each, element))
 }
 
 /// What [`parse_with_elements`] hands its `element`.
@@ -164,86 +164,153 @@ pub(crate) enum Element<'a> {
 /// `deep`: depth 5 (the root 1, its array 2, an element 3).
 pub(crate) const DEEP: usize = 5;
 
-/// [`parse_with_members`] one level deeper: `each` gets the members of
-/// the root object (with `None`) and the members of the objects that are
-/// their values, for the members whose key `classify` gives a class (with
-/// `Some(class)`; asked once per member), each as it ends, so the members
-/// of an object come before the object itself. What `HttpRequest::parse`
-/// uses to index `requestContext` and `headers` in its one pass.
-pub(crate) fn parse_two_levels<'a, C: Copy>(
+/// What [`parse_two_levels`] hands the members it finds to, raw: a key
+/// as where it lies, a value as where it starts and ends, so that a view
+/// builds only the `Str`s and `Value`s it keeps.
+pub(crate) trait TwoLevels<'a> {
+    /// What is kept of a member of the root whose value's members are
+    /// wanted.
+    type Class: Copy;
+
+    /// Asked once per member of the root whose value is an object that
+    /// holds members, when its first member ends (`text` is the
+    /// document): whether its members are handed over, and as what.
+    fn classify(&mut self, text: &'a str, key: Key) -> Option<Self::Class>;
+
+    /// A member ended: at depth 1 (`class` is `None`), or at depth 2 in
+    /// the value of a root member `classify` gave `class`. Its key's text
+    /// lies at `key.start..key.end` of `text`, its value at
+    /// `value_at..value_end`; the members of an object come before the
+    /// object itself.
+    fn member(
+        &mut self,
+        text: &'a str,
+        class: Option<Self::Class>,
+        key: Key,
+        value_at: usize,
+        value_end: usize,
+    );
+}
+
+/// [`parse`] one level deeper, handing `sink` the members of the root
+/// object and of the objects that are their values (those it classifies),
+/// each as it ends. What `HttpRequest::parse` uses to index
+/// `requestContext` and `headers` in its one pass.
+pub(crate) fn parse_two_levels<'a>(
     doc: &'a [u8],
-    classify: impl FnMut(Str<'a>) -> Option<C>,
-    each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
+    sink: &mut impl TwoLevels<'a>,
 ) -> Result<Value<'a>, Error> {
-    scan::<2, false, C>(doc, classify, each, |_| {})
+    scan::<2, false, _>(doc, &mut Levels(sink))
+}
+
+/// A validated value at `start..end` of `text` (the validated document).
+#[inline]
+pub(crate) fn slice(text: &str, start: usize, end: usize) -> Option<Value<'_>> {
+    text.get(start..end).map(|text| Value { text })
 }
 
 /// Where a key's text lies (between its quotes) and whether it holds an
 /// escape, as the validator found it.
-#[derive(Clone, Copy, Default)]
-struct Key {
-    start: usize,
-    end: usize,
-    escaped: bool,
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Key {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) escaped: bool,
 }
 
-/// The validating pass behind [`parse`]: `each` gets the members of
+impl Key {
+    /// The key's text in `text` (the validated document).
+    #[inline]
+    pub(crate) fn str<'a>(self, text: &'a str) -> Option<Str<'a>> {
+        text.get(self.start..self.end).map(|raw| Str {
+            raw,
+            escaped: self.escaped,
+        })
+    }
+}
+
+/// What [`scan`] hands over, as it finds it: the members (and with its
+/// `ELEMENTS`, the elements) down to its `DEPTH`, raw.
+trait Handover<'a> {
+    type Class: Copy;
+    fn classify(&mut self, text: &'a str, key: Key) -> Option<Self::Class>;
+    fn member(
+        &mut self,
+        text: &'a str,
+        class: Option<Self::Class>,
+        key: Key,
+        at: usize,
+        end: usize,
+    );
+    fn element(&mut self, element: Element<'a>);
+}
+
+/// [`parse`]'s: nothing.
+struct Nothing;
+
+impl<'a> Handover<'a> for Nothing {
+    type Class = ();
+    fn classify(&mut self, _: &'a str, _: Key) -> Option<()> {
+        None
+    }
+    fn member(&mut self, _: &'a str, _: Option<()>, _: Key, _: usize, _: usize) {}
+    fn element(&mut self, _: Element<'a>) {}
+}
+
+/// The root's members to one closure, the elements to another.
+struct Closures<F, G>(F, G);
+
+impl<'a, F: FnMut(Str<'a>, Value<'a>), G: FnMut(Element<'a>)> Handover<'a> for Closures<F, G> {
+    type Class = ();
+    fn classify(&mut self, _: &'a str, _: Key) -> Option<()> {
+        None
+    }
+    #[inline(always)]
+    fn member(&mut self, text: &'a str, _: Option<()>, key: Key, at: usize, end: usize) {
+        // Validated: the slices lie on ASCII bytes.
+        if let (Some(key), Some(value)) = (key.str(text), text.get(at..end)) {
+            (self.0)(key, Value { text: value });
+        }
+    }
+    #[inline(always)]
+    fn element(&mut self, element: Element<'a>) {
+        (self.1)(element)
+    }
+}
+
+/// A [`TwoLevels`] sink.
+struct Levels<'s, S>(&'s mut S);
+
+impl<'a, S: TwoLevels<'a>> Handover<'a> for Levels<'_, S> {
+    type Class = S::Class;
+    #[inline(always)]
+    fn classify(&mut self, text: &'a str, key: Key) -> Option<S::Class> {
+        self.0.classify(text, key)
+    }
+    #[inline(always)]
+    fn member(&mut self, text: &'a str, class: Option<S::Class>, key: Key, at: usize, end: usize) {
+        self.0.member(text, class, key, at, end)
+    }
+    fn element(&mut self, _: Element<'a>) {}
+}
+
+/// The validating pass behind [`parse`]: `hand` gets the members of
 /// objects down to depth `DEPTH` (1: the root's, 2: those of the objects
-/// that are their values when `classify` says so); with `ELEMENTS`,
-/// `element` gets the elements of the arrays that are the root's members'
-/// values and the members of the objects in them (see
-/// [`parse_with_elements`]).
-fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, C: Copy>(
+/// that are their values when its `classify` says so); with `ELEMENTS`,
+/// the elements of the arrays that are the root's members' values and the
+/// members of the objects in them (see [`parse_with_elements`]).
+fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
     doc: &'a [u8],
-    mut classify: impl FnMut(Str<'a>) -> Option<C>,
-    mut each: impl FnMut(Option<C>, Str<'a>, Value<'a>),
-    mut element: impl FnMut(Element<'a>),
+    hand: &mut H,
 ) -> Result<Value<'a>, Error> {
     let text = std::str::from_utf8(doc).map_err(|e| Error::at(e.valid_up_to(), "invalid UTF-8"))?;
     let start = skip_ws(doc, 0);
-    let key_str = |k: Key| {
-        text.get(k.start..k.end).map(|raw| Str {
-            raw,
-            escaped: k.escaped,
-        })
+    let mut pass = Pass {
+        hand,
+        text,
+        parent: (usize::MAX, None),
     };
-    // The depth-1 member whose members are coming (its key's start) and
-    // its class.
-    let mut parent: (usize, Option<C>) = (usize::MAX, None);
-    let mut element = |depth: usize, key: Key, at: usize, end: usize| {
-        if depth > 2 {
-            element(Element::Member {
-                depth,
-                key_at: at,
-                end,
-            });
-        } else if let Some(key) = key_str(key) {
-            element(Element::End { key, at, end });
-        }
-    };
-    let end = value::<DEPTH, ELEMENTS>(
-        doc,
-        start,
-        &mut element,
-        &mut |up, key, value_at, value_end| {
-            let class = match up {
-                None => None,
-                Some(p) => {
-                    if p.start != parent.0 {
-                        parent = (p.start, key_str(p).and_then(&mut classify));
-                    }
-                    match parent.1 {
-                        Some(class) => Some(class),
-                        None => return,
-                    }
-                }
-            };
-            // Validated: the slices lie on ASCII bytes.
-            if let (Some(key), Some(value)) = (key_str(key), text.get(value_at..value_end)) {
-                each(class, key, Value { text: value });
-            }
-        },
-    )?;
+    let end = value::<DEPTH, ELEMENTS, H>(doc, start, &mut pass)?;
     let after = skip_ws(doc, end);
     if after != doc.len() {
         return Err(Error::at(after, "trailing characters after the value"));
@@ -252,6 +319,47 @@ fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, C: Copy>(
     match text.get(start..end) {
         Some(text) => Ok(Value { text }),
         None => Err(Error::at(start, "internal: value not on a char boundary")),
+    }
+}
+
+/// [`scan`]'s state between [`value`] and the [`Handover`].
+struct Pass<'h, 'a, H: Handover<'a>> {
+    hand: &'h mut H,
+    text: &'a str,
+    /// The depth-1 member whose members are coming (its key's start) and
+    /// its class.
+    parent: (usize, Option<H::Class>),
+}
+
+impl<'a, H: Handover<'a>> Pass<'_, 'a, H> {
+    #[inline(always)]
+    fn element(&mut self, depth: usize, key: Key, at: usize, end: usize) {
+        if depth > 2 {
+            self.hand.element(Element::Member {
+                depth,
+                key_at: at,
+                end,
+            });
+        } else if let Some(key) = key.str(self.text) {
+            self.hand.element(Element::End { key, at, end });
+        }
+    }
+
+    #[inline(always)]
+    fn member(&mut self, up: Option<Key>, key: Key, value_at: usize, value_end: usize) {
+        let class = match up {
+            None => None,
+            Some(p) => {
+                if p.start != self.parent.0 {
+                    self.parent = (p.start, self.hand.classify(self.text, p));
+                }
+                match self.parent.1 {
+                    Some(class) => Some(class),
+                    None => return,
+                }
+            }
+        };
+        self.hand.member(self.text, class, key, value_at, value_end);
     }
 }
 
@@ -398,20 +506,19 @@ impl From<Fail> for Error {
 
 /// One value, nested containers included, starting at `i` (whitespace
 /// skipped); returns the index after it. No recursion: `stack` holds one
-/// bit per open container (1 = object). `member` gets each member of an
-/// object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the key
-/// of the depth-1 member it lies in (`None` at depth 1), its key, the
-/// index of its value and after its value. With `ELEMENTS`, `element`
-/// gets each element of an array that is a depth-1 member's value as it
+/// bit per open container (1 = object). `hand.member` gets each member of
+/// an object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the
+/// key of the depth-1 member it lies in (`None` at depth 1), its key, the
+/// index of its value and after its value. With `ELEMENTS`,
+/// `hand.element` gets each element of an array that is a depth-1 member's value as it
 /// ends: 2, that member's key, the element's start and end; and before
 /// that the members of objects at depth 3 to [`DEEP`] inside such an
 /// element, down a chain of objects: their depth, a key not noted, the
 /// start of their key and the end of their value.
-fn value<const DEPTH: usize, const ELEMENTS: bool>(
+fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
     b: &[u8],
     mut i: usize,
-    element: &mut impl FnMut(usize, Key, usize, usize),
-    member: &mut impl FnMut(Option<Key>, Key, usize, usize),
+    hand: &mut Pass<'_, 'a, H>,
 ) -> Scan {
     let mut stack: u128 = 0;
     let mut depth = 0usize;
@@ -457,7 +564,7 @@ fn value<const DEPTH: usize, const ELEMENTS: bool>(
             }
             let in_object = stack & 1 == 1;
             if ELEMENTS && depth == 2 && stack & 3 == 2 {
-                element(2, open.key1, element_at, i);
+                hand.element(2, open.key1, element_at, i);
             }
             if ELEMENTS && in_object && (3..=DEEP).contains(&depth) {
                 // Containers 1 and 2 an object and an array, 3 to `depth`
@@ -465,14 +572,14 @@ fn value<const DEPTH: usize, const ELEMENTS: bool>(
                 let objects = (1u128 << (depth - 2)) - 1;
                 let want = (2u128 << (depth - 2)) | objects;
                 if stack & ((1u128 << depth) - 1) == want {
-                    element(depth, Key::default(), open.deep[depth - 3], i);
+                    hand.element(depth, Key::default(), open.deep[depth - 3], i);
                 }
             }
             if in_object && depth <= DEPTH {
                 if depth == 1 {
-                    member(None, open.key1, open.value1, i);
+                    hand.member(None, open.key1, open.value1, i);
                 } else if depth == 2 && stack & 2 == 2 {
-                    member(Some(open.key1), open.key2, open.value2, i);
+                    hand.member(Some(open.key1), open.key2, open.value2, i);
                 }
             }
             i = skip_ws(b, i);
@@ -962,21 +1069,18 @@ impl MemberIndex {
         ..MemberIndex::EMPTY
     };
 
-    /// Records the member named `key`, a key of `doc` handed over by
-    /// [`parse_two_levels`].
-    pub(crate) fn push(&mut self, doc: &[u8], key: Str<'_>) {
+    /// Records the member whose key is `key`, a key of `doc` handed over
+    /// by [`parse_two_levels`].
+    pub(crate) fn push(&mut self, doc: &[u8], key: Key) {
         let n = usize::from(self.len);
         // The opening quote, just before the key's text.
-        let offset = (key.raw.as_ptr() as usize)
-            .wrapping_sub(doc.as_ptr() as usize)
-            .wrapping_sub(1);
+        let offset = key.start.wrapping_sub(1);
         match (self.at.get_mut(n), u32::try_from(offset)) {
             (Some(slot), Ok(offset)) if offset < u32::MAX => {
                 *slot = offset;
-                self.tag[n] = if key.escaped {
-                    0
-                } else {
-                    tag(key.raw.as_bytes())
+                self.tag[n] = match doc.get(key.start..key.end) {
+                    Some(raw) if !key.escaped => tag(raw),
+                    _ => 0,
                 };
                 self.len += 1;
             }
@@ -2198,6 +2302,29 @@ mod tests {
         }
     }
 
+    /// A [`TwoLevels`] sink that wants every object's members and keeps
+    /// all it is handed: as `(parent key, key, value)`, and the depth-2
+    /// keys as found.
+    #[derive(Default)]
+    struct All<'a> {
+        seen: Vec<(Option<&'a str>, &'a str, Value<'a>)>,
+        inner: Vec<(&'a str, Key)>,
+    }
+
+    impl<'a> TwoLevels<'a> for All<'a> {
+        type Class = &'a str;
+        fn classify(&mut self, text: &'a str, key: Key) -> Option<&'a str> {
+            Some(key.str(text).unwrap().raw())
+        }
+        fn member(&mut self, text: &'a str, up: Option<&'a str>, key: Key, at: usize, end: usize) {
+            let k = key.str(text).unwrap().raw();
+            self.seen.push((up, k, slice(text, at, end).unwrap()));
+            if let Some(up) = up {
+                self.inner.push((up, key));
+            }
+        }
+    }
+
     #[test]
     fn parse_two_levels_hands_over_what_two_walks_find() {
         let mut docs = sample_events();
@@ -2209,13 +2336,10 @@ mod tests {
             docs.push(doc.as_bytes().to_vec());
         }
         for doc in &docs {
-            let mut seen = Vec::new();
-            let root = parse_two_levels(
-                doc,
-                |k| Some(k.raw()),
-                |up, k, v| seen.push((up, k.raw(), v)),
-            );
+            let mut all = All::default();
+            let root = parse_two_levels(doc, &mut all);
             assert_eq!(root, parse(doc));
+            let seen = all.seen;
             // Each object's members before the member they lie in.
             let mut walked = Vec::new();
             for (k, v) in root.unwrap().members() {
@@ -2237,17 +2361,12 @@ mod tests {
         }
         doc.push_str(r#","x\u0041":"escaped","":"empty"}}"#);
         for doc in [doc.as_str(), r#"{"h":{}}"#, r#"{"h":{"A":"1","a":"2"}}"#] {
+            let mut all = All::default();
+            let root = parse_two_levels(doc.as_bytes(), &mut all).unwrap();
             let mut index = MemberIndex::EMPTY;
-            let root = parse_two_levels(
-                doc.as_bytes(),
-                |_| Some(()),
-                |up, k, _| {
-                    if up.is_some() {
-                        index.push(doc.as_bytes(), k);
-                    }
-                },
-            )
-            .unwrap();
+            for &(_, key) in &all.inner {
+                index.push(doc.as_bytes(), key);
+            }
             let object = root.get("h").unwrap();
             index.rebase(doc.as_bytes(), object);
             let mut names: Vec<String> = object.members().map(|(k, _)| k.to_string()).collect();
@@ -2343,8 +2462,12 @@ mod tests {
                 match c {
                     b'"' => in_string = true,
                     b'{' | b'[' => {
-                        let want =
-                            value::<0, false>(doc, i, &mut |_, _, _, _| {}, &mut |_, _, _, _| {});
+                        let mut pass = Pass {
+                            hand: &mut Nothing,
+                            text: "",
+                            parent: (usize::MAX, None),
+                        };
+                        let want = value::<0, false, _>(doc, i, &mut pass);
                         assert_eq!(
                             Ok(skip_container(doc, i)),
                             want.map_err(|_| ()),
