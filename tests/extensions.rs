@@ -830,6 +830,42 @@ fn warm_telemetry_batches_allocate_nothing() {
 }
 
 #[test]
+fn a_handler_panic_is_reported_to_exit_error_with_its_message() {
+    let emu = Emulator::start(
+        Script::new()
+            .event(Invocation::new("req-0", "{}"))
+            .drained(Drained::Block),
+    )
+    .unwrap();
+    let mut ext = Extension::register_at(&endpoint(&emu), "panicky", Events::ALL).unwrap();
+    serve_function(&emu);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        ext.run(|_| -> Result<(), Error> { panic!("the cache is gone") })
+    }));
+    match outcome.expect("the panic escaped run") {
+        Err(Error::Handler {
+            error_type,
+            message,
+        }) => {
+            assert_eq!(error_type, PANIC_ERROR_TYPE);
+            assert_eq!(message, "extension panicked: the cache is gone");
+        }
+        other => panic!("{other:?}"),
+    }
+    let report = emu
+        .wait_records(3, WAIT)
+        .into_iter()
+        .find(|r| r.kind == Kind::ExtensionExitError)
+        .expect("nothing posted to /extension/exit/error");
+    assert_eq!(
+        report.body_str(),
+        Some(
+            r#"{"errorMessage":"extension panicked: the cache is gone","errorType":"Extension.Panic"}"#
+        )
+    );
+}
+
+#[test]
 fn an_error_whose_own_code_panics_is_reported_to_exit_error_as_a_panic() {
     for faulty in [Faulty::Display, Faulty::ErrorType] {
         let emu = Emulator::start(

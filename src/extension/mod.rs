@@ -236,7 +236,15 @@ impl Extension {
                     .map(|e| (e.error_type().to_owned(), e.to_string()))
             })) {
                 Ok(failed) => failed,
-                Err(_) => Some((PANIC_ERROR_TYPE.to_owned(), "the handler panicked".into())),
+                // With its message, as the abort hook reports it.
+                Err(payload) => Some((
+                    PANIC_ERROR_TYPE.to_owned(),
+                    crate::runtime::PanicMessage(
+                        "extension",
+                        crate::runtime::panic_text(&*payload),
+                    )
+                    .to_string(),
+                )),
             };
             if let Some((error_type, message)) = failed {
                 if let Err(e) = self.exit_error(&error_type, &message) {
