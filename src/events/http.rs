@@ -186,6 +186,8 @@ struct Pass<'a> {
     multis: u8,
     /// The first field error; it counts only if the JSON is well-formed.
     bad: Option<Error>,
+    /// The field of the member of the root being read.
+    field: Option<usize>,
 }
 
 impl<'a> json::TwoLevels<'a> for Pass<'a> {
@@ -196,7 +198,10 @@ impl<'a> json::TwoLevels<'a> for Pass<'a> {
     /// it: REST and ALB events send each header in both, and a lookup
     /// tries the single-value one first (and walks the other).
     fn classify(&mut self, text: &'a str, key: Key) -> Option<Inside> {
-        let i = field_index(text, key)?;
+        // Every member of the root comes here first: its field, kept for
+        // `member` when the member ends.
+        self.field = field_index(text, key);
+        let i = self.field?;
         if i == REQUEST_CONTEXT {
             return Some(Inside::Context);
         }
@@ -229,7 +234,7 @@ impl<'a> json::TwoLevels<'a> for Pass<'a> {
             }
             None => {}
         }
-        let Some(i) = field_index(text, key) else {
+        let Some(i) = self.field else {
             return;
         };
         let (name, kind) = FIELDS[i];
@@ -371,6 +376,7 @@ impl<'a> HttpRequest<'a> {
             seen: 0,
             multis: 0,
             bad: None,
+            field: None,
         };
         let root = json::parse_two_levels(event, &mut pass)?;
         let Pass {

@@ -172,9 +172,10 @@ pub(crate) trait TwoLevels<'a> {
     /// wanted.
     type Class: Copy;
 
-    /// Asked once per member of the root whose value is an object that
-    /// holds members, when its first member ends (`text` is the
-    /// document): whether its members are handed over, and as what.
+    /// Asked for each member of the root as its key has been read, before
+    /// its value (`text` is the document): whether the members of its
+    /// value, when that is an object, are handed over, and as what. The
+    /// member itself comes to [`member`](Self::member) after its value.
     fn classify(&mut self, text: &'a str, key: Key) -> Option<Self::Class>;
 
     /// A member ended: at depth 1 (`class` is `None`), or at depth 2 in
@@ -308,7 +309,7 @@ fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
     let mut pass = Pass {
         hand,
         text,
-        parent: (usize::MAX, None),
+        parent: None,
     };
     let end = value::<DEPTH, ELEMENTS, H>(doc, start, &mut pass)?;
     let after = skip_ws(doc, end);
@@ -326,9 +327,9 @@ fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
 struct Pass<'h, 'a, H: Handover<'a>> {
     hand: &'h mut H,
     text: &'a str,
-    /// The depth-1 member whose members are coming (its key's start) and
-    /// its class.
-    parent: (usize, Option<H::Class>),
+    /// The class of the depth-1 member being read: its value's members
+    /// are handed over when there is one.
+    parent: Option<H::Class>,
 }
 
 impl<'a, H: Handover<'a>> Pass<'_, 'a, H> {
@@ -346,18 +347,11 @@ impl<'a, H: Handover<'a>> Pass<'_, 'a, H> {
     }
 
     #[inline(always)]
-    fn member(&mut self, up: Option<Key>, key: Key, value_at: usize, value_end: usize) {
-        let class = match up {
-            None => None,
-            Some(p) => {
-                if p.start != self.parent.0 {
-                    self.parent = (p.start, self.hand.classify(self.text, p));
-                }
-                match self.parent.1 {
-                    Some(class) => Some(class),
-                    None => return,
-                }
-            }
+    fn member(&mut self, inner: bool, key: Key, value_at: usize, value_end: usize) {
+        let class = match (inner, self.parent) {
+            (false, _) => None,
+            (true, Some(class)) => Some(class),
+            (true, None) => return,
         };
         self.hand.member(self.text, class, key, value_at, value_end);
     }
@@ -506,12 +500,14 @@ impl From<Fail> for Error {
 
 /// One value, nested containers included, starting at `i` (whitespace
 /// skipped); returns the index after it. No recursion: `stack` holds one
-/// bit per open container (1 = object). `hand.member` gets each member of
-/// an object at depth 1 to `DEPTH` (the root is depth 1) as it ends: the
-/// key of the depth-1 member it lies in (`None` at depth 1), its key, the
-/// index of its value and after its value. With `ELEMENTS`,
-/// `hand.element` gets each element of an array that is a depth-1 member's value as it
-/// ends: 2, that member's key, the element's start and end; and before
+/// bit per open container (1 = object). With `DEPTH` 2, `hand.classify`
+/// gets the key of each member of the root object as it is read, and
+/// says whether the members of its value are wanted. `hand.member` gets
+/// each member of the root object (`DEPTH` 1 or 2) and of a wanted value
+/// (`DEPTH` 2) as it ends: whether it is such an inner one, its key, the
+/// index of its value and after its value; the keys of the others are
+/// only validated. With `ELEMENTS`, `hand.element` gets each element of
+/// an array that is a depth-1 member's value as it ends: 2, that member's key, the element's start and end; and before
 /// that the members of objects at depth 3 to [`DEEP`] inside such an
 /// element, down a chain of objects: their depth, a key not noted, the
 /// start of their key and the end of their value.
@@ -545,7 +541,7 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
                     if is_object {
-                        i = open.key::<DEPTH, ELEMENTS>(b, i, depth)?;
+                        i = open.key::<DEPTH, ELEMENTS, H>(b, i, depth, hand)?;
                     }
                     continue;
                 }
@@ -577,9 +573,9 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
             }
             if in_object && depth <= DEPTH {
                 if depth == 1 {
-                    hand.member(None, open.key1, open.value1, i);
+                    hand.member(false, open.key1, open.value1, i);
                 } else if depth == 2 && stack & 2 == 2 {
-                    hand.member(Some(open.key1), open.key2, open.value2, i);
+                    hand.member(true, open.key2, open.value2, i);
                 }
             }
             i = skip_ws(b, i);
@@ -587,7 +583,7 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
-                        i = open.key::<DEPTH, ELEMENTS>(b, i, depth)?;
+                        i = open.key::<DEPTH, ELEMENTS, H>(b, i, depth, hand)?;
                     }
                     break;
                 }
@@ -619,16 +615,20 @@ impl Open {
     /// [`key`] at `i` in an object at `depth`, noted when `depth` is one
     /// that `DEPTH` (or `ELEMENTS`) hands over.
     #[inline(always)]
-    fn key<const DEPTH: usize, const ELEMENTS: bool>(
+    fn key<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
         &mut self,
         b: &[u8],
         i: usize,
         depth: usize,
+        pass: &mut Pass<'_, 'a, H>,
     ) -> Scan {
         if depth == 1 && DEPTH >= 1 {
             self.value1 = key_span(b, i, &mut self.key1)?;
+            if DEPTH >= 2 {
+                pass.parent = pass.hand.classify(pass.text, self.key1);
+            }
             Ok(self.value1)
-        } else if depth == 2 && DEPTH >= 2 {
+        } else if depth == 2 && DEPTH >= 2 && pass.parent.is_some() {
             self.value2 = key_span(b, i, &mut self.key2)?;
             Ok(self.value2)
         } else {
@@ -2465,7 +2465,7 @@ mod tests {
                         let mut pass = Pass {
                             hand: &mut Nothing,
                             text: "",
-                            parent: (usize::MAX, None),
+                            parent: None,
                         };
                         let want = value::<0, false, _>(doc, i, &mut pass);
                         assert_eq!(
