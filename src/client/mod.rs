@@ -21,8 +21,14 @@ use std::time::Duration;
 pub const MAX_HEAD_LEN: usize = 64 * 1024;
 /// Header (or trailer) fields parsed without touching the heap; a head
 /// with more (any number that fits in [`MAX_HEAD_LEN`]) is parsed into a
-/// reused array grown to fit.
-const STACK_HEADERS: usize = 64;
+/// reused array grown to fit. A `/next` answer has at most ten (the five
+/// `Lambda-Runtime-*` of every event, the client context and Cognito
+/// identity, `Content-Type`, `Date`, the framing), a `/response` answer
+/// fewer. Sixteen, not more: httparse wants the array initialised (32
+/// bytes a field) on every parse, and each of a Managed Instance's dozens
+/// of workers touches it on its own stack; 64 cost 350 instructions an
+/// invocation and a page of memory per worker more.
+const STACK_HEADERS: usize = 16;
 /// Largest chunk-size line (with extensions) accepted.
 pub const MAX_CHUNK_LINE: usize = 4 * 1024;
 /// The receive buffer's size at start: most `/next` answers fit (a head
