@@ -190,7 +190,7 @@ struct Pass<'a> {
     field: Option<usize>,
 }
 
-impl<'a> json::TwoLevels<'a> for Pass<'a> {
+impl<'a> json::Handover<'a> for Pass<'a> {
     type Class = Inside;
 
     /// Which depth-1 members' members to hand over, and why. A

@@ -164,10 +164,11 @@ pub(crate) enum Element<'a> {
 /// `deep`: depth 5 (the root 1, its array 2, an element 3).
 pub(crate) const DEEP: usize = 5;
 
-/// What [`parse_two_levels`] hands the members it finds to, raw: a key
-/// as where it lies, a value as where it starts and ends, so that a view
-/// builds only the `Str`s and `Value`s it keeps.
-pub(crate) trait TwoLevels<'a> {
+/// What the validating pass ([`parse_two_levels`], and behind the other
+/// entry points) hands the members it finds to, raw: a key as where it
+/// lies, a value as where it starts and ends, so that a view builds only
+/// the `Str`s and `Value`s it keeps.
+pub(crate) trait Handover<'a> {
     /// What is kept of a member of the root whose value's members are
     /// wanted.
     type Class: Copy;
@@ -191,6 +192,10 @@ pub(crate) trait TwoLevels<'a> {
         value_at: usize,
         value_end: usize,
     );
+
+    /// With [`parse_with_elements`]: an element (or a member inside one)
+    /// ended.
+    fn element(&mut self, _element: Element<'a>) {}
 }
 
 /// [`parse`] one level deeper, handing `sink` the members of the root
@@ -199,9 +204,9 @@ pub(crate) trait TwoLevels<'a> {
 /// `requestContext` and `headers` in its one pass.
 pub(crate) fn parse_two_levels<'a>(
     doc: &'a [u8],
-    sink: &mut impl TwoLevels<'a>,
+    sink: &mut impl Handover<'a>,
 ) -> Result<Value<'a>, Error> {
-    scan::<2, false, _>(doc, &mut Levels(sink))
+    scan::<2, false, _>(doc, sink)
 }
 
 /// A validated value at `start..end` of `text` (the validated document).
@@ -230,22 +235,6 @@ impl Key {
     }
 }
 
-/// What [`scan`] hands over, as it finds it: the members (and with its
-/// `ELEMENTS`, the elements) down to its `DEPTH`, raw.
-trait Handover<'a> {
-    type Class: Copy;
-    fn classify(&mut self, text: &'a str, key: Key) -> Option<Self::Class>;
-    fn member(
-        &mut self,
-        text: &'a str,
-        class: Option<Self::Class>,
-        key: Key,
-        at: usize,
-        end: usize,
-    );
-    fn element(&mut self, element: Element<'a>);
-}
-
 /// [`parse`]'s: nothing.
 struct Nothing;
 
@@ -255,7 +244,6 @@ impl<'a> Handover<'a> for Nothing {
         None
     }
     fn member(&mut self, _: &'a str, _: Option<()>, _: Key, _: usize, _: usize) {}
-    fn element(&mut self, _: Element<'a>) {}
 }
 
 /// The root's members to one closure, the elements to another.
@@ -277,22 +265,6 @@ impl<'a, F: FnMut(Str<'a>, Value<'a>), G: FnMut(Element<'a>)> Handover<'a> for C
     fn element(&mut self, element: Element<'a>) {
         (self.1)(element)
     }
-}
-
-/// A [`TwoLevels`] sink.
-struct Levels<'s, S>(&'s mut S);
-
-impl<'a, S: TwoLevels<'a>> Handover<'a> for Levels<'_, S> {
-    type Class = S::Class;
-    #[inline(always)]
-    fn classify(&mut self, text: &'a str, key: Key) -> Option<S::Class> {
-        self.0.classify(text, key)
-    }
-    #[inline(always)]
-    fn member(&mut self, text: &'a str, class: Option<S::Class>, key: Key, at: usize, end: usize) {
-        self.0.member(text, class, key, at, end)
-    }
-    fn element(&mut self, _: Element<'a>) {}
 }
 
 /// The validating pass behind [`parse`]: `hand` gets the members of
@@ -2302,7 +2274,7 @@ mod tests {
         }
     }
 
-    /// A [`TwoLevels`] sink that wants every object's members and keeps
+    /// A [`Handover`] that wants every object's members and keeps
     /// all it is handed: as `(parent key, key, value)`, and the depth-2
     /// keys as found.
     #[derive(Default)]
@@ -2311,7 +2283,7 @@ mod tests {
         inner: Vec<(&'a str, Key)>,
     }
 
-    impl<'a> TwoLevels<'a> for All<'a> {
+    impl<'a> Handover<'a> for All<'a> {
         type Class = &'a str;
         fn classify(&mut self, text: &'a str, key: Key) -> Option<&'a str> {
             Some(key.str(text).unwrap().raw())
