@@ -916,6 +916,19 @@ fn skip_byte(b: &[u8], j: &mut usize, depth: &mut u32, in_string: &mut bool) -> 
     None
 }
 
+/// The eight bytes at `b[i..]` as a little-endian word ([`word`]), zero
+/// bytes in place of those past the end.
+pub(crate) fn word_padded(b: &[u8], i: usize) -> u64 {
+    if let Some(w) = word(b, i) {
+        return w;
+    }
+    let rest = b.get(i..).unwrap_or(&[]);
+    rest.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |w, (k, &c)| w | u64::from(c) << (8 * k))
+}
+
 /// How many members of one object a [`MemberIndex`] holds; past them a
 /// lookup walks on from the last one.
 pub(crate) const INDEXED: usize = 32;
@@ -1316,10 +1329,15 @@ impl<'a> Fields<'_, 'a> {
         max: 0,
     };
 
-    /// The members of `object` (the record or an object in it), in
-    /// document order.
-    pub(crate) fn members(&self, object: Value<'a>) -> FieldMembers<'_, 'a> {
-        match self.recorded(object) {
+    /// The members of `object` (the record or an object in it) whose key
+    /// is one of `keys`, in document order: the key's position in `keys`
+    /// and the value.
+    pub(crate) fn matched<'k, K: Keys>(
+        &self,
+        object: Value<'a>,
+        keys: &'k K,
+    ) -> Matched<'_, 'k, 'a, K> {
+        let members = match self.recorded(object) {
             Some((from, to, depth)) => FieldMembers::Recorded {
                 fields: *self,
                 next: from,
@@ -1327,7 +1345,8 @@ impl<'a> Fields<'_, 'a> {
                 depth,
             },
             None => FieldMembers::Walk(object.members()),
-        }
+        };
+        Matched { members, keys }
     }
 
     /// The range of `at` holding `object`'s members, and their depth.
@@ -1357,26 +1376,52 @@ impl<'a> Fields<'_, 'a> {
         Some((from, e, d + 1))
     }
 
-    /// The member recorded at `at[k]`.
-    fn member(&self, k: usize) -> Option<(Str<'a>, Value<'a>)> {
+    /// The member recorded at `at[k]` when its key is one of `keys`: the
+    /// key's position in `keys` and the value. A key spelled without
+    /// escapes is matched where it lies (no scan for its end); only one
+    /// that matches none is scanned, and compared decoded when it holds
+    /// an escape.
+    #[inline]
+    fn member_matched<K: Keys>(&self, k: usize, keys: &K) -> Option<(usize, Value<'a>)> {
         let &(key_at, stop) = self.at.get(k)?;
         let b = self.text.as_bytes();
         let key_at = key_at as usize;
-        let (key_end, escaped) = skip_string_escaped(b, key_at);
-        let key = Str {
-            raw: self.text.get(key_at + 1..key_end.checked_sub(1)?)?,
-            escaped,
+        let (i, key_end) = match keys.position_raw(b, key_at + 1) {
+            Some(found) => found,
+            None => {
+                let (key_end, escaped) = skip_string_escaped(b, key_at);
+                if !escaped {
+                    return None;
+                }
+                let key = Str {
+                    raw: self.text.get(key_at + 1..key_end.checked_sub(1)?)?,
+                    escaped,
+                };
+                (keys.position(key)?, key_end)
+            }
         };
         let colon = skip_ws(b, key_end);
         let start = skip_ws(b, colon + 1);
         let value = Value { text: self.text }.sub(start, stop as usize)?;
-        Some((key, value))
+        Some((i, value))
     }
 }
 
-/// Iterator over an object's members through [`Fields`].
+/// The keys a view looks for in an object (for [`Fields::matched`]).
+pub(crate) trait Keys {
+    /// The first key equal to `key` (compared decoded).
+    fn position(&self, key: Str<'_>) -> Option<usize>;
+
+    /// The first key spelled, exactly and followed by the closing quote,
+    /// at `b[at..]` (`at` just after a key's opening quote), and the index
+    /// after that quote. `None` says no key is spelled there without
+    /// escapes; the key there may still be an escaped spelling of one.
+    fn position_raw(&self, b: &[u8], at: usize) -> Option<(usize, usize)>;
+}
+
+/// The members of an object through [`Fields`].
 #[derive(Debug, Clone)]
-pub(crate) enum FieldMembers<'r, 'a> {
+enum FieldMembers<'r, 'a> {
     /// From the recorded members at depth `depth` in `next..to`.
     Recorded {
         fields: Fields<'r, 'a>,
@@ -1388,12 +1433,23 @@ pub(crate) enum FieldMembers<'r, 'a> {
     Walk(Members<'a>),
 }
 
-impl<'a> Iterator for FieldMembers<'_, 'a> {
-    type Item = (Str<'a>, Value<'a>);
+/// Iterator over the members of an object whose key is one of `keys`
+/// ([`Fields::matched`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Matched<'r, 'k, 'a, K> {
+    members: FieldMembers<'r, 'a>,
+    keys: &'k K,
+}
+
+impl<'a, K: Keys> Iterator for Matched<'_, '_, 'a, K> {
+    type Item = (usize, Value<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            FieldMembers::Walk(members) => members.next(),
+        match &mut self.members {
+            FieldMembers::Walk(members) => {
+                let keys = self.keys;
+                members.find_map(|(key, value)| Some((keys.position(key)?, value)))
+            }
             FieldMembers::Recorded {
                 fields,
                 next,
@@ -1404,7 +1460,9 @@ impl<'a> Iterator for FieldMembers<'_, 'a> {
                     let k = *next;
                     *next += 1;
                     if fields.depth.get(k) == Some(depth) {
-                        return fields.member(k);
+                        if let Some(found) = fields.member_matched(k, self.keys) {
+                            return Some(found);
+                        }
                     }
                 }
                 None
