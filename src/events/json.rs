@@ -1176,11 +1176,13 @@ pub(crate) const DEEP_MEMBERS: usize = 160;
 /// record nor the objects it nests again.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DeepIndex {
-    /// Each member's key (its opening quote) and the end of its value:
-    /// from the document's start while indexing, from the array's after
-    /// [`rebase`](Self::rebase). In the order the members end, so an
+    /// Each member's key (its opening quote) and the end of its value,
+    /// from the document's start. In the order the members end, so an
     /// object's members come just before the member it is the value of.
     at: [(u32, u32); DEEP_MEMBERS],
+    /// Where the indexed array starts in the document
+    /// ([`rebase`](Self::rebase)).
+    base: usize,
     /// The depth of the object each member is in (3: the element's own).
     depth: [u8; DEEP_MEMBERS],
     len: u16,
@@ -1202,6 +1204,7 @@ impl DeepIndex {
     pub(crate) fn new(max: usize) -> DeepIndex {
         DeepIndex {
             at: [(0, 0); DEEP_MEMBERS],
+            base: 0,
             depth: [0; DEEP_MEMBERS],
             len: 0,
             open: 0,
@@ -1248,31 +1251,17 @@ impl DeepIndex {
         self.lost = false;
     }
 
-    /// Makes the offsets relative to `array`, the indexed array of `doc`
-    /// (members outside it, never recorded by the validator, drop them
-    /// all: every record is walked).
+    /// Notes where `array`, the indexed array of `doc`, lies in it: the
+    /// offsets stay the document's, each record's checked to lie in the
+    /// record when it is read ([`fields`](Self::fields)), instead of all
+    /// of them moved and checked here.
     pub(crate) fn rebase(&mut self, doc: &[u8], array: Value<'_>) {
-        let start = (array.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
-        let end = start.saturating_add(array.text.len());
-        let n = usize::from(self.len);
-        let inside = self
-            .at
-            .iter()
-            .take(n)
-            .all(|&(at, stop)| (at as usize) > start && (stop as usize) <= end && at < stop);
-        if !inside {
-            self.element = [None; RECORDED];
-            return;
-        }
-        for (at, stop) in self.at.iter_mut().take(n) {
-            // `start` < `at` < `stop`, both u32: no overflow.
-            *at -= start as u32;
-            *stop -= start as u32;
-        }
+        self.base = (array.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
     }
 
     /// The recorded members of element number `i`, `record`, of `array`
-    /// (the array indexed, rebased); [`Fields::WALK`] when there are none.
+    /// (the array indexed, rebased); [`Fields::WALK`] when there are none
+    /// or they do not lie inside `record`.
     pub(crate) fn fields<'r, 'a>(
         &'r self,
         i: usize,
@@ -1286,20 +1275,24 @@ impl DeepIndex {
         let (Some(at), Some(depth)) = (self.at.get(from..to), self.depth.get(from..to)) else {
             return Fields::WALK;
         };
-        let start = (record.text.as_ptr() as usize).wrapping_sub(array.text.as_ptr() as usize);
+        // Where the record lies in the document.
+        let start = (record.text.as_ptr() as usize)
+            .wrapping_sub(array.text.as_ptr() as usize)
+            .wrapping_add(self.base);
         let end = start.wrapping_add(record.text.len());
         // Recorded members lie inside the record they were recorded for.
-        let inside = at
-            .iter()
-            .all(|&(a, stop)| (a as usize) > start && (stop as usize) < end);
+        let inside = start < end
+            && at
+                .iter()
+                .all(|&(a, stop)| (a as usize) > start && (stop as usize) < end);
         if record.kind() != Kind::Object || !inside {
             return Fields::WALK;
         }
         Fields {
-            text: array.text,
+            text: record.text,
+            origin: start,
             at,
             depth,
-            record: (start, end),
             max: self.max,
         }
     }
@@ -1310,12 +1303,13 @@ impl DeepIndex {
 /// them, or walks the object when they do not hold it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields<'r, 'a> {
-    /// The text the offsets are into (the records array's).
+    /// The record's text.
     text: &'a str,
+    /// Where `text` starts in the document: the offsets of `at` minus
+    /// `origin` are into `text` (each one past it, checked).
+    origin: usize,
     at: &'r [(u32, u32)],
     depth: &'r [u8],
-    /// Where the record lies in `text`.
-    record: (usize, usize),
     max: u8,
 }
 
@@ -1323,9 +1317,9 @@ impl<'a> Fields<'_, 'a> {
     /// Nothing recorded: every object is walked.
     pub(crate) const WALK: Fields<'static, 'static> = Fields {
         text: "",
+        origin: 0,
         at: &[],
         depth: &[],
-        record: (usize::MAX, usize::MAX),
         max: 0,
     };
 
@@ -1351,19 +1345,18 @@ impl<'a> Fields<'_, 'a> {
 
     /// The range of `at` holding `object`'s members, and their depth.
     fn recorded(&self, object: Value<'a>) -> Option<(usize, usize, u8)> {
-        if self.at.is_empty() && self.record.0 == usize::MAX {
+        if self.at.is_empty() || object.kind() != Kind::Object {
+            // Nothing recorded (or a record without members): walked.
             return None;
         }
         let start = (object.text.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
         let end = start.wrapping_add(object.text.len());
-        if object.kind() != Kind::Object {
-            return None;
-        }
-        if (start, end) == self.record {
+        if start == 0 && end == self.text.len() {
             return Some((0, self.at.len(), 3));
         }
         // The member whose value `object` is (values end apart).
-        let e = self.at.iter().position(|&(_, stop)| stop as usize == end)?;
+        let stop = end.wrapping_add(self.origin);
+        let e = self.at.iter().position(|&(_, s)| s as usize == stop)?;
         let d = *self.depth.get(e)?;
         if d >= self.max {
             // Its members lie deeper than recorded.
@@ -1385,7 +1378,9 @@ impl<'a> Fields<'_, 'a> {
     fn member_matched<K: Keys>(&self, k: usize, keys: &K) -> Option<(usize, Value<'a>)> {
         let &(key_at, stop) = self.at.get(k)?;
         let b = self.text.as_bytes();
-        let key_at = key_at as usize;
+        // Both past `origin` ([`DeepIndex::fields`] checked).
+        let key_at = (key_at as usize).wrapping_sub(self.origin);
+        let stop = (stop as usize).wrapping_sub(self.origin);
         let (i, key_end) = match keys.position_raw(b, key_at + 1) {
             Some(found) => found,
             None => {
@@ -1402,7 +1397,7 @@ impl<'a> Fields<'_, 'a> {
         };
         let colon = skip_ws(b, key_end);
         let start = skip_ws(b, colon + 1);
-        let value = Value { text: self.text }.sub(start, stop as usize)?;
+        let value = Value { text: self.text }.sub(start, stop)?;
         Some((i, value))
     }
 }
