@@ -192,6 +192,9 @@ pub(crate) struct Spec<const N: usize> {
     tags: [u32; N],
     words: [u64; N],
     masks: [u64; N],
+    /// The last seven bytes and the closing quote of keys of eight bytes
+    /// or more (overlapping the first word for those shorter than 15).
+    lasts: [u64; N],
 }
 
 impl<const N: usize> Spec<N> {
@@ -201,7 +204,7 @@ impl<const N: usize> Spec<N> {
             "a Spec holds at most 64 fields (a u64 of seen bits)"
         );
         let (mut keys, mut tags, mut i) = ([""; N], [0; N], 0);
-        let (mut words, mut masks) = ([0; N], [0; N]);
+        let (mut words, mut masks, mut lasts) = ([0; N], [0; N], [0; N]);
         while i < N {
             keys[i] = last_segment(fields[i].0);
             tags[i] = tag(keys[i].as_bytes());
@@ -224,6 +227,15 @@ impl<const N: usize> Spec<N> {
                 masks[i] |= 0xff << (8 * k);
                 k += 1;
             }
+            if key.len() >= 8 {
+                let mut k = 0;
+                while k < 8 {
+                    let at = key.len() - 7 + k;
+                    let byte = if at < key.len() { key[at] } else { b'"' };
+                    lasts[i] |= (byte as u64) << (8 * k);
+                    k += 1;
+                }
+            }
             i += 1;
         }
         Spec {
@@ -232,6 +244,7 @@ impl<const N: usize> Spec<N> {
             tags,
             words,
             masks,
+            lasts,
         }
     }
 
@@ -267,9 +280,11 @@ impl<const N: usize> Keys for Spec<N> {
             }
             let key = self.keys[i].as_bytes();
             let end = at + key.len();
-            // Past the word: the rest of the key, then its closing quote.
-            let rest =
-                key.len() < 8 || (b.get(at + 8..end) == key.get(8..) && b.get(end) == Some(&b'"'));
+            // Past the first word: the last seven bytes and the quote as
+            // a word, and whatever lies between the two words.
+            let rest = key.len() < 8
+                || (crate::text::word(b, end - 7) == Some(self.lasts[i])
+                    && (key.len() <= 15 || b.get(at + 8..end - 7) == key.get(8..key.len() - 7)));
             rest.then_some((i, end + 1))
         })
     }
@@ -640,8 +655,9 @@ mod tests {
     /// word read there padded); an escaped spelling is never matched raw.
     #[test]
     fn spec_keys_matched_where_they_lie_are_the_keys_compared() {
-        const KEYS: Spec<7> = Spec::new([
+        const KEYS: Spec<8> = Spec::new([
             ("a.eventSource", Kind::String),
+            ("approximateArrivalTimestamp", Kind::Number),
             ("eventSourceARN", Kind::String),
             ("key", Kind::String),
             ("", Kind::String),
@@ -660,7 +676,17 @@ mod tests {
             candidates.push(shorter);
         }
         candidates.extend(
-            ["eventSourceAR", "eventSourceARNs", "eventNamf", "kay", "k"].map(String::from),
+            [
+                "eventSourceAR",
+                "eventSourceARNs",
+                "eventNamf",
+                "kay",
+                "k",
+                "approximatXArrivalTimestamp",
+                "approximateArrivaXTimestamp",
+                "approximateArrivalTimestamX",
+            ]
+            .map(String::from),
         );
         for cand in &candidates {
             let want = KEYS.position(Str::from_raw(cand));
