@@ -1667,6 +1667,25 @@ fn exact_f64(text: &str) -> Option<f64> {
     Some(if negative { -x } else { x })
 }
 
+/// Strings up to this long are searched for a `\\` a word at a time,
+/// inline; longer ones by `memchr` (a call, then wider steps).
+const SHORT_TEXT: usize = 64;
+
+/// `b` holds a `\\`.
+#[inline]
+fn has_backslash(b: &[u8]) -> bool {
+    if b.len() > SHORT_TEXT {
+        return b.contains(&b'\\');
+    }
+    let mut words = b.chunks_exact(8);
+    let backslashes = ONES * u64::from(b'\\');
+    let found = words.any(|w| {
+        let w = w.try_into().map_or(0, u64::from_le_bytes);
+        zero_bytes(w ^ backslashes) != 0
+    });
+    found || words.remainder().contains(&b'\\')
+}
+
 /// Iterator over an object's members: `(key, value)`.
 #[derive(Debug, Clone)]
 pub struct Members<'a> {
@@ -1800,7 +1819,7 @@ impl<'a> Str<'a> {
     pub(crate) fn from_raw(raw: &'a str) -> Self {
         Str {
             raw,
-            escaped: raw.as_bytes().contains(&b'\\'),
+            escaped: has_backslash(raw.as_bytes()),
         }
     }
 
@@ -2312,6 +2331,28 @@ mod tests {
                     object.get_ignore_ascii_case(name),
                     "{name}"
                 );
+            }
+        }
+    }
+
+    /// A string's escape flag is found a word at a time up to
+    /// [`SHORT_TEXT`] bytes and by `memchr` past them: a `\\` at every
+    /// position of every length around the words and the threshold.
+    #[test]
+    fn escapes_are_found_at_every_offset_and_length() {
+        for len in 0..SHORT_TEXT + 20 {
+            let plain = "a".repeat(len);
+            assert!(!Str::from_raw(&plain).has_escapes(), "{len}");
+            for at in 0..len {
+                let mut text = plain.clone().into_bytes();
+                text[at] = b'\\';
+                let text = String::from_utf8(text).unwrap();
+                assert!(Str::from_raw(&text).has_escapes(), "{len} {at}");
+                // Other specials and non-ASCII bytes are not escapes.
+                let other = text.replace('\\', "\"");
+                assert!(!Str::from_raw(&other).has_escapes(), "{len} {at}");
+                let other = text.replace('\\', "\u{dc}");
+                assert!(!Str::from_raw(&other).has_escapes(), "{len} {at}");
             }
         }
     }
