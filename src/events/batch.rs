@@ -418,10 +418,12 @@ fn check<'a, const N: usize>(
         return Err(Error::DuplicateField { record, name });
     }
     *seen |= 1 << i;
-    if value.is_null() {
+    // Validated: a value that starts with `n` is `null`.
+    let found = value.kind();
+    if found == Kind::Null {
         return Ok(());
     }
-    if value.kind() != kind {
+    if found != kind {
         return Err(Error::Field {
             record,
             name,
@@ -439,10 +441,13 @@ pub(crate) fn required<'a, const N: usize>(
     i: usize,
     record: Option<usize>,
 ) -> Result<Value<'a>, Error> {
-    fields[i].ok_or(Error::Missing {
-        record,
-        name: spec.field(i).0,
-    })
+    match fields[i] {
+        Some(value) => Ok(value),
+        None => Err(Error::Missing {
+            record,
+            name: spec.field(i).0,
+        }),
+    }
 }
 
 /// A required string field (see [`required`]).
@@ -454,11 +459,14 @@ pub(crate) fn required_str<'a, const N: usize>(
 ) -> Result<Str<'a>, Error> {
     let value = required(fields, spec, i, record)?;
     // `index` checked the kind.
-    value.as_str().ok_or(Error::Field {
-        record,
-        name: spec.field(i).0,
-        expected: "a string",
-    })
+    match value.as_str() {
+        Some(text) => Ok(text),
+        None => Err(Error::Field {
+            record,
+            name: spec.field(i).0,
+            expected: "a string",
+        }),
+    }
 }
 
 /// The bytes a base64 string encodes, decoded into `scratch` (cleared
