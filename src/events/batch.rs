@@ -3,7 +3,8 @@
 
 use crate::base64;
 use crate::events::json::{
-    self, DeepIndex, Element, ElementIndex, Elements, IndexedElements, Kind, Members, Str, Value,
+    self, DeepIndex, Element, ElementIndex, Elements, IndexedElements, Keys, Kind, Members, Str,
+    Value,
 };
 use crate::Error;
 use crate::Output;
@@ -180,11 +181,20 @@ pub(crate) fn expected(kind: Kind) -> &'static str {
 /// keys apart without comparing them. Reading a record matched every
 /// member's key against every field's, working each field's key out of
 /// its path each time: for the 4 objects of an S3 record, about 100 ns.
+///
+/// For matching keys where they lie ([`Keys::position_raw`]), each key's
+/// first bytes and its closing quote (the first eight of them) are a word
+/// and a mask: a key shorter than eight bytes is one word compare.
 #[derive(Debug)]
 pub(crate) struct Spec<const N: usize> {
     fields: [(&'static str, Kind); N],
     keys: [&'static str; N],
     tags: [u32; N],
+    words: [u64; N],
+    masks: [u64; N],
+    /// The last seven bytes and the closing quote of keys of eight bytes
+    /// or more (overlapping the first word for those shorter than 15).
+    lasts: [u64; N],
 }
 
 impl<const N: usize> Spec<N> {
@@ -194,12 +204,48 @@ impl<const N: usize> Spec<N> {
             "a Spec holds at most 64 fields (a u64 of seen bits)"
         );
         let (mut keys, mut tags, mut i) = ([""; N], [0; N], 0);
+        let (mut words, mut masks, mut lasts) = ([0; N], [0; N], [0; N]);
         while i < N {
             keys[i] = last_segment(fields[i].0);
             tags[i] = tag(keys[i].as_bytes());
+            let key = keys[i].as_bytes();
+            let mut k = 0;
+            while k < key.len() {
+                // Matched as spelled: the bytes after a key's opening
+                // quote equal to `key` and a quote are that key exactly.
+                assert!(
+                    key[k] != b'"' && key[k] != b'\\' && key[k] >= 0x20,
+                    "a Spec key holds no quote, backslash or control character"
+                );
+                k += 1;
+            }
+            // The key and its closing quote, the first eight bytes of them.
+            let mut k = 0;
+            while k < 8 && k <= key.len() {
+                let byte = if k < key.len() { key[k] } else { b'"' };
+                words[i] |= (byte as u64) << (8 * k);
+                masks[i] |= 0xff << (8 * k);
+                k += 1;
+            }
+            if key.len() >= 8 {
+                let mut k = 0;
+                while k < 8 {
+                    let at = key.len() - 7 + k;
+                    let byte = if at < key.len() { key[at] } else { b'"' };
+                    lasts[i] |= (byte as u64) << (8 * k);
+                    k += 1;
+                }
+            }
             i += 1;
         }
-        Spec { fields, keys, tags }
+        Spec {
+            fields,
+            keys,
+            tags,
+            words,
+            masks,
+            lasts,
+        }
     }
 
     /// How many fields there are.
@@ -211,7 +257,9 @@ impl<const N: usize> Spec<N> {
     fn field(&self, i: usize) -> (&'static str, Kind) {
         self.fields[i]
     }
+}
 
+impl<const N: usize> Keys for Spec<N> {
     /// The first field whose key `key` is.
     fn position(&self, key: Str<'_>) -> Option<usize> {
         match key.borrowed() {
@@ -221,6 +269,24 @@ impl<const N: usize> Spec<N> {
             }
             None => self.keys.iter().position(|k| key == *k),
         }
+    }
+
+    #[inline]
+    fn position_raw(&self, b: &[u8], at: usize) -> Option<(usize, usize)> {
+        let w = json::word_padded(b, at);
+        (0..N).find_map(|i| {
+            if w & self.masks[i] != self.words[i] {
+                return None;
+            }
+            let key = self.keys[i].as_bytes();
+            let end = at + key.len();
+            // Past the first word: the last seven bytes and the quote as
+            // a word, and whatever lies between the two words.
+            let rest = key.len() < 8
+                || (crate::text::word(b, end - 7) == Some(self.lasts[i])
+                    && (key.len() <= 15 || b.get(at + 8..end - 7) == key.get(8..key.len() - 7)));
+            rest.then_some((i, end + 1))
+        })
     }
 }
 
@@ -275,10 +341,7 @@ pub(crate) fn index<'a, const N: usize>(
     }
     let mut found = [None; N];
     let mut seen = 0u64;
-    for (key, value) in fields.0.members(object) {
-        let Some(i) = spec.position(key) else {
-            continue;
-        };
+    for (i, value) in fields.0.matched(object, spec) {
         check(&mut found, &mut seen, spec, i, value, record)?;
     }
     Ok(found)
@@ -355,10 +418,12 @@ fn check<'a, const N: usize>(
         return Err(Error::DuplicateField { record, name });
     }
     *seen |= 1 << i;
-    if value.is_null() {
+    // Validated: a value that starts with `n` is `null`.
+    let found = value.kind();
+    if found == Kind::Null {
         return Ok(());
     }
-    if value.kind() != kind {
+    if found != kind {
         return Err(Error::Field {
             record,
             name,
@@ -376,10 +441,13 @@ pub(crate) fn required<'a, const N: usize>(
     i: usize,
     record: Option<usize>,
 ) -> Result<Value<'a>, Error> {
-    fields[i].ok_or(Error::Missing {
-        record,
-        name: spec.field(i).0,
-    })
+    match fields[i] {
+        Some(value) => Ok(value),
+        None => Err(Error::Missing {
+            record,
+            name: spec.field(i).0,
+        }),
+    }
 }
 
 /// A required string field (see [`required`]).
@@ -391,11 +459,14 @@ pub(crate) fn required_str<'a, const N: usize>(
 ) -> Result<Str<'a>, Error> {
     let value = required(fields, spec, i, record)?;
     // `index` checked the kind.
-    value.as_str().ok_or(Error::Field {
-        record,
-        name: spec.field(i).0,
-        expected: "a string",
-    })
+    match value.as_str() {
+        Some(text) => Ok(text),
+        None => Err(Error::Field {
+            record,
+            name: spec.field(i).0,
+            expected: "a string",
+        }),
+    }
 }
 
 /// The bytes a base64 string encodes, decoded into `scratch` (cleared
@@ -584,6 +655,62 @@ mod tests {
         ("s3.kez", Kind::Number),
         ("k\u{e9}y", Kind::String),
     ]);
+
+    /// Keys matched where they lie answer what the decoded comparison
+    /// answers for every key spelled without escapes: the spec's keys,
+    /// ones a byte longer or shorter, sharing the first eight bytes, or
+    /// differing in case, at every distance from the end of the text (the
+    /// word read there padded); an escaped spelling is never matched raw.
+    #[test]
+    fn spec_keys_matched_where_they_lie_are_the_keys_compared() {
+        const KEYS: Spec<8> = Spec::new([
+            ("a.eventSource", Kind::String),
+            ("approximateArrivalTimestamp", Kind::Number),
+            ("eventSourceARN", Kind::String),
+            ("key", Kind::String),
+            ("", Kind::String),
+            ("eventNam", Kind::String),
+            ("eventName", Kind::String),
+            ("k\u{e9}y", Kind::String),
+        ]);
+        let mut candidates: Vec<String> = Vec::new();
+        for key in KEYS.keys {
+            candidates.push(key.to_string());
+            candidates.push(format!("{key}x"));
+            candidates.push(format!("{key}\\\\"));
+            candidates.push(key.to_uppercase());
+            let mut shorter = key.to_string();
+            shorter.pop();
+            candidates.push(shorter);
+        }
+        candidates.extend(
+            [
+                "eventSourceAR",
+                "eventSourceARNs",
+                "eventNamf",
+                "kay",
+                "k",
+                "approximatXArrivalTimestamp",
+                "approximateArrivaXTimestamp",
+                "approximateArrivalTimestamX",
+            ]
+            .map(String::from),
+        );
+        for cand in &candidates {
+            let want = KEYS.position(Str::from_raw(cand));
+            for tail in ["", ":", ":1}", ":1,\"zzzzzzzz\":2}"] {
+                let doc = format!("{{\"{cand}\"{tail}");
+                let got = KEYS.position_raw(doc.as_bytes(), 2);
+                let end = 2 + cand.len() + 1;
+                assert_eq!(got, want.map(|i| (i, end)), "{doc}");
+            }
+        }
+        for escaped in [r"eventN\u0061me", r"k\u00e9y", r"\u006bey"] {
+            let doc = format!("{{\"{escaped}\":1}}");
+            assert_eq!(KEYS.position_raw(doc.as_bytes(), 2), None, "{doc}");
+            assert!(KEYS.position(Str::from_raw(escaped)).is_some(), "{doc}");
+        }
+    }
 
     #[test]
     fn spec_keys_are_last_segments_matched_plain_or_escaped() {

@@ -995,6 +995,19 @@ fn skip_byte(b: &[u8], j: &mut usize, depth: &mut u32, in_string: &mut bool) -> 
     None
 }
 
+/// The eight bytes at `b[i..]` as a little-endian word ([`word`]), zero
+/// bytes in place of those past the end.
+pub(crate) fn word_padded(b: &[u8], i: usize) -> u64 {
+    if let Some(w) = word(b, i) {
+        return w;
+    }
+    let rest = b.get(i..).unwrap_or(&[]);
+    rest.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |w, (k, &c)| w | u64::from(c) << (8 * k))
+}
+
 /// How many members of one object a [`MemberIndex`] holds; past them a
 /// lookup walks on from the last one.
 pub(crate) const INDEXED: usize = 32;
@@ -1239,11 +1252,13 @@ pub(crate) const DEEP_MEMBERS: usize = 160;
 /// record nor the objects it nests again.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DeepIndex {
-    /// Each member's key (its opening quote) and the end of its value:
-    /// from the document's start while indexing, from the array's after
-    /// [`rebase`](Self::rebase). In the order the members end, so an
+    /// Each member's key (its opening quote) and the end of its value,
+    /// from the document's start. In the order the members end, so an
     /// object's members come just before the member it is the value of.
     at: [(u32, u32); DEEP_MEMBERS],
+    /// Where the indexed array starts in the document
+    /// ([`rebase`](Self::rebase)).
+    base: usize,
     /// The depth of the object each member is in (3: the element's own).
     depth: [u8; DEEP_MEMBERS],
     len: u16,
@@ -1265,6 +1280,7 @@ impl DeepIndex {
     pub(crate) fn new(max: usize) -> DeepIndex {
         DeepIndex {
             at: [(0, 0); DEEP_MEMBERS],
+            base: 0,
             depth: [0; DEEP_MEMBERS],
             len: 0,
             open: 0,
@@ -1311,31 +1327,17 @@ impl DeepIndex {
         self.lost = false;
     }
 
-    /// Makes the offsets relative to `array`, the indexed array of `doc`
-    /// (members outside it, never recorded by the validator, drop them
-    /// all: every record is walked).
+    /// Notes where `array`, the indexed array of `doc`, lies in it: the
+    /// offsets stay the document's, each record's checked to lie in the
+    /// record when it is read ([`fields`](Self::fields)), instead of all
+    /// of them moved and checked here.
     pub(crate) fn rebase(&mut self, doc: &[u8], array: Value<'_>) {
-        let start = (array.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
-        let end = start.saturating_add(array.text.len());
-        let n = usize::from(self.len);
-        let inside = self
-            .at
-            .iter()
-            .take(n)
-            .all(|&(at, stop)| (at as usize) > start && (stop as usize) <= end && at < stop);
-        if !inside {
-            self.element = [None; RECORDED];
-            return;
-        }
-        for (at, stop) in self.at.iter_mut().take(n) {
-            // `start` < `at` < `stop`, both u32: no overflow.
-            *at -= start as u32;
-            *stop -= start as u32;
-        }
+        self.base = (array.text.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
     }
 
     /// The recorded members of element number `i`, `record`, of `array`
-    /// (the array indexed, rebased); [`Fields::WALK`] when there are none.
+    /// (the array indexed, rebased); [`Fields::WALK`] when there are none
+    /// or they do not lie inside `record`.
     pub(crate) fn fields<'r, 'a>(
         &'r self,
         i: usize,
@@ -1349,20 +1351,24 @@ impl DeepIndex {
         let (Some(at), Some(depth)) = (self.at.get(from..to), self.depth.get(from..to)) else {
             return Fields::WALK;
         };
-        let start = (record.text.as_ptr() as usize).wrapping_sub(array.text.as_ptr() as usize);
+        // Where the record lies in the document.
+        let start = (record.text.as_ptr() as usize)
+            .wrapping_sub(array.text.as_ptr() as usize)
+            .wrapping_add(self.base);
         let end = start.wrapping_add(record.text.len());
         // Recorded members lie inside the record they were recorded for.
-        let inside = at
-            .iter()
-            .all(|&(a, stop)| (a as usize) > start && (stop as usize) < end);
+        let inside = start < end
+            && at
+                .iter()
+                .all(|&(a, stop)| (a as usize) > start && (stop as usize) < end);
         if record.kind() != Kind::Object || !inside {
             return Fields::WALK;
         }
         Fields {
-            text: array.text,
+            text: record.text,
+            origin: start,
             at,
             depth,
-            record: (start, end),
             max: self.max,
         }
     }
@@ -1373,12 +1379,13 @@ impl DeepIndex {
 /// them, or walks the object when they do not hold it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields<'r, 'a> {
-    /// The text the offsets are into (the records array's).
+    /// The record's text.
     text: &'a str,
+    /// Where `text` starts in the document: the offsets of `at` minus
+    /// `origin` are into `text` (each one past it, checked).
+    origin: usize,
     at: &'r [(u32, u32)],
     depth: &'r [u8],
-    /// Where the record lies in `text`.
-    record: (usize, usize),
     max: u8,
 }
 
@@ -1386,16 +1393,21 @@ impl<'a> Fields<'_, 'a> {
     /// Nothing recorded: every object is walked.
     pub(crate) const WALK: Fields<'static, 'static> = Fields {
         text: "",
+        origin: 0,
         at: &[],
         depth: &[],
-        record: (usize::MAX, usize::MAX),
         max: 0,
     };
 
-    /// The members of `object` (the record or an object in it), in
-    /// document order.
-    pub(crate) fn members(&self, object: Value<'a>) -> FieldMembers<'_, 'a> {
-        match self.recorded(object) {
+    /// The members of `object` (the record or an object in it) whose key
+    /// is one of `keys`, in document order: the key's position in `keys`
+    /// and the value.
+    pub(crate) fn matched<'k, K: Keys>(
+        &self,
+        object: Value<'a>,
+        keys: &'k K,
+    ) -> Matched<'_, 'k, 'a, K> {
+        let members = match self.recorded(object) {
             Some((from, to, depth)) => FieldMembers::Recorded {
                 fields: *self,
                 next: from,
@@ -1403,24 +1415,24 @@ impl<'a> Fields<'_, 'a> {
                 depth,
             },
             None => FieldMembers::Walk(object.members()),
-        }
+        };
+        Matched { members, keys }
     }
 
     /// The range of `at` holding `object`'s members, and their depth.
     fn recorded(&self, object: Value<'a>) -> Option<(usize, usize, u8)> {
-        if self.at.is_empty() && self.record.0 == usize::MAX {
+        if self.at.is_empty() || object.kind() != Kind::Object {
+            // Nothing recorded (or a record without members): walked.
             return None;
         }
         let start = (object.text.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
         let end = start.wrapping_add(object.text.len());
-        if object.kind() != Kind::Object {
-            return None;
-        }
-        if (start, end) == self.record {
+        if start == 0 && end == self.text.len() {
             return Some((0, self.at.len(), 3));
         }
         // The member whose value `object` is (values end apart).
-        let e = self.at.iter().position(|&(_, stop)| stop as usize == end)?;
+        let stop = end.wrapping_add(self.origin);
+        let e = self.at.iter().position(|&(_, s)| s as usize == stop)?;
         let d = *self.depth.get(e)?;
         if d >= self.max {
             // Its members lie deeper than recorded.
@@ -1433,26 +1445,54 @@ impl<'a> Fields<'_, 'a> {
         Some((from, e, d + 1))
     }
 
-    /// The member recorded at `at[k]`.
-    fn member(&self, k: usize) -> Option<(Str<'a>, Value<'a>)> {
+    /// The member recorded at `at[k]` when its key is one of `keys`: the
+    /// key's position in `keys` and the value. A key spelled without
+    /// escapes is matched where it lies (no scan for its end); only one
+    /// that matches none is scanned, and compared decoded when it holds
+    /// an escape.
+    #[inline]
+    fn member_matched<K: Keys>(&self, k: usize, keys: &K) -> Option<(usize, Value<'a>)> {
         let &(key_at, stop) = self.at.get(k)?;
         let b = self.text.as_bytes();
-        let key_at = key_at as usize;
-        let (key_end, escaped) = skip_string_escaped(b, key_at);
-        let key = Str {
-            raw: self.text.get(key_at + 1..key_end.checked_sub(1)?)?,
-            escaped,
+        // Both past `origin` ([`DeepIndex::fields`] checked).
+        let key_at = (key_at as usize).wrapping_sub(self.origin);
+        let stop = (stop as usize).wrapping_sub(self.origin);
+        let (i, key_end) = match keys.position_raw(b, key_at + 1) {
+            Some(found) => found,
+            None => {
+                let (key_end, escaped) = skip_string_escaped(b, key_at);
+                if !escaped {
+                    return None;
+                }
+                let key = Str {
+                    raw: self.text.get(key_at + 1..key_end.checked_sub(1)?)?,
+                    escaped,
+                };
+                (keys.position(key)?, key_end)
+            }
         };
         let colon = skip_ws(b, key_end);
         let start = skip_ws(b, colon + 1);
-        let value = Value { text: self.text }.sub(start, stop as usize)?;
-        Some((key, value))
+        let value = Value { text: self.text }.sub(start, stop)?;
+        Some((i, value))
     }
 }
 
-/// Iterator over an object's members through [`Fields`].
+/// The keys a view looks for in an object (for [`Fields::matched`]).
+pub(crate) trait Keys {
+    /// The first key equal to `key` (compared decoded).
+    fn position(&self, key: Str<'_>) -> Option<usize>;
+
+    /// The first key spelled, exactly and followed by the closing quote,
+    /// at `b[at..]` (`at` just after a key's opening quote), and the index
+    /// after that quote. `None` says no key is spelled there without
+    /// escapes; the key there may still be an escaped spelling of one.
+    fn position_raw(&self, b: &[u8], at: usize) -> Option<(usize, usize)>;
+}
+
+/// The members of an object through [`Fields`].
 #[derive(Debug, Clone)]
-pub(crate) enum FieldMembers<'r, 'a> {
+enum FieldMembers<'r, 'a> {
     /// From the recorded members at depth `depth` in `next..to`.
     Recorded {
         fields: Fields<'r, 'a>,
@@ -1464,12 +1504,23 @@ pub(crate) enum FieldMembers<'r, 'a> {
     Walk(Members<'a>),
 }
 
-impl<'a> Iterator for FieldMembers<'_, 'a> {
-    type Item = (Str<'a>, Value<'a>);
+/// Iterator over the members of an object whose key is one of `keys`
+/// ([`Fields::matched`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Matched<'r, 'k, 'a, K> {
+    members: FieldMembers<'r, 'a>,
+    keys: &'k K,
+}
+
+impl<'a, K: Keys> Iterator for Matched<'_, '_, 'a, K> {
+    type Item = (usize, Value<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            FieldMembers::Walk(members) => members.next(),
+        match &mut self.members {
+            FieldMembers::Walk(members) => {
+                let keys = self.keys;
+                members.find_map(|(key, value)| Some((keys.position(key)?, value)))
+            }
             FieldMembers::Recorded {
                 fields,
                 next,
@@ -1480,7 +1531,9 @@ impl<'a> Iterator for FieldMembers<'_, 'a> {
                     let k = *next;
                     *next += 1;
                     if fields.depth.get(k) == Some(depth) {
-                        return fields.member(k);
+                        if let Some(found) = fields.member_matched(k, self.keys) {
+                            return Some(found);
+                        }
                     }
                 }
                 None
@@ -1690,6 +1743,25 @@ fn exact_f64(text: &str) -> Option<f64> {
     Some(if negative { -x } else { x })
 }
 
+/// Strings up to this long are searched for a `\\` a word at a time,
+/// inline; longer ones by `memchr` (a call, then wider steps).
+const SHORT_TEXT: usize = 64;
+
+/// `b` holds a `\\`.
+#[inline]
+fn has_backslash(b: &[u8]) -> bool {
+    if b.len() > SHORT_TEXT {
+        return b.contains(&b'\\');
+    }
+    let mut words = b.chunks_exact(8);
+    let backslashes = ONES * u64::from(b'\\');
+    let found = words.any(|w| {
+        let w = w.try_into().map_or(0, u64::from_le_bytes);
+        zero_bytes(w ^ backslashes) != 0
+    });
+    found || words.remainder().contains(&b'\\')
+}
+
 /// Iterator over an object's members: `(key, value)`.
 #[derive(Debug, Clone)]
 pub struct Members<'a> {
@@ -1823,7 +1895,7 @@ impl<'a> Str<'a> {
     pub(crate) fn from_raw(raw: &'a str) -> Self {
         Str {
             raw,
-            escaped: raw.as_bytes().contains(&b'\\'),
+            escaped: has_backslash(raw.as_bytes()),
         }
     }
 
@@ -2350,6 +2422,28 @@ mod tests {
                     object.get_ignore_ascii_case(name),
                     "{name}"
                 );
+            }
+        }
+    }
+
+    /// A string's escape flag is found a word at a time up to
+    /// [`SHORT_TEXT`] bytes and by `memchr` past them: a `\\` at every
+    /// position of every length around the words and the threshold.
+    #[test]
+    fn escapes_are_found_at_every_offset_and_length() {
+        for len in 0..SHORT_TEXT + 20 {
+            let plain = "a".repeat(len);
+            assert!(!Str::from_raw(&plain).has_escapes(), "{len}");
+            for at in 0..len {
+                let mut text = plain.clone().into_bytes();
+                text[at] = b'\\';
+                let text = String::from_utf8(text).unwrap();
+                assert!(Str::from_raw(&text).has_escapes(), "{len} {at}");
+                // Other specials and non-ASCII bytes are not escapes.
+                let other = text.replace('\\', "\"");
+                assert!(!Str::from_raw(&other).has_escapes(), "{len} {at}");
+                let other = text.replace('\\', "\u{dc}");
+                assert!(!Str::from_raw(&other).has_escapes(), "{len} {at}");
             }
         }
     }
