@@ -659,22 +659,26 @@ fn chunk_size_lines_past_the_cap_are_refused_in_any_split() {
 #[test]
 fn trailer_sections_past_the_cap_are_refused_in_any_split() {
     use lambda_zero::internals::MAX_HEAD_LEN;
-    let mut bytes = targets::CHUNKED_HEAD.to_vec();
-    bytes.extend_from_slice(b"1\r\na\r\n0\r\n");
-    for i in 0..40 {
-        bytes.extend_from_slice(format!("X-T{i}: ").as_bytes());
-        bytes.resize(bytes.len() + MAX_HEAD_LEN / 32, b't');
+    // A few long fields, and (more lines within the cap than the client
+    // parses on its stack) many shorter ones.
+    for (fields, len) in [(40, MAX_HEAD_LEN / 32), (200, MAX_HEAD_LEN / 128)] {
+        let mut bytes = targets::CHUNKED_HEAD.to_vec();
+        bytes.extend_from_slice(b"1\r\na\r\n0\r\n");
+        for i in 0..fields {
+            bytes.extend_from_slice(format!("X-T{i}: ").as_bytes());
+            bytes.resize(bytes.len() + len, b't');
+            bytes.extend_from_slice(b"\r\n");
+        }
         bytes.extend_from_slice(b"\r\n");
-    }
-    bytes.extend_from_slice(b"\r\n");
-    // Not one byte per read: the trailer parse restarts at every read.
-    for per_read in [97, usize::MAX] {
-        let got = targets::real_exchanges(&bytes, per_read, &[], 1 << 20, 1);
-        assert_eq!(
-            got[0],
-            Outcome::Failed(Fail::HeadTooLarge),
-            "{per_read} per read"
-        );
+        // Not one byte per read: the trailer parse restarts at every read.
+        for per_read in [97, usize::MAX] {
+            let got = targets::real_exchanges(&bytes, per_read, &[], 1 << 20, 1);
+            assert_eq!(
+                got[0],
+                Outcome::Failed(Fail::HeadTooLarge),
+                "{fields} fields of {len} bytes, {per_read} per read"
+            );
+        }
     }
 }
 

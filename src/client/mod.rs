@@ -915,6 +915,9 @@ impl<C: Connect> Connection<C> {
                     self.refill(&mut at, out)?;
                 }
                 Ok(httparse::Status::Partial) => return Err(Error::HeadTooLarge),
+                // `parse_trailers` sized its array to the lines within the
+                // cap: more fields than that lie past it.
+                Err(httparse::Error::TooManyHeaders) => return Err(Error::HeadTooLarge),
                 Err(e) => return Err(Error::Malformed(e)),
             }
         }
