@@ -239,11 +239,9 @@ impl Extension {
                 // With its message, as the abort hook reports it.
                 Err(payload) => Some((
                     PANIC_ERROR_TYPE.to_owned(),
-                    crate::runtime::PanicMessage(
-                        "extension",
-                        crate::runtime::panic_text(&*payload),
-                    )
-                    .to_string(),
+                    crate::runtime::panic_report("extension", &payload)
+                        .error_message
+                        .to_string(),
                 )),
             };
             if let Some((error_type, message)) = failed {

@@ -1160,7 +1160,7 @@ pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> &str {
 }
 
 /// `<during> panicked: <message>`.
-pub(crate) struct PanicMessage<'a>(pub(crate) &'static str, pub(crate) &'a str);
+pub(crate) struct PanicMessage<'a>(&'static str, &'a str);
 
 impl fmt::Display for PanicMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
