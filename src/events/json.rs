@@ -257,8 +257,8 @@ impl<'a, F: FnMut(Str<'a>, Value<'a>), G: FnMut(Element<'a>)> Handover<'a> for C
     #[inline(always)]
     fn member(&mut self, text: &'a str, _: Option<()>, key: Key, at: usize, end: usize) {
         // Validated: the slices lie on ASCII bytes.
-        if let (Some(key), Some(value)) = (key.str(text), text.get(at..end)) {
-            (self.0)(key, Value { text: value });
+        if let (Some(key), Some(value)) = (key.str(text), slice(text, at, end)) {
+            (self.0)(key, value);
         }
     }
     #[inline(always)]
@@ -479,10 +479,11 @@ impl From<Fail> for Error {
 /// (`DEPTH` 2) as it ends: whether it is such an inner one, its key, the
 /// index of its value and after its value; the keys of the others are
 /// only validated. With `ELEMENTS`, `hand.element` gets each element of
-/// an array that is a depth-1 member's value as it ends: 2, that member's key, the element's start and end; and before
-/// that the members of objects at depth 3 to [`DEEP`] inside such an
-/// element, down a chain of objects: their depth, a key not noted, the
-/// start of their key and the end of their value.
+/// an array that is a depth-1 member's value as it ends: 2, that member's
+/// key, the element's start and end; and before that the members of
+/// objects at depth 3 to [`DEEP`] inside such an element, down a chain of
+/// objects: their depth, a key not noted, the start of their key and the
+/// end of their value.
 fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
     b: &[u8],
     mut i: usize,
@@ -585,7 +586,8 @@ struct Open {
 
 impl Open {
     /// [`key`] at `i` in an object at `depth`, noted when `depth` is one
-    /// that `DEPTH` (or `ELEMENTS`) hands over.
+    /// that `DEPTH` (or `ELEMENTS`) hands over: at depth 1 the key is then
+    /// classified, and at depth 2 noted only in a value it classified.
     #[inline(always)]
     fn key<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
         &mut self,
@@ -1701,7 +1703,7 @@ impl<'a> Value<'a> {
 
     /// The slice `start..end` of this value's text as a value.
     fn sub(&self, start: usize, end: usize) -> Option<Value<'a>> {
-        self.text.get(start..end).map(|text| Value { text })
+        slice(self.text, start, end)
     }
 }
 
@@ -2352,7 +2354,7 @@ mod tests {
     #[derive(Default)]
     struct All<'a> {
         seen: Vec<(Option<&'a str>, &'a str, Value<'a>)>,
-        inner: Vec<(&'a str, Key)>,
+        inner: Vec<Key>,
     }
 
     impl<'a> Handover<'a> for All<'a> {
@@ -2363,8 +2365,8 @@ mod tests {
         fn member(&mut self, text: &'a str, up: Option<&'a str>, key: Key, at: usize, end: usize) {
             let k = key.str(text).unwrap().raw();
             self.seen.push((up, k, slice(text, at, end).unwrap()));
-            if let Some(up) = up {
-                self.inner.push((up, key));
+            if up.is_some() {
+                self.inner.push(key);
             }
         }
     }
@@ -2408,7 +2410,7 @@ mod tests {
             let mut all = All::default();
             let root = parse_two_levels(doc.as_bytes(), &mut all).unwrap();
             let mut index = MemberIndex::EMPTY;
-            for &(_, key) in &all.inner {
+            for &key in &all.inner {
                 index.push(doc.as_bytes(), key);
             }
             let object = root.get("h").unwrap();
