@@ -713,6 +713,39 @@ fn malformed_and_incomplete_events_are_clear_errors() {
             name: "messageId"
         }
     );
+    // A root key is the key it decodes to, escaped or not, and only that
+    // key: matched where it lies when it has no escape.
+    let escaped = br#"{"R\u0065cords":[{"messageId":"m","receiptHandle":"r","body":"b"}]}"#;
+    assert_eq!(q::Event::parse(escaped).unwrap().len(), 1);
+    for near in [
+        r#"{"Record":[]}"#,
+        r#"{"Recordz":[]}"#,
+        r#"{"Records ":[]}"#,
+        r#"{"records":[]}"#,
+        r#"{"RecordsRecords":[]}"#,
+    ] {
+        assert_eq!(
+            q::Event::parse(near.as_bytes()).unwrap_err(),
+            WrongKind("an SQS event"),
+            "{near}"
+        );
+    }
+    assert_eq!(
+        q::Event::parse(br#"{"Records":[],"Rec\u006frds":[]}"#).unwrap_err(),
+        DuplicateField {
+            record: None,
+            name: "Records"
+        }
+    );
+    let event = e::Event::parse(br#"{"det\u0061il-type":"t","source":"s","detail-types":1}"#);
+    assert_eq!(event.unwrap().detail_type(), "t");
+    assert_eq!(
+        eb(r#"{"detail-type":"t","source":"s","sourc\u0065":1}"#).unwrap_err(),
+        DuplicateField {
+            record: None,
+            name: "source"
+        }
+    );
     // A later bad record does not hide the good ones before it.
     let doc = br#"{"Records":[{"messageId":"m","receiptHandle":"r","body":"b"},{"body":"b"}]}"#;
     let all: Vec<_> = q::Event::parse(doc).unwrap().records().collect();

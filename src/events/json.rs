@@ -116,38 +116,38 @@ pub fn parse(doc: &[u8]) -> Result<Value<'_>, Error> {
 }
 
 /// [`parse`], handing each member of the root object (when the root is an
-/// object) to `each` in document order during the same pass: a view over
-/// an event's top-level fields indexes them without walking the document
-/// a second time. On an error, `each` may have seen some members: discard
-/// them.
-pub(crate) fn parse_with_members<'a>(
+/// object) to `hand` in document order during the same pass (its key to
+/// `classify` as it is read, the member to `member` as its value ends): a
+/// view over an event's top-level fields indexes them without walking the
+/// document a second time. On an error, `hand` may have seen some
+/// members: discard them.
+pub(crate) fn parse_members<'a>(
     doc: &'a [u8],
-    each: impl FnMut(Str<'a>, Value<'a>),
+    hand: &mut impl Handover<'a>,
 ) -> Result<Value<'a>, Error> {
-    scan::<1, false, _>(doc, &mut Closures(each, |_| {}))
+    scan::<1, false, _>(doc, hand)
 }
 
-/// [`parse_with_members`], also handing `element` each element of the
+/// [`parse_members`], also handing `hand.element` each element of the
 /// arrays that are values of the root object's members, as it ends
-/// ([`Element::End`]: the member's key and where the element starts and
-/// ends in `doc`), and before that the members of the objects inside it
-/// ([`Element::Member`]). What [`Batch`](crate::events::Batch) uses to
-/// find its records, and their fields, without walking the `Records`
-/// array again.
+/// ([`Element::End`]: where the element starts and ends in `doc`; the
+/// member is the one last classified), and before that the members of
+/// the objects inside it ([`Element::Member`]). What
+/// [`Batch`](crate::events::Batch) uses to find its records, and their
+/// fields, without walking the `Records` array again.
 pub(crate) fn parse_with_elements<'a>(
     doc: &'a [u8],
-    each: impl FnMut(Str<'a>, Value<'a>),
-    element: impl FnMut(Element<'a>),
+    hand: &mut impl Handover<'a>,
 ) -> Result<Value<'a>, Error> {
-    scan::<1, true, _>(doc, &mut Closures(each, element))
+    scan::<1, true, _>(doc, hand)
 }
 
 /// What [`parse_with_elements`] hands its `element`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Element<'a> {
+pub(crate) enum Element {
     /// An element of the array that is the value of the root's member
-    /// `key` ended; it lies at `at..end` of the document.
-    End { key: Str<'a>, at: usize, end: usize },
+    /// last classified ended; it lies at `at..end` of the document.
+    End { at: usize, end: usize },
     /// A member of an object at `depth` (3 to [`DEEP`]) inside such an
     /// element ended: the element itself at depth 3, when it is an
     /// object, and the objects that are its members' values, down a
@@ -174,9 +174,12 @@ pub(crate) trait Handover<'a> {
     type Class: Copy;
 
     /// Asked for each member of the root as its key has been read, before
-    /// its value (`text` is the document): whether the members of its
-    /// value, when that is an object, are handed over, and as what. The
-    /// member itself comes to [`member`](Self::member) after its value.
+    /// its value (`text` is the document): with [`parse_two_levels`],
+    /// whether the members of its value, when that is an object, are
+    /// handed over, and as what (the other entry points ignore the
+    /// answer). The member itself comes to [`member`](Self::member) after
+    /// its value, and the elements of an array that is its value to
+    /// [`element`](Self::element) before that.
     fn classify(&mut self, text: &'a str, key: Key) -> Option<Self::Class>;
 
     /// A member ended: at depth 1 (`class` is `None`), or at depth 2 in
@@ -195,7 +198,7 @@ pub(crate) trait Handover<'a> {
 
     /// With [`parse_with_elements`]: an element (or a member inside one)
     /// ended.
-    fn element(&mut self, _element: Element<'a>) {}
+    fn element(&mut self, _element: Element) {}
 }
 
 /// [`parse`] one level deeper, handing `sink` the members of the root
@@ -246,27 +249,6 @@ impl<'a> Handover<'a> for Nothing {
     fn member(&mut self, _: &'a str, _: Option<()>, _: Key, _: usize, _: usize) {}
 }
 
-/// The root's members to one closure, the elements to another.
-struct Closures<F, G>(F, G);
-
-impl<'a, F: FnMut(Str<'a>, Value<'a>), G: FnMut(Element<'a>)> Handover<'a> for Closures<F, G> {
-    type Class = ();
-    fn classify(&mut self, _: &'a str, _: Key) -> Option<()> {
-        None
-    }
-    #[inline(always)]
-    fn member(&mut self, text: &'a str, _: Option<()>, key: Key, at: usize, end: usize) {
-        // Validated: the slices lie on ASCII bytes.
-        if let (Some(key), Some(value)) = (key.str(text), slice(text, at, end)) {
-            (self.0)(key, value);
-        }
-    }
-    #[inline(always)]
-    fn element(&mut self, element: Element<'a>) {
-        (self.1)(element)
-    }
-}
-
 /// The validating pass behind [`parse`]: `hand` gets the members of
 /// objects down to depth `DEPTH` (1: the root's, 2: those of the objects
 /// that are their values when its `classify` says so); with `ELEMENTS`,
@@ -306,15 +288,15 @@ struct Pass<'h, 'a, H: Handover<'a>> {
 
 impl<'a, H: Handover<'a>> Pass<'_, 'a, H> {
     #[inline(always)]
-    fn element(&mut self, depth: usize, key: Key, at: usize, end: usize) {
+    fn element(&mut self, depth: usize, at: usize, end: usize) {
         if depth > 2 {
             self.hand.element(Element::Member {
                 depth,
                 key_at: at,
                 end,
             });
-        } else if let Some(key) = key.str(self.text) {
-            self.hand.element(Element::End { key, at, end });
+        } else {
+            self.hand.element(Element::End { at, end });
         }
     }
 
@@ -472,18 +454,18 @@ impl From<Fail> for Error {
 
 /// One value, nested containers included, starting at `i` (whitespace
 /// skipped); returns the index after it. No recursion: `stack` holds one
-/// bit per open container (1 = object). With `DEPTH` 2, `hand.classify`
-/// gets the key of each member of the root object as it is read, and
-/// says whether the members of its value are wanted. `hand.member` gets
-/// each member of the root object (`DEPTH` 1 or 2) and of a wanted value
-/// (`DEPTH` 2) as it ends: whether it is such an inner one, its key, the
-/// index of its value and after its value; the keys of the others are
-/// only validated. With `ELEMENTS`, `hand.element` gets each element of
-/// an array that is a depth-1 member's value as it ends: 2, that member's
-/// key, the element's start and end; and before that the members of
-/// objects at depth 3 to [`DEEP`] inside such an element, down a chain of
-/// objects: their depth, a key not noted, the start of their key and the
-/// end of their value.
+/// bit per open container (1 = object). With `DEPTH` 1 or 2,
+/// `hand.classify` gets the key of each member of the root object as it
+/// is read, and (`DEPTH` 2) says whether the members of its value are
+/// wanted. `hand.member` gets each member of the root object and (`DEPTH`
+/// 2) of a wanted value as it ends: whether it is such an inner one, its
+/// key, the index of its value and after its value; the keys of the
+/// others are only validated. With `ELEMENTS`, `hand.element` gets each
+/// element of an array that is a depth-1 member's value as it ends: 2,
+/// the element's start and end; and before that the members of objects
+/// at depth 3 to [`DEEP`] inside such an element, down a chain of
+/// objects: their depth, the start of their key and the end of their
+/// value.
 fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
     b: &[u8],
     mut i: usize,
@@ -494,9 +476,14 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
     let mut open = Open::default();
     // Where the element being read of such an array started.
     let mut element_at = 0usize;
+    // With `ELEMENTS`, how deep the open containers follow the chain whose
+    // elements and members are handed over (container 1 an object, 2 an
+    // array, 3 and deeper objects): kept as they open and close, so that a
+    // value's end tests one number instead of masking `stack`.
+    let mut chain = 0usize;
     loop {
         // A value starts at `i`.
-        if ELEMENTS && depth == 2 && stack & 3 == 2 {
+        if ELEMENTS && depth == 2 && chain == 2 {
             element_at = i;
         }
         match b.get(i) {
@@ -513,6 +500,9 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
                 } else {
                     stack = (stack << 1) | u128::from(is_object);
                     depth += 1;
+                    if ELEMENTS && chain + 1 == depth && is_object == (depth != 2) {
+                        chain = depth;
+                    }
                     if is_object {
                         i = open.key::<DEPTH, ELEMENTS, H>(b, i, depth, hand)?;
                     }
@@ -532,16 +522,11 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
                 return Ok(i);
             }
             let in_object = stack & 1 == 1;
-            if ELEMENTS && depth == 2 && stack & 3 == 2 {
-                hand.element(2, open.key1, element_at, i);
-            }
-            if ELEMENTS && in_object && (3..=DEEP).contains(&depth) {
-                // Containers 1 and 2 an object and an array, 3 to `depth`
-                // objects: bit `depth - k` of the stack is container `k`.
-                let objects = (1u128 << (depth - 2)) - 1;
-                let want = (2u128 << (depth - 2)) | objects;
-                if stack & ((1u128 << depth) - 1) == want {
-                    hand.element(depth, Key::default(), open.deep[depth - 3], i);
+            if ELEMENTS && chain == depth {
+                if depth == 2 {
+                    hand.element(2, element_at, i);
+                } else if (3..=DEEP).contains(&depth) {
+                    hand.element(depth, open.deep[depth - 3], i);
                 }
             }
             if in_object && depth <= DEPTH {
@@ -568,6 +553,9 @@ fn value<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
             i += 1;
             stack >>= 1;
             depth -= 1;
+            if ELEMENTS {
+                chain = chain.min(depth);
+            }
         }
     }
 }
@@ -598,9 +586,7 @@ impl Open {
     ) -> Scan {
         if depth == 1 && DEPTH >= 1 {
             self.value1 = key_span(b, i, &mut self.key1)?;
-            if DEPTH >= 2 {
-                pass.parent = pass.hand.classify(pass.text, self.key1);
-            }
+            pass.parent = pass.hand.classify(pass.text, self.key1);
             Ok(self.value1)
         } else if depth == 2 && DEPTH >= 2 && pass.parent.is_some() {
             self.value2 = key_span(b, i, &mut self.key2)?;
@@ -2307,7 +2293,7 @@ mod tests {
     }
 
     #[test]
-    fn parse_with_members_hands_over_what_members_walks() {
+    fn parse_members_hands_over_what_members_walks() {
         let mut docs = sample_events();
         for doc in [
             r#"{"a":1,"b":{"c":[true]},"a":"again"}"#,
@@ -2318,9 +2304,44 @@ mod tests {
         ] {
             docs.push(doc.as_bytes().to_vec());
         }
+        /// Keeps every root member it is handed, checking that each
+        /// comes after its key was classified.
+        #[derive(Default)]
+        struct Roots<'a> {
+            seen: Seen<'a>,
+            classified: Option<(usize, usize)>,
+        }
+        impl<'a> Handover<'a> for Roots<'a> {
+            type Class = ();
+            fn classify(&mut self, _: &'a str, key: Key) -> Option<()> {
+                self.classified = Some((key.start, key.end));
+                None
+            }
+            fn member(
+                &mut self,
+                text: &'a str,
+                class: Option<()>,
+                key: Key,
+                at: usize,
+                end: usize,
+            ) {
+                assert!(class.is_none());
+                assert_eq!(self.classified.take(), Some((key.start, key.end)));
+                let k = key.str(text).unwrap();
+                self.seen
+                    .push((k.raw(), k.escaped, slice(text, at, end).unwrap()));
+            }
+        }
+        type Seen<'a> = Vec<(&'a str, bool, Value<'a>)>;
+        fn parse_with_members(doc: &[u8]) -> Result<(Value<'_>, Seen<'_>), Error> {
+            let mut roots = Roots::default();
+            parse_members(doc, &mut roots).map(|root| (root, roots.seen))
+        }
         for doc in &docs {
-            let mut seen = Vec::new();
-            let root = parse_with_members(doc, |k, v| seen.push((k.raw(), k.escaped, v)));
+            let (root, seen) = match parse_with_members(doc) {
+                Ok((root, seen)) => (Ok(root), seen),
+                Err(e) => (Err(e), Vec::new()),
+            };
             assert_eq!(root, parse(doc));
             let walked: Vec<_> = root
                 .unwrap()
@@ -2338,12 +2359,12 @@ mod tests {
                         None => drop(bad.remove(at)),
                         Some(c) => bad.insert(at, c),
                     }
-                    assert_eq!(parse_with_members(&bad, |_, _| {}), parse(&bad));
+                    assert_eq!(parse_with_members(&bad).map(|r| r.0), parse(&bad));
                 }
             }
         }
         for bad in [&br#"{"a":1,"b":[}"#[..], br#"{"a":1"#, b"{\"a\":\"\x01\"}"] {
-            assert_eq!(parse_with_members(bad, |_, _| {}), parse(bad));
+            assert_eq!(parse_with_members(bad).map(|r| r.0), parse(bad));
             assert!(parse(bad).is_err());
         }
     }
