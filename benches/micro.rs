@@ -817,7 +817,8 @@ fn official_handle(event: &[u8], sample: Sample, out: &mut Vec<u8>) -> usize {
     n
 }
 
-fn bench_events(c: &mut Criterion) {
+/// Every sample of the `events` group: its name, what it is, and its bytes.
+fn event_samples() -> Vec<(&'static str, Sample, Vec<u8>)> {
     let dir = format!("{}/tests/data", env!("CARGO_MANIFEST_DIR"));
     let samples: [(&str, Sample); 14] = [
         (
@@ -850,12 +851,73 @@ fn bench_events(c: &mut Criterion) {
         ("kinesis-event", Sample::Kinesis),
         ("mi-cpu-json-body", Sample::MiCpu),
     ];
-    for (name, sample) in samples {
-        let event = match name {
-            "sqs-batch-256k" => big_sqs_batch(),
-            "mi-cpu-json-body" => lambda_zero_emulator::api_gateway_v2_json_event(ID, 4096),
-            _ => std::fs::read(format!("{dir}/{name}.json")).expect("sample event"),
-        };
+    samples
+        .into_iter()
+        .map(|(name, sample)| {
+            let event = match name {
+                "sqs-batch-256k" => big_sqs_batch(),
+                "mi-cpu-json-body" => lambda_zero_emulator::api_gateway_v2_json_event(ID, 4096),
+                _ => std::fs::read(format!("{dir}/{name}.json")).expect("sample event"),
+            };
+            (name, sample, event)
+        })
+        .collect()
+}
+
+/// The functions of the `events` group, in the order of its rows, as
+/// [`count_events`] names them.
+const EVENT_FUNCTIONS: [&str; 4] = ["lz-parse", "ignored", "lz-full", "official-full"];
+
+/// The instruction-count mode of `scripts/events-bench.sh`:
+/// `LZ_EVENTS_COUNT=<sample>:<function>:<iterations>` runs one function of
+/// the `events` group (one of [`EVENT_FUNCTIONS`]) that many times over
+/// that sample and nothing else, so that the difference of two counts under
+/// `valgrind --tool=callgrind` is the instructions of the iterations alone.
+/// `all` for the sample or the function runs each in turn (what
+/// `scripts/test.sh` does once, so that the mode cannot rot unseen).
+fn count_events(spec: &str) {
+    let mut parts = spec.split(':');
+    let (Some(name), Some(function), Some(Ok(iterations))) = (
+        parts.next(),
+        parts.next(),
+        parts.next().map(str::parse::<u64>),
+    ) else {
+        panic!("LZ_EVENTS_COUNT={spec}: want <sample>:<function>:<iterations>");
+    };
+    let samples: Vec<_> = event_samples()
+        .into_iter()
+        .filter(|(n, ..)| name == "all" || *n == name)
+        .collect();
+    assert!(!samples.is_empty(), "no sample {name}");
+    let functions: Vec<_> = EVENT_FUNCTIONS
+        .into_iter()
+        .filter(|&f| function == "all" || f == function)
+        .collect();
+    assert!(!functions.is_empty(), "no function {function}");
+    let mut scratch = Scratch::default();
+    let mut official = Vec::new();
+    let mut n = 0usize;
+    for (_, sample, event) in &samples {
+        for &function in &functions {
+            for _ in 0..iterations {
+                let event = black_box(&event[..]);
+                n += match function {
+                    "lz-parse" => usize::from(lz_parse(event, *sample)),
+                    "ignored" => {
+                        serde_json::from_slice::<serde::de::IgnoredAny>(event).expect("valid");
+                        1
+                    }
+                    "lz-full" => lz_handle(event, *sample, &mut scratch),
+                    _ => official_handle(event, *sample, &mut official),
+                };
+            }
+        }
+    }
+    black_box(n);
+}
+
+fn bench_events(c: &mut Criterion) {
+    for (name, sample, event) in event_samples() {
         // Both paths must read the same values and, for partial-batch answers, write the same.
         let mut scratch = Scratch::default();
         let mut official = Vec::new();
@@ -893,6 +955,9 @@ fn bench_events(c: &mut Criterion) {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var("LZ_EVENTS_COUNT") {
+        return count_events(&spec);
+    }
     let body = event();
     for answer in [answer_with_length(&body), answer_chunked(&body, 256)] {
         let msg = naive_parse(&answer).expect("the baseline parses what it is compared on");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: scripts/events-bench.sh [--no-docs] [--reuse] [--rounds N] [--cpu N] [--out FILE]
+# Usage: scripts/events-bench.sh [--no-docs] [--reuse] [--no-count] [--rounds N] [--cpu N] [--out FILE]
 #
 # The event layer against serde_json, from one run of the criterion group
 # `events` of benches/micro.rs (`cargo bench --bench micro -- events/`),
@@ -17,11 +17,21 @@
 #     (serde_json + aws_lambda_events, the same reads, serde_json::to_writer
 #     of the aws_lambda_events answer into a reused Vec), and the ratio.
 #
-# Writes the table to FILE (target/events-bench.md by default) and, unless
+# Then, unless --no-count, the same four functions counted in instructions
+# per iteration with callgrind (valgrind, installed with apt-get when
+# missing): the bench executable run with LZ_EVENTS_COUNT=sample:function:N
+# loops one function N times, and (count at 1,001 - count at 1) / 1,000 is
+# the iterations' own. Counts do not drift with the machine's load, as times
+# on a shared VM do (5-20 % from run to run, more between two functions
+# measured seconds apart), so they check the ratios of the first table;
+# they are not times (the two parsers' instructions need not cost the same).
+#
+# Writes the tables to FILE (target/events-bench.md by default) and, unless
 # --no-docs, between the events-bench markers of docs/performance.md, with
-# the date and the machine (uname -m, CPU model). Needs only the Rust
-# toolchain (and taskset, util-linux). --reuse makes the table again from the
-# rounds kept in target/events-bench/, without running the bench.
+# the date and the machine (uname -m, CPU model). Needs the Rust toolchain,
+# taskset (util-linux) and, for the counts, valgrind. --reuse makes the
+# tables again from the rounds and counts kept in target/events-bench/,
+# without running anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/perf-lib.sh
@@ -29,6 +39,7 @@ source scripts/perf-lib.sh
 
 docs=1
 reuse=0
+count=1
 rounds=3
 cpu=0
 out=target/events-bench.md
@@ -36,6 +47,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --no-docs) docs=0 ;;
     --reuse) reuse=1 ;;
+    --no-count) count=0 ;;
     --rounds) rounds=$2; shift ;;
     --cpu) cpu=$2; shift ;;
     --out) out=$2; shift ;;
@@ -91,6 +103,34 @@ if [[ $reuse == 0 ]]; then
   done
 fi
 
+# instructions EXE SAMPLE:FUNCTION: callgrind's instructions per iteration
+# of FUNCTION on SAMPLE, start-up cancelled out.
+instructions() {
+  local n1 n2
+  n1=$(LZ_EVENTS_COUNT=$2:1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" 2>&1 |
+    sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,)
+  n2=$(LZ_EVENTS_COUNT=$2:1001 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" 2>&1 |
+    sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,)
+  [[ -n $n1 && -n $n2 ]] || { echo "callgrind gave no count for $2" >&2; exit 1; }
+  echo $(((n2 - n1) / 1000))
+}
+
+if [[ $reuse == 0 && $count == 1 ]]; then
+  ensure_tool valgrind
+  exe=$(cargo bench --quiet --bench micro --no-run --message-format=json 2>/dev/null |
+    grep -F '"name":"micro"' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+  [[ -x $exe ]] || { echo "no bench executable" >&2; exit 1; }
+  echo "counting instructions ($(valgrind --version))" >&2
+  for sample in $(cut -d' ' -f1 "$kept/round-1.txt"); do
+    line=$sample
+    for f in lz-parse ignored lz-full official-full; do
+      line="$line $(instructions "$exe" "$sample:$f")"
+    done
+    echo "$line"
+  done >"$kept/counts.txt"
+  valgrind --version >"$kept/valgrind-version.txt"
+fi
+
 mkdir -p "$(dirname "$out")"
 # Medians over the rounds; the ratios are the medians of the rounds' ratios.
 cat "$kept"/round-*.txt | sort -s -k1,1 | awk '
@@ -127,6 +167,24 @@ model=$(grep -m1 -E '^(model name|Model|cpu model)' /proc/cpuinfo 2>/dev/null | 
   echo "medians of the rounds), $(date -u +%Y-%m-%d), $(uname -m), $model:"
   echo
   cat "$out.rows"
+  if [[ -s $kept/counts.txt ]]; then
+    echo
+    echo "The same functions in instructions per iteration (callgrind, $(cat "$kept/valgrind-version.txt"):"
+    echo "the count of 1,001 iterations minus that of one, over 1,000; the same executable):"
+    echo
+    sort -k1,1 "$kept/counts.txt" | awk '
+      function k(n,   s) {
+        s = sprintf("%d", n)
+        while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
+        return s
+      }
+      BEGIN {
+        print "| event | lambda-zero parse | serde_json IgnoredAny | ratio | lambda-zero parse + reads + answer | serde_json + aws_lambda_events | ratio |"
+        print "|---|---:|---:|---:|---:|---:|---:|"
+      }
+      { printf("| `%s` | %s | %s | %.2f× | %s | %s | %.2f× |\n", $1, k($2), k($3), $2 / $3, k($4), k($5), $4 / $5) }
+    '
+  fi
 } >"$out"
 rm -f "$out.rows"
 cat "$out"

@@ -9,7 +9,8 @@
 #      property and fault-injection tests, doc tests)
 #   4. cargo doc with RUSTDOCFLAGS=-Dwarnings (all features; default API),
 #      cargo publish --dry-run
-#   5. cargo bench --no-run (benches must build)
+#   5. cargo bench --no-run (benches must build), and the counting mode of
+#      scripts/events-bench.sh once over every sample
 #   6. the main job, small: the release bootstrap served 200 events by the
 #      emulator (scripts/run.sh), which fails on any missing answer
 #   7. the deploy check: sam validate --lint, sam build for arm64 and
@@ -50,6 +51,8 @@ cargo publish --dry-run --allow-dirty --quiet -p lambda-zero
 
 step "cargo bench --no-run"
 cargo bench --workspace --no-run --quiet
+# The counting mode of scripts/events-bench.sh, once per sample and function.
+LZ_EVENTS_COUNT=all:all:1 cargo bench --quiet --bench micro
 
 step "main job: scripts/run.sh --events 200"
 scripts/run.sh --events 200
