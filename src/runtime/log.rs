@@ -135,13 +135,45 @@ struct State {
     id_len: usize,
 }
 
+impl State {
+    fn new() -> Box<State> {
+        Box::new(State {
+            line: Vec::new(),
+            id: [0; MAX_ID],
+            id_len: 0,
+        })
+    }
+}
+
 thread_local! {
-    /// On the heap, behind one pointer: in the thread's static TLS block
-    /// the buffer and the id (312 bytes) made that block too large for the
-    /// one a static musl binary carries, so that musl mapped one at start-up
-    /// (an `mmap` and a page fault before `main`).
+    /// A runtime thread's state, made by [`reserve_line`] and leaked on
+    /// purpose: those threads serve until the process ends (one made again
+    /// on the same thread finds it here). A `&'static mut` has no
+    /// destructor, so std registers none for the thread: on a static musl
+    /// build, which has no `__cxa_thread_atexit_impl`, a registration is a
+    /// pthread key made with signals blocked and a list grown with libc's
+    /// `malloc`, which wakes libc's allocator beside Rust's: two
+    /// `rt_sigprocmask`, a `sched_getaffinity`, an `mmap` and two `munmap`
+    /// before the first `GET /next` (zig's musl, `scripts/startup-profile.sh`).
+    ///
+    /// On the heap, behind one pointer, as [`STATE`]: in the thread's
+    /// static TLS block the buffer and the id (312 bytes) made that block
+    /// too large for the one a static musl binary carries, so that musl
+    /// mapped one at start-up (an `mmap` and a page fault before `main`).
+    static RUNTIME_STATE: Cell<Option<&'static mut State>> = const { Cell::new(None) };
+    /// Any other thread's (one a handler started, that logs), freed when
+    /// the thread ends.
     static STATE: Cell<Option<Box<State>>> = const { Cell::new(None) };
     static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Puts a state back into its cell when `f` returns or unwinds.
+struct Back<'c, T>(&'c Cell<Option<T>>, Option<T>);
+
+impl<T> Drop for Back<'_, T> {
+    fn drop(&mut self) {
+        self.0.set(self.1.take());
+    }
 }
 
 /// Runs `f` on this thread's [`State`] (made on first use), `None` once the
@@ -150,21 +182,19 @@ thread_local! {
 /// [`Inside`]); it goes back when `f` returns or unwinds, so that a panic
 /// in a log argument loses neither the request id nor the buffer.
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
-    struct Back<'c>(&'c Cell<Option<Box<State>>>, Option<Box<State>>);
-    impl Drop for Back<'_> {
-        fn drop(&mut self) {
-            self.0.set(self.1.take());
-        }
+    let runtime = RUNTIME_STATE.try_with(Cell::take).ok().flatten();
+    if let Some(state) = runtime {
+        return RUNTIME_STATE
+            .try_with(|cell| {
+                let mut back = Back(cell, Some(state));
+                back.1.as_deref_mut().map(f)
+            })
+            .ok()
+            .flatten();
     }
     STATE
         .try_with(|cell| {
-            let state = cell.take().unwrap_or_else(|| {
-                Box::new(State {
-                    line: Vec::new(),
-                    id: [0; MAX_ID],
-                    id_len: 0,
-                })
-            });
+            let state = cell.take().unwrap_or_else(State::new);
             let mut back = Back(cell, Some(state));
             back.1.as_deref_mut().map(f)
         })
@@ -176,11 +206,18 @@ fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
 /// [`reserve_line`]).
 pub(crate) const LINE_RESERVE: usize = 1024;
 
-/// Gives this thread's record buffer room for a typical record up front:
-/// a worker's first log line (a handler error, say) then allocates
-/// nothing, even when it comes long after warm-up.
+/// Makes this thread a runtime thread for the log (its state kept for the
+/// life of the process, see [`RUNTIME_STATE`]) and gives its record buffer
+/// room for a typical record up front: a worker's first log line (a
+/// handler error, say) then allocates nothing, even when it comes long
+/// after warm-up.
 pub(crate) fn reserve_line() {
-    with_state(|state| state.line.reserve(LINE_RESERVE));
+    let _ = RUNTIME_STATE.try_with(|cell| {
+        // Not from `STATE`: touching it would register its destructor.
+        let state = cell.take().unwrap_or_else(|| Box::leak(State::new()));
+        state.line.reserve(LINE_RESERVE);
+        cell.set(Some(state));
+    });
 }
 
 /// Sets (or, with `""`, clears) the request id logged by this thread; the
@@ -486,6 +523,46 @@ mod tests {
         assert_eq!(
             rest,
             ",\"level\":\"WARN\",\"message\":\"after 1\",\"requestId\":\"req-panic\"}\n"
+        );
+    }
+
+    #[test]
+    fn runtime_threads_and_other_threads_keep_their_own_request_ids() {
+        let json = Settings::from_values(Some("JSON"), Some("INFO"));
+        let record = move || {
+            let mut got = String::new();
+            emit(json, Level::Info, format_args!("x"), |line| {
+                got = String::from_utf8(line.to_vec()).unwrap();
+            });
+            got
+        };
+        // A runtime thread: its state made by `reserve_line`, kept through
+        // a panic inside a log argument.
+        let runtime = std::thread::spawn(move || {
+            reserve_line();
+            set_request_id("req-runtime");
+            let _ = std::panic::catch_unwind(|| {
+                emit(json, Level::Info, format_args!("{}", Explodes), |_| {});
+            });
+            reserve_line(); // a second runtime on the same thread
+            (record(), RUNTIME_STATE.with(|c| c.take().is_some()))
+        });
+        // Any other thread: its own state, never the runtime kind.
+        let other = std::thread::spawn(move || {
+            set_request_id("req-other");
+            (record(), RUNTIME_STATE.with(|c| c.take().is_some()))
+        });
+        let (line, is_runtime) = runtime.join().unwrap();
+        assert!(is_runtime);
+        assert!(
+            line.ends_with(",\"requestId\":\"req-runtime\"}\n"),
+            "{line:?}"
+        );
+        let (line, is_runtime) = other.join().unwrap();
+        assert!(!is_runtime);
+        assert!(
+            line.ends_with(",\"requestId\":\"req-other\"}\n"),
+            "{line:?}"
         );
     }
 
