@@ -103,14 +103,19 @@ if [[ $reuse == 0 ]]; then
   done
 fi
 
+# count EXE SAMPLE:FUNCTION N: callgrind's instructions for the whole run of
+# N iterations.
+count() {
+  LZ_EVENTS_COUNT=$2:$3 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" 2>&1 |
+    sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,
+}
+
 # instructions EXE SAMPLE:FUNCTION: callgrind's instructions per iteration
 # of FUNCTION on SAMPLE, start-up cancelled out.
 instructions() {
   local n1 n2
-  n1=$(LZ_EVENTS_COUNT=$2:1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" 2>&1 |
-    sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,)
-  n2=$(LZ_EVENTS_COUNT=$2:1001 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" 2>&1 |
-    sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,)
+  n1=$(count "$1" "$2" 1)
+  n2=$(count "$1" "$2" 1001)
   [[ -n $n1 && -n $n2 ]] || { echo "callgrind gave no count for $2" >&2; exit 1; }
   echo $(((n2 - n1) / 1000))
 }

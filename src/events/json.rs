@@ -2338,13 +2338,9 @@ mod tests {
             parse_members(doc, &mut roots).map(|root| (root, roots.seen))
         }
         for doc in &docs {
-            let (root, seen) = match parse_with_members(doc) {
-                Ok((root, seen)) => (Ok(root), seen),
-                Err(e) => (Err(e), Vec::new()),
-            };
-            assert_eq!(root, parse(doc));
+            let (root, seen) = parse_with_members(doc).unwrap();
+            assert_eq!(Ok(root), parse(doc));
             let walked: Vec<_> = root
-                .unwrap()
                 .members()
                 .map(|(k, v)| (k.raw(), k.escaped, v))
                 .collect();

@@ -167,8 +167,15 @@ thread_local! {
     static INSIDE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Puts a state back into its cell when `f` returns or unwinds.
+/// A state out of its cell, put back when dropped: when `f` returns or
+/// unwinds.
 struct Back<'c, T>(&'c Cell<Option<T>>, Option<T>);
+
+impl<T: std::ops::DerefMut<Target = State>> Back<'_, T> {
+    fn run<R>(mut self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        self.1.as_deref_mut().map(f)
+    }
+}
 
 impl<T> Drop for Back<'_, T> {
     fn drop(&mut self) {
@@ -176,27 +183,27 @@ impl<T> Drop for Back<'_, T> {
     }
 }
 
-/// Runs `f` on this thread's [`State`] (made on first use), `None` once the
-/// thread's locals are gone. Not reentrant: the state is out of its cell
-/// while `f` runs (a record written inside a record never gets here, see
-/// [`Inside`]); it goes back when `f` returns or unwinds, so that a panic
-/// in a log argument loses neither the request id nor the buffer.
+/// Runs `f` on this thread's [`State`] (a runtime thread's, else one made
+/// on first use), `None` once the thread's locals are gone. Not
+/// reentrant: the state is out of its cell while `f` runs (a record
+/// written inside a record never gets here, see [`Inside`]); it goes back
+/// when `f` returns or unwinds, so that a panic in a log argument loses
+/// neither the request id nor the buffer.
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
-    let runtime = RUNTIME_STATE.try_with(Cell::take).ok().flatten();
-    if let Some(state) = runtime {
-        return RUNTIME_STATE
-            .try_with(|cell| {
-                let mut back = Back(cell, Some(state));
-                back.1.as_deref_mut().map(f)
-            })
-            .ok()
-            .flatten();
-    }
+    let runtime = RUNTIME_STATE.try_with(|cell| match cell.take() {
+        Some(state) => Ok(Back(cell, Some(state)).run(f)),
+        // Not a runtime thread: `f` back, for the other state.
+        None => Err(f),
+    });
+    let f = match runtime {
+        Ok(Ok(done)) => return done,
+        Ok(Err(f)) => f,
+        Err(_) => return None,
+    };
     STATE
         .try_with(|cell| {
             let state = cell.take().unwrap_or_else(State::new);
-            let mut back = Back(cell, Some(state));
-            back.1.as_deref_mut().map(f)
+            Back(cell, Some(state)).run(f)
         })
         .ok()
         .flatten()
