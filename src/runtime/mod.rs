@@ -35,6 +35,7 @@ use crate::text::{escape_json, JsonEscaper};
 use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Largest event accepted: Lambda's 6 MiB synchronous payload limit
@@ -43,6 +44,9 @@ pub const MAX_EVENT_LEN: usize = 6 * 1024 * 1024;
 /// Longest request id (or invocation id) accepted, in bytes. Lambda's are
 /// 36-byte UUIDs; anything near this bound is hostile.
 pub const MAX_REQUEST_ID_LEN: usize = 256;
+/// The room a worker's id buffers get up front: a UUID, as Lambda's request
+/// and invocation ids are (its characters need no percent-encoding).
+const ID_ROOM: usize = 36;
 /// Longest `Lambda-Runtime-Function-Error-Type` header value sent (longer
 /// type names are cut; the JSON body keeps them whole).
 pub const MAX_ERROR_TYPE_HEADER_LEN: usize = 256;
@@ -95,7 +99,10 @@ pub struct Runtime<C: Connect = TcpConnector> {
     head: Vec<u8>,
     /// The current POST's body (the handler's response or an error report).
     body: Vec<u8>,
-    /// The current request id, percent-encoded for the path.
+    /// The current request id, percent-encoded for the path. Sized for a
+    /// Lambda id (`ID_ROOM`) and grown, once, by a longer one: room for the
+    /// longest accepted (three times `MAX_REQUEST_ID_LEN` encoded, and the
+    /// invocation id's) was 1 KB a worker that Lambda's ids never use.
     id_path: Vec<u8>,
     /// The current `Lambda-Runtime-Invocation-Id`, empty when absent.
     invocation_id: Vec<u8>,
@@ -120,13 +127,15 @@ pub struct Runtime<C: Connect = TcpConnector> {
 }
 
 /// The request heads that never change, built once and shared by workers:
-/// one buffer holding the six of them end to end (one allocation, and one
-/// per worker's copy; six, of six sizes, cost a function built with zig's
-/// `malloc`, as `cargo lambda` builds it, a fresh 64 KiB slab per size
-/// class at start-up: `mmap`, `munmap` and a page fault each).
+/// one buffer holding the six of them end to end (one allocation; six, of
+/// six sizes, cost a function built with zig's `malloc`, as `cargo lambda`
+/// builds it, a fresh 64 KiB slab per size class at start-up: `mmap`,
+/// `munmap` and a page fault each). Shared, not copied, by the workers of a
+/// Managed Instance: a copy was 1.6 KB a worker, 100 KiB of 64 workers'
+/// memory.
 #[derive(Debug, Clone)]
 pub(crate) struct Heads {
-    bytes: Vec<u8>,
+    bytes: Arc<[u8]>,
     /// Where each head ends in `bytes`, in [`Head`] order.
     ends: [usize; 6],
 }
@@ -197,13 +206,20 @@ impl Heads {
                 len += s.len();
             }
         }
-        let mut bytes = Vec::with_capacity(len);
+        // Made at its final size and filled in place: an exact-size
+        // iterator collects into one allocation, where `Arc::from(Vec)`
+        // would allocate twice and copy.
+        let mut bytes: Arc<[u8]> = std::iter::repeat(0).take(len).collect();
         let mut ends = [0; 6];
-        for (end, head) in ends.iter_mut().zip(heads) {
-            for s in head.iter().copied().flatten() {
-                bytes.extend_from_slice(s.as_bytes());
+        if let Some(dst) = Arc::get_mut(&mut bytes) {
+            let mut at = 0;
+            for (end, head) in ends.iter_mut().zip(heads) {
+                for s in head.iter().copied().flatten() {
+                    dst[at..at + s.len()].copy_from_slice(s.as_bytes());
+                    at += s.len();
+                }
+                *end = at;
             }
-            *end = bytes.len();
         }
         Heads { bytes, ends }
     }
@@ -332,8 +348,8 @@ impl<C: Connect> Runtime<C> {
             // `BODY_RESERVE`): a pre-built answer is sent from where it is,
             // so 64 prebuilt workers hold no send buffer they never use.
             body: Vec::new(),
-            id_path: Vec::with_capacity(3 * MAX_REQUEST_ID_LEN),
-            invocation_id: Vec::with_capacity(MAX_REQUEST_ID_LEN),
+            id_path: Vec::with_capacity(ID_ROOM),
+            invocation_id: Vec::with_capacity(ID_ROOM),
             lambda: LambdaHeaders::default(),
             trailers: Vec::new(),
             scratch: Vec::new(),
