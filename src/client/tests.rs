@@ -811,3 +811,29 @@ fn a_pipelined_request_left_unanswered_is_reported_never_an_error() {
         assert!(matches!(pipelined_pair(&mut c), Err(Error::Closed)));
     }
 }
+
+#[test]
+fn the_buffer_grows_to_powers_of_two_then_in_grow_steps_and_keeps_its_size() {
+    // (body length, the buffer's size after it): a body that fits with its
+    // head keeps the first page; one of 5 KB takes 8 KiB, not a 64 KiB
+    // step; past 64 KiB the size is a multiple of the step; a smaller body
+    // after a larger one shrinks nothing.
+    let cases: [(usize, usize); 5] = [
+        (1_000, INITIAL_BUF_LEN),
+        (5_000, 8 * 1024),
+        (40_000, 64 * 1024),
+        (70_000, 2 * GROW_STEP),
+        (100, 2 * GROW_STEP),
+    ];
+    for per_read in [usize::MAX, 1_000] {
+        let answers: Vec<Step> = cases
+            .iter()
+            .map(|&(len, _)| data(&answer_of_len(len, false)))
+            .collect();
+        let (mut c, _) = conn(vec![answers], per_read);
+        for (len, size) in cases {
+            assert_eq!(exchange(&mut c).unwrap().body.len(), len);
+            assert_eq!(c.buffer_len(), size, "after a body of {len} B");
+        }
+    }
+}
