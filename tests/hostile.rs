@@ -691,3 +691,71 @@ fn a_handler_error_is_logged_in_one_line_with_its_type_and_request_id() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Request ids: buffers sized for Lambda's UUIDs grow for the longest accepted
+
+#[test]
+fn ids_up_to_the_bound_are_answered_to_after_short_ones_and_a_longer_one_is_skipped() {
+    let with_ids = |id: &str, invocation: &str| {
+        format!(
+            "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: {id}\r\n\
+             Lambda-Runtime-Invocation-Id: {invocation}\r\n\
+             Lambda-Runtime-Deadline-Ms: 99999999999999\r\nContent-Length: 2\r\n\r\n{{}}"
+        )
+        .into_bytes()
+    };
+    let uuid = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+    // 256 bytes, each `/` percent-encoded in the path (three times as long).
+    let longest = "/".repeat(256);
+    let invocation = "i".repeat(256);
+    let too_long = "x".repeat(257);
+    let script = [
+        with_ids(uuid, "inv-1"),
+        with_ids(&longest, &invocation),
+        with_ids(&too_long, "inv-3"),
+        with_ids(uuid, "inv-4"),
+    ];
+    let (mut rt, wire) = scripted(vec![answers(&[
+        &script[0], ACCEPTED, &script[1], ACCEPTED, &script[2], &script[3], ACCEPTED,
+    ])]);
+    rt.set_pipelining(false);
+    let mut seen = Vec::new();
+    let err = rt.run(|inv: &Invocation<'_>, _: &mut Output<'_>| {
+        seen.push((
+            inv.context.request_id.to_string(),
+            inv.context.invocation_id.map(String::from),
+        ));
+        Ok::<(), Infallible>(())
+    });
+    assert!(is_refused(&err), "{err}");
+    assert_eq!(
+        seen,
+        [
+            (uuid.to_string(), Some("inv-1".to_string())),
+            (longest.clone(), Some(invocation.clone())),
+            (uuid.to_string(), Some("inv-4".to_string())),
+        ],
+        "the id over the bound is skipped, nobody to answer to"
+    );
+    let sent = String::from_utf8_lossy(&wire.borrow()[0]).into_owned();
+    let posts: Vec<&str> = sent
+        .split("\r\n")
+        .filter(|l| l.starts_with("POST "))
+        .collect();
+    let encoded = "%2F".repeat(256);
+    assert_eq!(
+        posts,
+        [
+            format!("POST /2018-06-01/runtime/invocation/{uuid}/response HTTP/1.1"),
+            format!("POST /2018-06-01/runtime/invocation/{encoded}/response HTTP/1.1"),
+            format!("POST /2018-06-01/runtime/invocation/{uuid}/response HTTP/1.1"),
+        ]
+    );
+    assert!(
+        sent.contains(&format!(
+            "\r\nLambda-Runtime-Invocation-Id: {invocation}\r\n"
+        )),
+        "the long invocation id goes back whole"
+    );
+}
