@@ -25,6 +25,16 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// The function template's allocator (`templates/function/src/main.rs`) in
+/// the deployed build (static musl, `scripts/build-example.sh`), which then
+/// measures what a function made from the template deploys. Without it that
+/// build links zig's musl `malloc`, whose arenas (one per CPU) take spin
+/// locks: 64 workers on 2 CPUs each allocating their first buffers spun for
+/// whole time slices (docs/managed-instances.md). The glibc build keeps glibc's.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 thread_local! {
     /// Each worker's scratch for an escaped body: grown on first use, then reused.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
