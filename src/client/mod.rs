@@ -34,10 +34,10 @@ pub const MAX_CHUNK_LINE: usize = 4 * 1024;
 /// The receive buffer's size at start: one page, which most `/next`
 /// answers fit (a head of under 1 KB and an API Gateway event of a few
 /// KB); the buffer grows for a longer head (up to [`MAX_HEAD_LEN`]) or a
-/// larger body, once, and keeps its size. Small, because it is zeroed when
-/// made, so every byte of it is memory touched: one page fault at start-up
-/// instead of two, and 256 KiB less for the 64 workers of a Managed
-/// Instance (`scripts/load.sh --mi`, peak RSS).
+/// larger body than any before, and never shrinks. Small, because it is
+/// zeroed when made, so every byte of it is memory touched: one page fault
+/// at start-up instead of two, and 256 KiB less for the 64 workers of a
+/// Managed Instance (`scripts/load.sh --mi`, peak RSS).
 const INITIAL_BUF_LEN: usize = 4 * 1024;
 /// Growth granularity of the receive buffer past its first 64 KiB (below,
 /// it grows to the next power of two).
