@@ -216,24 +216,37 @@ impl<'a> json::Handover<'a> for Pass<'a> {
     }
 
     /// One member handed over by the scanner. Not inlined into the
-    /// scanner's loop, which runs faster without it.
+    /// scanner's loop, which runs faster without it; a header or
+    /// parameter is recorded here, the rest in calls of their own.
     #[inline(never)]
     fn member(&mut self, text: &'a str, up: Option<Inside>, key: Key, at: usize, end: usize) {
         match up {
             Some(Inside::Indexed(k)) => {
-                self.index[k].push(text.as_bytes(), key);
-                return;
-            }
-            Some(Inside::Context) => {
-                if let Some(i) = context_index(text, key) {
-                    if self.context[i].is_none() {
-                        self.context[i] = json::slice(text, at, end);
-                    }
+                if let Some(index) = self.index.get_mut(k) {
+                    index.push(text.as_bytes(), key);
                 }
-                return;
             }
-            None => {}
+            Some(Inside::Context) => self.context_member(text, key, at, end),
+            None => self.field(text, at, end),
         }
+    }
+}
+
+impl<'a> Pass<'a> {
+    /// A member of `requestContext`: kept when it is one of [`CONTEXT`].
+    #[inline(never)]
+    fn context_member(&mut self, text: &'a str, key: Key, at: usize, end: usize) {
+        if let Some(i) = context_index(text, key) {
+            if self.context[i].is_none() {
+                self.context[i] = json::slice(text, at, end);
+            }
+        }
+    }
+
+    /// A member of the root, at `at..end`: kept when it is one of
+    /// [`FIELDS`] (`classify` found which).
+    #[inline(never)]
+    fn field(&mut self, text: &'a str, at: usize, end: usize) {
         let Some(i) = self.field else {
             return;
         };
@@ -379,18 +392,13 @@ impl<'a> HttpRequest<'a> {
             field: None,
         };
         let root = json::parse_two_levels(event, &mut pass)?;
-        let Pass {
-            fields,
-            context,
-            mut index,
-            multis,
-            bad,
-            ..
-        } = pass;
+        // Read in place: `pass` is large, and moving its parts out copies
+        // them.
+        let (fields, context) = (pass.fields, pass.context);
         if root.kind() != Kind::Object {
             return Err(Error::WrongKind(HTTP_KIND));
         }
-        if let Some(e) = bad {
+        if let Some(e) = pass.bad {
             return Err(e);
         }
         for (k, &f) in INDEXED_FIELDS.iter().enumerate() {
@@ -398,8 +406,8 @@ impl<'a> HttpRequest<'a> {
             match MULTI_OF.iter().position(|&(multi, _)| multi == f) {
                 // Not indexed: looked up only for what the single-value
                 // map lacks, by walking it.
-                Some(m) if multis & (1 << m) == 0 => index[k] = MemberIndex::WALK,
-                _ => index[k].rebase(event, object),
+                Some(m) if pass.multis & (1 << m) == 0 => pass.index[k] = MemberIndex::WALK,
+                _ => pass.index[k].rebase(event, object),
             }
         }
         let text = |i: usize| fields[i].and_then(|v| v.as_str());
@@ -446,7 +454,7 @@ impl<'a> HttpRequest<'a> {
             method,
             fields,
             context,
-            index,
+            index: pass.index,
         })
     }
 

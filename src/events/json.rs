@@ -641,6 +641,7 @@ fn key_span(b: &[u8], i: usize, span: &mut Key) -> Scan {
 
 /// `name-separator` at `i` (whitespace skipped); returns the index of the
 /// value (whitespace skipped).
+#[inline(always)]
 fn colon(b: &[u8], i: usize) -> Scan {
     let i = skip_ws(b, i);
     if b.get(i) != Some(&b':') {
