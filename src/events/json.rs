@@ -760,7 +760,7 @@ fn hex4(b: &[u8], i: usize) -> Option<u16> {
 /// Words tested with SWAR before a run counts as long and goes to
 /// `memchr2`: most strings of an event (keys, header values, ids) end
 /// within them, and a `memchr2` call costs more than a word test.
-const SHORT_WORDS: usize = 4;
+const SHORT_WORDS: usize = 8;
 
 fn is_special<const CONTROL: bool>(c: u8) -> bool {
     c == b'"' || c == b'\\' || (CONTROL && c < 0x20)
@@ -786,6 +786,13 @@ fn find<const CONTROL: bool>(b: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
+    find_long::<CONTROL>(b, i)
+}
+
+/// [`find`] past its [`SHORT_WORDS`], in a call of its own, so that the
+/// short runs' code saves no registers for it.
+#[inline(never)]
+fn find_long<const CONTROL: bool>(b: &[u8], i: usize) -> usize {
     // A long run: `memchr2` finds its end, then one vectorisable pass
     // (a running minimum, no early exit) looks for a control character.
     let Some(rest) = b.get(i..) else {
