@@ -215,17 +215,24 @@ impl<'a> json::Handover<'a> for Pass<'a> {
         Some(Inside::Indexed(k))
     }
 
-    /// One member handed over by the scanner. Not inlined into the
-    /// scanner's loop, which runs faster without it; a header or
-    /// parameter is recorded here, the rest in calls of their own.
+    /// A header's or a parameter's key goes to its map's index as the
+    /// scanner reads it.
+    #[inline(always)]
+    fn index_of(&mut self, class: Inside) -> Option<&mut MemberIndex> {
+        match class {
+            Inside::Indexed(k) => self.index.get_mut(k),
+            Inside::Context => None,
+        }
+    }
+
+    /// One member handed over by the scanner (not a header or parameter:
+    /// those went to [`index_of`](Self::index_of)). Not inlined into the
+    /// scanner's loop, which runs faster without it; the members of the
+    /// root and of `requestContext` are read in calls of their own.
     #[inline(never)]
     fn member(&mut self, text: &'a str, up: Option<Inside>, key: Key, at: usize, end: usize) {
         match up {
-            Some(Inside::Indexed(k)) => {
-                if let Some(index) = self.index.get_mut(k) {
-                    index.push(text.as_bytes(), key);
-                }
-            }
+            Some(Inside::Indexed(_)) => {}
             Some(Inside::Context) => self.context_member(text, key, at, end),
             None => self.field(text, at, end),
         }

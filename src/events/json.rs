@@ -199,6 +199,15 @@ pub(crate) trait Handover<'a> {
     /// With [`parse_with_elements`]: an element (or a member inside one)
     /// ended.
     fn element(&mut self, _element: Element) {}
+
+    /// With [`parse_two_levels`]: the index that the keys of the members
+    /// of a value classified `class` go to, as each is read, when that is
+    /// all that is wanted of them; [`member`](Self::member) is then not
+    /// called for them.
+    #[inline(always)]
+    fn index_of(&mut self, _class: Self::Class) -> Option<&mut MemberIndex> {
+        None
+    }
 }
 
 /// [`parse`] one level deeper, handing `sink` the members of the root
@@ -264,6 +273,7 @@ fn scan<'a, const DEPTH: usize, const ELEMENTS: bool, H: Handover<'a>>(
         hand,
         text,
         parent: None,
+        indexed: false,
     };
     let end = value::<DEPTH, ELEMENTS, H>(doc, start, &mut pass)?;
     let after = skip_ws(doc, end);
@@ -284,6 +294,9 @@ struct Pass<'h, 'a, H: Handover<'a>> {
     /// The class of the depth-1 member being read: its value's members
     /// are handed over when there is one.
     parent: Option<H::Class>,
+    /// Its value's members go to an index ([`Handover::index_of`]) as their
+    /// keys are read, not to `member`.
+    indexed: bool,
 }
 
 impl<'a, H: Handover<'a>> Pass<'_, 'a, H> {
@@ -304,8 +317,8 @@ impl<'a, H: Handover<'a>> Pass<'_, 'a, H> {
     fn member(&mut self, inner: bool, key: Key, value_at: usize, value_end: usize) {
         let class = match (inner, self.parent) {
             (false, _) => None,
-            (true, Some(class)) => Some(class),
-            (true, None) => return,
+            (true, Some(class)) if !self.indexed => Some(class),
+            (true, _) => return,
         };
         self.hand.member(self.text, class, key, value_at, value_end);
     }
@@ -587,9 +600,18 @@ impl Open {
         if depth == 1 && DEPTH >= 1 {
             self.value1 = key_span(b, i, &mut self.key1)?;
             pass.parent = pass.hand.classify(pass.text, self.key1);
+            pass.indexed = DEPTH >= 2
+                && pass
+                    .parent
+                    .is_some_and(|class| pass.hand.index_of(class).is_some());
             Ok(self.value1)
         } else if depth == 2 && DEPTH >= 2 && pass.parent.is_some() {
             self.value2 = key_span(b, i, &mut self.key2)?;
+            if pass.indexed {
+                if let Some(index) = pass.parent.and_then(|class| pass.hand.index_of(class)) {
+                    index.push(b, self.key2);
+                }
+            }
             Ok(self.value2)
         } else {
             if ELEMENTS {
@@ -2559,6 +2581,7 @@ mod tests {
                             hand: &mut Nothing,
                             text: "",
                             parent: None,
+                            indexed: false,
                         };
                         let want = value::<0, false, _>(doc, i, &mut pass);
                         assert_eq!(
