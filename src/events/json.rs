@@ -811,8 +811,8 @@ fn find<const CONTROL: bool>(b: &[u8], mut i: usize) -> usize {
     find_long::<CONTROL>(b, i)
 }
 
-/// [`find`] past its [`SHORT_WORDS`], in a call of its own, so that the
-/// short runs' code saves no registers for it.
+/// [`find`] past its [`SHORT_WORDS`], in a call of its own: the code of
+/// the short runs, which most strings end in, stays small.
 #[inline(never)]
 fn find_long<const CONTROL: bool>(b: &[u8], i: usize) -> usize {
     // A long run: `memchr2` finds its end, then one vectorisable pass
