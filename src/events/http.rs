@@ -399,9 +399,9 @@ impl<'a> HttpRequest<'a> {
             field: None,
         };
         let root = json::parse_two_levels(event, &mut pass)?;
-        // Read in place: `pass` is large, and moving its parts out copies
-        // them.
-        let (fields, context) = (pass.fields, pass.context);
+        // Read in place, borrowed: `pass` is large, and moving or copying
+        // its parts out copies them once more than the return does.
+        let (fields, context) = (&pass.fields, &pass.context);
         if root.kind() != Kind::Object {
             return Err(Error::WrongKind(HTTP_KIND));
         }
@@ -459,8 +459,8 @@ impl<'a> HttpRequest<'a> {
             root,
             shape,
             method,
-            fields,
-            context,
+            fields: *fields,
+            context: *context,
             index: pass.index,
         })
     }
