@@ -191,6 +191,11 @@ for arch in "${ARCHES[@]}"; do
   sections="$(readelf -S "$b")"
   ! grep -q '\.symtab' <<<"$sections" || die "$b is not stripped"
   grep -q '\.gcc_except_table' <<<"$sections" || die "$b has no .gcc_except_table: built with panic=abort?"
+  # What a user deploys starts without run-time CPU feature detection, as the
+  # default bootstrap does (scripts/build.sh; `simd-detect` in Cargo.toml).
+  if [[ $arch == x86_64 ]] && objdump -d "$b" | grep -qw cpuid; then
+    die "$b holds cpuid instructions: memchr/std or httparse/std is enabled (lambda-zero's simd-detect feature?), which costs nine hypervisor traps at start-up"
+  fi
   BIN_BYTES[$arch]="$(stat -c %s "$b")"
   ZIP_BYTES[$arch]="$(zip_size "$b")"
   ((ZIP_BYTES[$arch] <= BUDGET_ZIP_BYTES)) ||

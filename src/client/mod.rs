@@ -139,7 +139,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Connect(e) | Error::Io(e) => Some(e),
-            Error::Malformed(e) => Some(e),
+            // `Malformed`'s message already holds httparse's (whose
+            // `std::error::Error` impl needs its `std` feature, which the
+            // default `bootstrap` leaves off: see `simd-detect`).
             _ => None,
         }
     }
