@@ -329,6 +329,6 @@ pub fn on_sigterm(flush: impl FnOnce() + Send + 'static) {
 /// one-line diagnostic `lambda-zero: fatal: …` on stderr, exit status 1.
 pub fn exit(err: Error) -> ! {
     let _ = io::Write::flush(&mut io::stdout());
-    eprintln!("lambda-zero: fatal: {err}");
+    crate::runtime::entry::stderr_line(format_args!("lambda-zero: fatal: {err}"));
     std::process::exit(1)
 }

@@ -145,7 +145,9 @@ fn report(info: &PanicHookInfo<'_>) {
     if let Ok(Some((addrs, head))) = extension {
         let message = PanicText("extension", info);
         if let Err(e) = post(&addrs, head, EXTENSION_PANIC, &message) {
-            eprintln!("lambda-zero: could not report the panic to /extension/exit/error: {e}");
+            crate::runtime::entry::stderr_line(format_args!(
+                "lambda-zero: could not report the panic to /extension/exit/error: {e}"
+            ));
         }
         return;
     }
@@ -156,7 +158,9 @@ fn report(info: &PanicHookInfo<'_>) {
         head.extend_from_slice(b"\r\n");
         let message = PanicText("init", info);
         if let Err(e) = post(&target.addrs, head, PANIC_ERROR_TYPE, &message) {
-            eprintln!("lambda-zero: could not report the panic to /init/error: {e}");
+            crate::runtime::entry::stderr_line(format_args!(
+                "lambda-zero: could not report the panic to /init/error: {e}"
+            ));
         }
         return;
     }
@@ -169,7 +173,9 @@ fn report(info: &PanicHookInfo<'_>) {
                     .invocation_head(&mut head, &f.0, &f.1, Post::Error(PANIC_ERROR_TYPE));
                 let message = PanicText("handler", info);
                 if let Err(e) = post(&target.addrs, head, PANIC_ERROR_TYPE, &message) {
-                    eprintln!("lambda-zero: could not report the panic to /error: {e}");
+                    crate::runtime::entry::stderr_line(format_args!(
+                        "lambda-zero: could not report the panic to /error: {e}"
+                    ));
                 }
             }
         }

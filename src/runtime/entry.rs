@@ -177,6 +177,17 @@ fn start() -> (Runtime, usize) {
 pub fn exit(err: RuntimeError) -> ! {
     // process::exit skips destructors: flush what the handler printed.
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    eprintln!("lambda-zero: fatal: {err}");
+    stderr_line(format_args!("lambda-zero: fatal: {err}"));
     std::process::exit(1)
+}
+
+/// Writes `line` and a newline to stderr in one `write`. `eprintln!` makes
+/// one per formatted piece (nine for a refused connection), and another
+/// process writing to the same pipe (an extension, say) could land between
+/// them and split the line. For paths that end the process or report a
+/// failure that already happened: it allocates.
+pub(crate) fn stderr_line(line: std::fmt::Arguments<'_>) {
+    let mut text = line.to_string();
+    text.push('\n');
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
 }
