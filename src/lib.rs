@@ -108,6 +108,14 @@
 //!
 //! # Cargo features
 //!
+//! - `dns` (default): host names in `AWS_LAMBDA_RUNTIME_API`, through the
+//!   system resolver; without it the value must be an IP address, as
+//!   Lambda, SAM and `cargo lambda watch` set it.
+//! - `simd-detect` (default): on x86_64, memchr's AVX2 and httparse's
+//!   SSE4.2/AVX2 code chosen at run time. The detection runs `cpuid` nine
+//!   times on the first invocation, each a trap to the hypervisor in a
+//!   Lambda sandbox; without it (the default `bootstrap`, the function
+//!   template) their SSE2 and 8-byte-word code is chosen at build time.
 //! - `serde`: [`Invocation::json`] with `serde_json`, borrowing.
 //! - `log`: the `log` facade's records go through the Lambda logger.
 //! - `tracing`: `tracing` events go through the Lambda logger.
