@@ -243,8 +243,8 @@ if [[ $FLAVOUR == static ]]; then
     die "$BIN has $loads PT_LOAD segments, expected 2 (R E and RW) from $linker_script"
   fi
   # No run-time CPU feature detection: std's runs `cpuid` nine times on the
-  # first memchr or httparse call, each a trap to the hypervisor (6 µs on the
-  # VM of docs/performance.md). See the `simd-detect` feature in Cargo.toml.
+  # first memchr or httparse call, each a trap to the hypervisor (47-63 µs in
+  # all: docs/performance.md, "Fifth round"). See `simd-detect` in Cargo.toml.
   cpuids="$(objdump -d "$BIN" | grep -cw cpuid || true)"
   if [[ $ARCH == x86_64 && -z ${LZ_FEATURES:-} ]] && ((cpuids > 0)); then
     die "$BIN holds $cpuids cpuid instructions: something enabled run-time CPU feature detection (memchr/std or httparse/std, e.g. lambda-zero's simd-detect feature)"
