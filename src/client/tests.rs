@@ -456,6 +456,19 @@ fn refuses_malformed_framing() {
 }
 
 #[test]
+fn a_malformed_head_says_what_httparse_found_in_its_one_message() {
+    let e = answer(b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n").unwrap_err();
+    let Error::Malformed(cause) = &e else {
+        panic!("not Malformed: {e:?}")
+    };
+    // The cause is in the message (httparse's error is no `source()`
+    // without its `std` feature, which the deployed build leaves off).
+    assert_eq!(e.to_string(), format!("malformed response head: {cause}"));
+    assert!(e.to_string().len() > "malformed response head: ".len());
+    assert!(std::error::Error::source(&e).is_none());
+}
+
+#[test]
 fn chunked_bodies_past_the_limit_are_refused_whatever_the_chunking() {
     let mut big = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     for _ in 0..20 {
