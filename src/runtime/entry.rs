@@ -187,7 +187,45 @@ pub fn exit(err: RuntimeError) -> ! {
 /// them and split the line. For paths that end the process or report a
 /// failure that already happened: it allocates.
 pub(crate) fn stderr_line(line: std::fmt::Arguments<'_>) {
+    let _ = line_to(&mut std::io::stderr(), line);
+}
+
+/// [`stderr_line`] into `out`: the line and its newline in one `write_all`.
+fn line_to(out: &mut impl std::io::Write, line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
     let mut text = line.to_string();
     text.push('\n');
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+    out.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Counts the `write` calls it gets; each takes all it is given.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl std::io::Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_diagnostic_line_is_one_write() {
+        let mut out = Writes::default();
+        let cause = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        super::line_to(
+            &mut out,
+            format_args!("lambda-zero: fatal: GET /next: {cause} ({})", 111),
+        )
+        .unwrap();
+        assert_eq!(out.0.len(), 1, "{:?}", out.0);
+        assert_eq!(
+            String::from_utf8_lossy(&out.0[0]),
+            format!("lambda-zero: fatal: GET /next: {cause} (111)\n")
+        );
+    }
 }
