@@ -328,7 +328,5 @@ pub fn on_sigterm(flush: impl FnOnce() + Send + 'static) {
 /// Ends the process the way [`run`] does on a failure: stdout flushed, the
 /// one-line diagnostic `lambda-zero: fatal: …` on stderr, exit status 1.
 pub fn exit(err: Error) -> ! {
-    let _ = io::Write::flush(&mut io::stdout());
-    crate::runtime::entry::stderr_line(format_args!("lambda-zero: fatal: {err}"));
-    std::process::exit(1)
+    crate::runtime::entry::fatal(err)
 }

@@ -175,7 +175,13 @@ fn start() -> (Runtime, usize) {
 /// }))
 /// ```
 pub fn exit(err: RuntimeError) -> ! {
-    // process::exit skips destructors: flush what the handler printed.
+    fatal(err)
+}
+
+/// What [`exit`] and `extension::exit` do: stdout flushed (process::exit
+/// skips destructors, so what the handler printed would be lost), the
+/// diagnostic line, exit status 1.
+pub(crate) fn fatal(err: impl std::fmt::Display) -> ! {
     let _ = std::io::Write::flush(&mut std::io::stdout());
     stderr_line(format_args!("lambda-zero: fatal: {err}"));
     std::process::exit(1)
