@@ -245,9 +245,10 @@ if [[ $FLAVOUR == static ]]; then
   # No run-time CPU feature detection: std's runs `cpuid` nine times on the
   # first memchr or httparse call, each a trap to the hypervisor (47-63 µs in
   # all: docs/performance.md, "Fifth round"). See `simd-detect` in Cargo.toml.
-  cpuids="$(objdump -d "$BIN" | grep -cw cpuid || true)"
-  if [[ $ARCH == x86_64 && -z ${LZ_FEATURES:-} ]] && ((cpuids > 0)); then
-    die "$BIN holds $cpuids cpuid instructions: something enabled run-time CPU feature detection (memchr/std or httparse/std, e.g. lambda-zero's simd-detect feature)"
+  if [[ $ARCH == x86_64 && -z ${LZ_FEATURES:-} ]]; then
+    cpuids="$(objdump -d "$BIN" | grep -cw cpuid || true)"
+    ((cpuids == 0)) ||
+      die "$BIN holds $cpuids cpuid instructions: something enabled run-time CPU feature detection (memchr/std or httparse/std, e.g. lambda-zero's simd-detect feature)"
   fi
   linkage="static (musl), no shared libraries"
   floor_text="none (static: runs on provided.al2023 and provided.al2)"
