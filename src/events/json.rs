@@ -727,10 +727,120 @@ fn string(b: &[u8], i: usize) -> Scan {
         j = find::<true>(b, j);
         match b.get(j) {
             Some(b'"') => return Ok(j + 1),
-            Some(b'\\') => j = escape(b, j)?,
+            Some(b'\\') => j = escapes(b, j)?,
             Some(_) => return Err(Fail::at(j, Why::Control)),
             None => return Err(Fail::at(j, Why::Unterminated)),
         }
+    }
+}
+
+/// The escape at `i` (a `\`) and, a word at a time, the escape-dense
+/// content after it (a JSON document sent as a JSON string, as API Gateway
+/// sends a JSON body, has a `\"` every few bytes); returns where
+/// [`string`]'s [`find`] goes on: after the escape, or after the last word
+/// taken whole, or at the closing quote. A word is taken whole only when
+/// each of its backslashes escapes one of `" \ / b f n r t` within it
+/// and none escapes another backslash; anything else (a `\u`, a `\\`,
+/// an escape across words, a control character, the end) is left to the
+/// byte-wise path, which also gives every error: this path never fails.
+/// In a call of its own: [`string`], inlined into the scanner's loop,
+/// stays as small as before for content with few escapes.
+#[inline(never)]
+fn escapes(b: &[u8], i: usize) -> Scan {
+    let mut j = escape(b, i)?;
+    while let Some(w) = word(b, j) {
+        // No escape (`find` is faster there), or a `\\`.
+        let Some(Dense {
+            backslashes,
+            escaped,
+            taken,
+        }) = dense(w)
+        else {
+            break;
+        };
+        let quotes = zero_bytes(w ^ (ONES * u64::from(b'"'))) & !escaped;
+        let ends = quotes | controls(w);
+        let end = if ends == 0 {
+            taken
+        } else {
+            (ends.trailing_zeros() / 8) as usize
+        };
+        if end > taken || !simple_escapes(w, backslashes & low_bytes(end)) {
+            break;
+        }
+        j += end;
+        if end < taken {
+            // A quote ends the string here, or a control character is
+            // refused by the byte-wise path.
+            break;
+        }
+    }
+    Ok(j)
+}
+
+/// A word of string content that holds escapes none of which escapes
+/// another backslash ([`dense`]): each backslash escapes the byte after it.
+struct Dense {
+    /// The high bit of each backslash byte.
+    backslashes: u64,
+    /// The high bit of each byte a backslash escapes.
+    escaped: u64,
+    /// The bytes of the word whose escapes lie within it: 8, or 7 when
+    /// the last byte is a backslash (its escape goes on in the next word).
+    taken: usize,
+}
+
+/// `w` as a [`Dense`] word; `None` when it holds no backslash or a `\\`.
+fn dense(w: u64) -> Option<Dense> {
+    let backslashes = zero_bytes(w ^ (ONES * u64::from(b'\\')));
+    if backslashes == 0 || backslashes & (backslashes >> 8) != 0 {
+        return None;
+    }
+    Some(Dense {
+        backslashes,
+        escaped: backslashes << 8,
+        taken: if backslashes >> 63 == 0 { 8 } else { 7 },
+    })
+}
+
+/// True when every backslash of `w` flagged in `backslashes` escapes one
+/// of `" \ / b f n r t` (the byte after it is in `w`).
+fn simple_escapes(w: u64, mut backslashes: u64) -> bool {
+    while backslashes != 0 {
+        let k = backslashes.trailing_zeros() / 8;
+        if UNESCAPED[usize::from((w >> (8 * (k + 1))) as u8)] == 0 {
+            return false;
+        }
+        backslashes &= backslashes - 1;
+    }
+    true
+}
+
+/// The byte each one-character escape `\e` stands for, by `e`; 0 where
+/// `e` is not one (`u` included).
+const UNESCAPED: [u8; 256] = {
+    let mut t = [0; 256];
+    let escapes = *b"\"\"\\\\//b\x08f\x0cn\nr\rt\t";
+    let mut k = 0;
+    while k < escapes.len() {
+        t[escapes[k] as usize] = escapes[k + 1];
+        k += 2;
+    }
+    t
+};
+
+/// The high bit of each byte of `w` below 0x20, exactly: `(x & 0x7f) +
+/// 0x60` has its high bit set for 0x20..=0x7f and cannot carry, and `x`'s
+/// own high bit marks 0x80 and above.
+fn controls(w: u64) -> u64 {
+    !((w & LOWS).wrapping_add(ONES * 0x60) | w) & HIGHS
+}
+
+/// The bits of the first `n` bytes of a word (`n` ≤ 8).
+fn low_bytes(n: usize) -> u64 {
+    match n {
+        0..=7 => (1u64 << (8 * n)) - 1,
+        _ => u64::MAX,
     }
 }
 
@@ -2038,15 +2148,10 @@ fn next_char(s: &str) -> Option<(char, usize)> {
 /// anything that is not an escape.
 #[inline(always)]
 fn one_char_escape(e: u8) -> Option<u8> {
-    Some(match e {
-        b'n' => b'\n',
-        b't' => b'\t',
-        b'r' => b'\r',
-        b'b' => 8,
-        b'f' => 12,
-        b'"' | b'\\' | b'/' => e,
-        _ => return None,
-    })
+    match UNESCAPED[usize::from(e)] {
+        0 => None,
+        c => Some(c),
+    }
 }
 
 /// Where unescaped text goes.
@@ -2685,6 +2790,78 @@ mod tests {
     }
 
     #[test]
+    fn escape_dense_strings_are_judged_as_byte_by_byte() {
+        // `escapes` takes words of escape-dense content whole; the
+        // byte-wise path (`find`, then `escape` for each backslash) is the
+        // reference: the same end, or the same error at the same offset,
+        // for strings of valid and invalid escapes, control characters,
+        // missing ends and multi-byte characters, at every alignment.
+        fn bytewise(b: &[u8], i: usize) -> Result<usize, usize> {
+            let mut j = i + 1;
+            loop {
+                j = find::<true>(b, j);
+                match b.get(j) {
+                    Some(b'"') => return Ok(j + 1),
+                    Some(b'\\') => j = escape(b, j).map_err(|f| f.0)?,
+                    Some(_) => return Err(Fail::at(j, Why::Control).0),
+                    None => return Err(Fail::at(j, Why::Unterminated).0),
+                }
+            }
+        }
+        let parts: [&[u8]; 16] = [
+            br#"\""#,
+            b"a",
+            br"\\",
+            br"\/",
+            br"\n",
+            br"\t",
+            "é".as_bytes(),
+            br"\u00e9",
+            br"\ud83d\ude00",
+            br"\x",
+            b"\x01",
+            b"\"",
+            b"bc",
+            br"\u12",
+            b"0123456789abcdef",
+            br#"\"\""#,
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for prefix in 0..9 {
+            for _ in 0..400 {
+                let mut doc = vec![b' '; prefix];
+                doc.push(b'"');
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let len = (seed % 24) as usize;
+                let mut r = seed;
+                for _ in 0..len {
+                    // Mostly `\"` and letters, as in an escaped JSON body.
+                    let pick = match r % 8 {
+                        0..=2 => 0,
+                        3 | 4 => 1,
+                        _ => ((r >> 3) % 16) as usize,
+                    };
+                    doc.extend_from_slice(parts[pick]);
+                    r = r.rotate_right(5).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                }
+                if seed % 5 != 0 {
+                    doc.push(b'"');
+                }
+                doc.extend_from_slice(b"  ,");
+                let got = string(&doc, prefix).map_err(|f| f.0);
+                assert_eq!(
+                    got,
+                    bytewise(&doc, prefix),
+                    "{:?}",
+                    String::from_utf8_lossy(&doc)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn unescapes_dense_escapes_across_word_boundaries() {
         // Escapes every few bytes (a JSON body sent as a JSON string),
         // adjacent ones, multi-byte characters and long runs, at every
@@ -2699,6 +2876,10 @@ mod tests {
             r"\ud83d\ude00",
             r"\n",
             "0123456789abcdef0123456789abcdef0123",
+            r"\/",
+            r"\t",
+            r#"\"\""#,
+            r"\b\f\r",
         ];
         for start in 0..parts.len() {
             for len in 0..40 {
