@@ -2019,6 +2019,9 @@ impl std::hash::Hash for Str<'_> {
 }
 
 impl PartialEq<str> for Str<'_> {
+    /// Inlined: a comparison of key with a name (`key == "price"`) is
+    /// often a length test that fails.
+    #[inline]
     fn eq(&self, other: &str) -> bool {
         if self.escaped {
             self.chars().eq(other.chars())
@@ -2029,6 +2032,7 @@ impl PartialEq<str> for Str<'_> {
 }
 
 impl PartialEq<&str> for Str<'_> {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
         *self == **other
     }
