@@ -758,14 +758,18 @@ fn escapes(b: &[u8], i: usize) -> Scan {
         else {
             break;
         };
-        let quotes = zero_bytes(w ^ (ONES * u64::from(b'"'))) & !escaped;
-        let ends = quotes | controls(w);
+        let quotes = zero_bytes(w ^ (ONES * u64::from(b'"')));
+        let ends = (quotes & !escaped) | controls(w);
         let end = if ends == 0 {
             taken
         } else {
             (ends.trailing_zeros() / 8) as usize
         };
-        if end > taken || !simple_escapes(w, backslashes & low_bytes(end)) {
+        let before = backslashes & low_bytes(end);
+        // Escaped quotes, the usual escapes of such content, need no
+        // look at each escape.
+        let all_quotes = (quotes & escaped) >> 8 == before;
+        if end > taken || !(all_quotes || simple_escapes(w, before)) {
             break;
         }
         j += end;
