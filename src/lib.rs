@@ -116,6 +116,10 @@
 //!   times on the first invocation, each a trap to the hypervisor in a
 //!   Lambda sandbox; without it (the default `bootstrap`, the function
 //!   template) their SSE2 and 8-byte-word code is chosen at build time.
+//! - `sse2` (default; the function template sets it too): on x86_64 the
+//!   event parser tests string contents sixteen bytes at a time with SSE2,
+//!   which every x86_64 CPU has (chosen at build time: no `cpuid`), through
+//!   `safe_arch`'s safe wrappers of the intrinsics. No effect elsewhere.
 //! - `serde`: [`Invocation::json`] with `serde_json`, borrowing.
 //! - `log`: the `log` facade's records go through the Lambda logger.
 //! - `tracing`: `tracing` events go through the Lambda logger.

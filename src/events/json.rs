@@ -44,6 +44,8 @@
 //! # Ok::<(), json::Error>(())
 //! ```
 
+#[cfg(all(feature = "sse2", target_arch = "x86_64"))]
+use crate::text::specials16;
 use crate::text::{specials, word, HIGHS, ONES};
 use std::fmt;
 
@@ -904,7 +906,33 @@ fn is_special<const CONTROL: bool>(c: u8) -> bool {
 
 /// The index of the first `"`, `\` or (`CONTROL`) control character at or
 /// after `i`, or `b.len()`.
+#[cfg(all(feature = "sse2", target_arch = "x86_64"))]
 fn find<const CONTROL: bool>(b: &[u8], mut i: usize) -> usize {
+    // As many bytes as the words of `find_words` before `memchr2`.
+    for _ in 0..SHORT_WORDS / 2 {
+        let Some(m) = specials16::<CONTROL>(b, i) else {
+            // Fewer than sixteen bytes left.
+            return find_words::<CONTROL>(b, i);
+        };
+        if m != 0 {
+            return i + m.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    find_long::<CONTROL>(b, i)
+}
+
+/// [`find`] where SSE2 is not used.
+#[cfg(not(all(feature = "sse2", target_arch = "x86_64")))]
+fn find<const CONTROL: bool>(b: &[u8], i: usize) -> usize {
+    find_words::<CONTROL>(b, i)
+}
+
+/// [`find`] a word at a time: the whole search without the `sse2`
+/// feature (or off x86_64), the last fifteen bytes of the input with it
+/// (then in a call of its own, as it is rare).
+#[cfg_attr(all(feature = "sse2", target_arch = "x86_64"), inline(never))]
+fn find_words<const CONTROL: bool>(b: &[u8], mut i: usize) -> usize {
     for _ in 0..SHORT_WORDS {
         let Some(w) = word(b, i) else {
             // Fewer than eight bytes left.
@@ -2809,6 +2837,66 @@ mod tests {
                     assert_eq!(s.to_string(), want, "{raw}");
                     assert_eq!(s.chars().collect::<String>(), want, "{raw}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn find_stops_where_a_byte_by_byte_search_stops() {
+        // `find` (sixteen bytes at a time with the `sse2` feature on
+        // x86_64, words otherwise) and `find_words` against the plain
+        // definition: buffers of every length up to 72 bytes (the tail
+        // under sixteen bytes, the run past `SHORT_WORDS` that goes to
+        // `memchr2`), one special byte at every position, every start up
+        // to it; the specials `"`, `\`, control characters (all of them
+        // in the second loop), and bytes that only look like them to a
+        // careless test (0x20, 0x7f, high bits, `"` and `\` plus 0x80).
+        fn reference(b: &[u8], i: usize, control: bool) -> usize {
+            b.iter()
+                .enumerate()
+                .skip(i)
+                .find(|&(_, &c)| c == b'"' || c == b'\\' || (control && c < 0x20))
+                .map_or(b.len(), |(k, _)| k)
+        }
+        fn check(b: &[u8], i: usize) {
+            let (want, want_any) = (reference(b, i, true), reference(b, i, false));
+            assert_eq!(find::<true>(b, i), want, "{b:x?} from {i}");
+            assert_eq!(find_words::<true>(b, i), want, "{b:x?} from {i}");
+            assert_eq!(find::<false>(b, i), want_any, "{b:x?} from {i}");
+            assert_eq!(find_words::<false>(b, i), want_any, "{b:x?} from {i}");
+        }
+        let decoys = [0x20u8, 0x7f, 0x80, 0x9f, 0xa2, 0xdc, 0xff, b'a'];
+        let filler = |len: usize| -> Vec<u8> { (0..len).map(|k| decoys[k % 8]).collect() };
+        for len in 0..72 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0x00, 0x0a, 0x1f].into_iter().chain(decoys) {
+                    let mut b = filler(len);
+                    if let Some(c) = b.get_mut(at) {
+                        *c = special;
+                    }
+                    for i in 0..=at {
+                        check(&b, i);
+                    }
+                }
+            }
+        }
+        // Two specials: the first one counts.
+        for at in 0..40 {
+            for second in at + 1..at + 18 {
+                let mut b = filler(64);
+                b[at] = 0x01;
+                b[second] = b'"';
+                check(&b, 0);
+                b[at] = b'\\';
+                check(&b, 0);
+            }
+        }
+        for control in 0..0x20u8 {
+            for at in 0..48 {
+                let mut b = filler(48);
+                b[at] = control;
+                check(&b, 0);
+                check(&b, at);
             }
         }
     }
