@@ -145,6 +145,19 @@ pub(crate) fn specials16<const CONTROL: bool>(b: &[u8], i: usize) -> Option<u32>
     Some(move_mask_i8_m128i(m) as u32)
 }
 
+/// Bit `k` set when byte `k` of `b[i..i + 16]` is a space; `None` when
+/// fewer than sixteen bytes are left. SSE2, as [`specials16`].
+#[cfg(all(feature = "sse2", target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn spaces16(b: &[u8], i: usize) -> Option<u32> {
+    use safe_arch::{
+        cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+    let bytes: &[u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
+    let v = load_unaligned_m128i(bytes);
+    Some(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b' ' as i8))) as u32)
+}
+
 /// A high bit in the byte of `w` that is `"`, `\\` or (`CONTROL`) below
 /// 0x20, and maybe in bytes after it: the lowest set bit is exact.
 /// `(x - 0x01…) & !x & 0x80…` flags the zero bytes of `x` and
