@@ -128,11 +128,9 @@ pub(crate) fn word(b: &[u8], i: usize) -> Option<u64> {
 #[inline(always)]
 pub(crate) fn specials16<const CONTROL: bool>(b: &[u8], i: usize) -> Option<u32> {
     use safe_arch::{
-        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
-        set_splat_i8_m128i,
+        bitor_m128i, cmp_eq_mask_i8_m128i, min_u8_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
     };
-    let bytes: &[u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
-    let v = load_unaligned_m128i(bytes);
+    let v = load16(b, i)?;
     let quote = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'"' as i8));
     let backslash = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\\' as i8));
     let mut m = bitor_m128i(quote, backslash);
@@ -150,12 +148,18 @@ pub(crate) fn specials16<const CONTROL: bool>(b: &[u8], i: usize) -> Option<u32>
 #[cfg(all(feature = "sse2", target_arch = "x86_64"))]
 #[inline(always)]
 pub(crate) fn spaces16(b: &[u8], i: usize) -> Option<u32> {
-    use safe_arch::{
-        cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
-    };
-    let bytes: &[u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
-    let v = load_unaligned_m128i(bytes);
+    use safe_arch::{cmp_eq_mask_i8_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+    let v = load16(b, i)?;
     Some(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b' ' as i8))) as u32)
+}
+
+/// The sixteen bytes at `b[i..i + 16]` in an SSE2 register, or `None` when
+/// fewer are left: [`word`] for [`specials16`] and [`spaces16`].
+#[cfg(all(feature = "sse2", target_arch = "x86_64"))]
+#[inline(always)]
+fn load16(b: &[u8], i: usize) -> Option<safe_arch::m128i> {
+    let bytes: &[u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
+    Some(safe_arch::load_unaligned_m128i(bytes))
 }
 
 /// A high bit in the byte of `w` that is `"`, `\\` or (`CONTROL`) below
